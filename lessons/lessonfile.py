@@ -1,0 +1,248 @@
+"""The lesson file format (docs/lesson-format.md): parse and write, with no Django.
+
+A lesson is one Markdown file: front matter, `## Introduction`, then `## Segment` sections,
+each with its text, `### Prompts` and `### Key`. Parsing checks everything that can be
+checked without the database (quotes are found in their segment's rendered text) and
+reports every problem with its line number; the importer checks technique IDs.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from .anchoring import EDGE_CHARS, occurrence_of, occurrences
+from .rendering import plain_text, render_markdown
+
+META_FIELDS = (
+    "title", "slug", "author", "date", "place", "audience", "language", "level", "taxonomy",
+    "source", "provenance",
+)  # fmt: skip
+REQUIRED_META = ("title", "slug", "author", "audience", "language", "taxonomy", "provenance")
+PROMPT_KINDS = ("highlight", "text", "choose")
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+KEY_RE = re.compile(
+    r'^(?P<technique>[^|]+?)\s*\|\s*"(?P<quote>.*)"(?:\s*#(?P<n>\d+))?\s*\|\s*(?P<why>.+)$'
+)
+PROMPT_RE = re.compile(r"^(?P<kind>[a-z]+)\s*:\s*(?P<text>.+)$")
+
+
+@dataclass
+class PromptData:
+    kind: str
+    text: str
+    line: int = 0
+
+
+@dataclass
+class KeyData:
+    technique: str
+    quote: str
+    occurrence: int
+    explanation: str
+    start: int = 0
+    end: int = 0
+    line: int = 0
+
+
+@dataclass
+class SegmentData:
+    title: str
+    body: str
+    prompts: list[PromptData] = field(default_factory=list)
+    key: list[KeyData] = field(default_factory=list)
+    line: int = 0
+
+    @property
+    def html(self) -> str:
+        return render_markdown(self.body)
+
+    @property
+    def text(self) -> str:
+        return plain_text(self.html)
+
+
+@dataclass
+class LessonData:
+    meta: dict[str, str]
+    introduction: str
+    segments: list[SegmentData]
+    meta_lines: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def date(self) -> datetime.date | None:
+        value = self.meta.get("date", "")
+        return datetime.date.fromisoformat(value) if value else None
+
+
+class LessonFormatError(ValueError):
+    def __init__(self, errors: list[tuple[int, str]]):
+        self.errors = sorted(errors)
+        super().__init__("\n".join(f"line {line}: {message}" for line, message in self.errors))
+
+
+def _items(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """List items `- ...`, with indented continuation lines joined on."""
+    items: list[tuple[int, str]] = []
+    for number, line in lines:
+        if line.startswith("- "):
+            items.append((number, line[2:].strip()))
+        elif line.startswith("  ") and items:
+            items[-1] = (items[-1][0], f"{items[-1][1]} {line.strip()}")
+        elif line.strip():
+            items.append((number, "\0" + line.strip()))
+    return items
+
+
+def parse_lesson(source: str) -> LessonData:
+    errors: list[tuple[int, str]] = []
+    lines = source.replace("\r\n", "\n").split("\n")
+    meta: dict[str, str] = {}
+    meta_lines: dict[str, int] = {}
+    index = 0
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    if index >= len(lines) or lines[index].strip() != "---":
+        raise LessonFormatError([(index + 1, "the file must start with front matter: a line ---")])
+    index += 1
+    last_key = None
+    while index < len(lines) and lines[index].strip() != "---":
+        number, line = index + 1, lines[index]
+        index += 1
+        if not line.strip():
+            continue
+        if line.startswith("  ") and last_key:
+            meta[last_key] = f"{meta[last_key]} {line.strip()}".strip()
+            continue
+        key, sep, value = line.partition(":")
+        key = key.strip().lower()
+        if not sep or key not in META_FIELDS:
+            errors.append((number, f"unknown front-matter line {line.strip()!r}"))
+            continue
+        if key in meta:
+            errors.append((number, f"{key} is given twice"))
+        meta[key], meta_lines[key], last_key = value.strip(), number, key
+    if index >= len(lines):
+        raise LessonFormatError([*errors, (index, "the front matter is not closed by a line ---")])
+    front_end = index + 1
+    for key in REQUIRED_META:
+        if not meta.get(key):
+            errors.append((1, f"the front matter has no {key}"))
+    if meta.get("slug") and not SLUG_RE.match(meta["slug"]):
+        errors.append((meta_lines["slug"], "slug may use only a-z, 0-9 and single hyphens"))
+    if meta.get("date"):
+        try:
+            datetime.date.fromisoformat(meta["date"])
+        except ValueError:
+            errors.append((meta_lines["date"], "date must be written YYYY-MM-DD"))
+
+    # Split the body into ## sections and ### subsections.
+    sections: list[tuple[int, str, list[tuple[int, str]]]] = []
+    for offset, line in enumerate(lines[front_end:], start=front_end + 1):
+        if line.startswith("## "):
+            sections.append((offset, line[3:].strip(), []))
+        elif sections:
+            sections[-1][2].append((offset, line))
+        elif line.strip():
+            errors.append((offset, "text before the first ## section"))
+
+    introduction = ""
+    segments: list[SegmentData] = []
+    for number, heading, body in sections:
+        name, _, title = heading.partition(":")
+        name = name.strip().lower()
+        if name == "introduction":
+            if segments or introduction:
+                errors.append((number, "## Introduction must come once, before the segments"))
+            introduction = "\n".join(line for _, line in body).strip()
+            continue
+        if name != "segment":
+            errors.append((number, f"unknown section {heading!r}: use Introduction or Segment"))
+            continue
+        segment = SegmentData(title=title.strip(), body="", line=number)
+        parts: dict[str, list[tuple[int, str]]] = {"text": [], "prompts": [], "key": []}
+        current = "text"
+        for line_number, line in body:
+            if line.startswith("### "):
+                part = line[4:].strip().lower()
+                if part not in ("prompts", "key"):
+                    errors.append((line_number, f"unknown subsection {line.strip()!r}"))
+                    continue
+                current = part
+                continue
+            parts[current].append((line_number, line))
+        segment.body = "\n".join(line for _, line in parts["text"]).strip()
+        if not segment.body:
+            errors.append((number, "this segment has no text"))
+        text = segment.text
+        for line_number, item in _items(parts["prompts"]):
+            match = PROMPT_RE.match(item)
+            if not match or match["kind"] not in PROMPT_KINDS:
+                errors.append(
+                    (line_number, "a prompt is written '- highlight: ...', '- text: ...' "
+                     "or '- choose: ...'")
+                )  # fmt: skip
+                continue
+            segment.prompts.append(PromptData(match["kind"], match["text"].strip(), line_number))
+        for line_number, item in _items(parts["key"]):
+            match = KEY_RE.match(item)
+            if not match:
+                errors.append(
+                    (line_number, 'a key line is written - TECHNIQUE | "quoted words" | why')
+                )
+                continue
+            key = KeyData(
+                technique=match["technique"].strip(),
+                quote=match["quote"],
+                occurrence=int(match["n"] or 1),
+                explanation=match["why"].strip(),
+                line=line_number,
+            )
+            found = occurrences(text, key.quote)
+            if not key.quote or key.quote != key.quote.strip(EDGE_CHARS):
+                errors.append(
+                    (line_number, "a quote must not start or end with a space or . , : ;")
+                )
+            elif not found:
+                errors.append((line_number, f"the quote {key.quote!r} is not in this segment"))
+            elif key.occurrence > len(found) or key.occurrence < 1:
+                errors.append(
+                    (line_number, f"the quote {key.quote!r} occurs only {len(found)} time(s)")
+                )
+            else:
+                key.start, key.end = found[key.occurrence - 1]
+                segment.key.append(key)
+        segments.append(segment)
+    if not segments:
+        errors.append((len(lines), "the lesson has no ## Segment"))
+    if not introduction:
+        errors.append((front_end, "the lesson has no ## Introduction"))
+    if errors:
+        raise LessonFormatError(errors)
+    return LessonData(meta=meta, introduction=introduction, segments=segments,
+                      meta_lines=meta_lines)  # fmt: skip
+
+
+def dump_lesson(lesson: LessonData) -> str:
+    """Write a lesson in the file format; `parse_lesson(dump_lesson(x))` equals x."""
+    out = ["---"]
+    for key in META_FIELDS:
+        value = lesson.meta.get(key, "")
+        if value or key in REQUIRED_META:
+            out.append(f"{key}: {value}")
+    out += ["---", "", "## Introduction", "", lesson.introduction.strip(), ""]
+    for segment in lesson.segments:
+        heading = f"## Segment: {segment.title}" if segment.title else "## Segment"
+        out += [heading, "", segment.body.strip(), ""]
+        if segment.prompts:
+            out += ["### Prompts", ""]
+            out += [f"- {p.kind}: {p.text}" for p in segment.prompts]
+            out.append("")
+        if segment.key:
+            out += ["### Key", ""]
+            text = segment.text
+            for key in segment.key:
+                n = occurrence_of(text, key.quote, key.start)
+                suffix = f" #{n}" if n > 1 else ""
+                out.append(f'- {key.technique} | "{key.quote}"{suffix} | {key.explanation}')
+            out.append("")
+    return "\n".join(out)

@@ -1,0 +1,273 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+CONTEXT_LENGTH = 32  # characters of prefix and suffix kept with every quote
+
+
+class Taxonomy(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=120)
+    source = models.TextField()
+    description = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "taxonomies"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("taxonomy", args=[self.slug])
+
+
+class Technique(models.Model):
+    taxonomy = models.ForeignKey(Taxonomy, on_delete=models.CASCADE, related_name="techniques")
+    code = models.CharField(max_length=60, help_text="The ID used by the research corpora.")
+    name = models.CharField(max_length=80)
+    category = models.CharField(max_length=60, blank=True)
+    definition = models.TextField()
+    example = models.TextField()
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["taxonomy", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["taxonomy", "code"], name="technique_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def anchor(self) -> str:
+        return f"technique-{self.pk}"
+
+
+class LessonQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+
+class Lesson(models.Model):
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    author = models.CharField(max_length=200, help_text="Who wrote the source text.")
+    date = models.DateField(null=True, blank=True, help_text="When the source text appeared.")
+    place = models.CharField(max_length=120, blank=True)
+    audience = models.CharField(max_length=300, help_text="For whom the text was written.")
+    source = models.CharField(max_length=300, blank=True, help_text="Where it was published.")
+    language = models.CharField(max_length=10, default="en")
+    level = models.CharField(max_length=60, blank=True)
+    provenance = models.TextField(help_text="Where the text comes from and how it is presented.")
+    introduction = models.TextField(help_text="Markdown shown to students before the text.")
+    introduction_html = models.TextField(editable=False)
+    taxonomy = models.ForeignKey(Taxonomy, on_delete=models.PROTECT, related_name="lessons")
+    is_published = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="lessons_authored",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LessonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Segment(models.Model):
+    """One passage of a lesson's text. `text` is the plain text students highlight in:
+    exactly the text content of `body_html`, so offsets mean the same on both sides."""
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="segments")
+    position = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=120, blank=True)
+    body = models.TextField(help_text="Markdown source.")
+    body_html = models.TextField(editable=False)
+    text = models.TextField(editable=False)
+
+    class Meta:
+        ordering = ["lesson", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "position"], name="segment_position_unique"),
+            models.CheckConstraint(condition=Q(position__gte=1), name="segment_position_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lesson} §{self.position}"
+
+
+class Prompt(models.Model):
+    class Kind(models.TextChoices):
+        HIGHLIGHT = "highlight", "Highlight the techniques"
+        TEXT = "text", "Written answer"
+        CHOOSE = "choose", "Choose the techniques"
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="prompts")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["segment", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["segment", "position"], name="prompt_position_unique"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["highlight", "text", "choose"]), name="prompt_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def is_answerable(self) -> bool:
+        """Highlight prompts are answered by highlights, not by an Answer row."""
+        return self.kind != self.Kind.HIGHLIGHT
+
+
+class Span(models.Model):
+    """Characters [start, end) of a segment's plain text, in Unicode code points."""
+
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    quote = models.TextField()
+
+    class Meta:
+        abstract = True
+
+
+class KeySpan(Span):
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="key_spans")
+    technique = models.ForeignKey(Technique, on_delete=models.PROTECT, related_name="+")
+    explanation = models.TextField()
+    position = models.PositiveSmallIntegerField(help_text="Order within the segment's key.")
+
+    class Meta:
+        ordering = ["segment", "position"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="keyspan_nonempty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.technique.code}: {self.quote}"
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def for_student(self, user):
+        return self.filter(classroom__enrollments__student=user)
+
+    def for_teacher(self, user):
+        return self.filter(classroom__teacher=user)
+
+
+class Assignment(models.Model):
+    classroom = models.ForeignKey(
+        "core.Classroom", on_delete=models.CASCADE, related_name="assignments"
+    )
+    lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="assignments")
+    opens_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["classroom", "lesson"], name="assignment_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lesson} for {self.classroom}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("assignment", args=[self.pk])
+
+    def is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.opens_at is None or self.opens_at <= now
+
+
+class Submission(models.Model):
+    """One student's work on one assignment: where they are, and whether it is handed in."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="submissions")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
+    )
+    position = models.PositiveSmallIntegerField(default=1, help_text="Segment to resume at.")
+    reached = models.PositiveSmallIntegerField(default=1, help_text="Furthest segment opened.")
+    started_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "student"], name="submission_unique"),
+            models.CheckConstraint(condition=Q(position__gte=1), name="submission_position_pos"),
+            models.CheckConstraint(
+                condition=Q(reached__gte=models.F("position")), name="submission_reached_ge_pos"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} on {self.assignment}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class Highlight(Span):
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="highlights")
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="highlights")
+    technique = models.ForeignKey(Technique, on_delete=models.PROTECT, related_name="+")
+    prefix = models.CharField(max_length=64, blank=True)
+    suffix = models.CharField(max_length=64, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["segment", "start", "end", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="highlight_nonempty"
+            ),
+            models.UniqueConstraint(
+                fields=["submission", "segment", "technique", "start", "end"],
+                name="highlight_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.technique.code}: {self.quote}"
+
+
+class Answer(models.Model):
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="answers")
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="answers")
+    text = models.TextField(blank=True)
+    techniques = models.ManyToManyField(Technique, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "prompt"], name="answer_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submission}: {self.prompt}"
