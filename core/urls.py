@@ -1,3 +1,49 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
-urlpatterns: list = []
+from core import views as core_views
+from lessons.views import common, student, teacher
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("join/", core_views.join, name="join"),
+    path("signup/", core_views.signup, name="signup"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("classes/new/", core_views.classroom_new, name="classroom_new"),
+    path("classes/<int:pk>/", core_views.classroom, name="classroom"),
+    path("classes/<int:pk>/code/", core_views.classroom_new_code, name="classroom_new_code"),
+    path("classes/<int:pk>/assign/", core_views.classroom_assign, name="classroom_assign"),
+    path("techniques/", common.taxonomies, name="taxonomies"),
+    path("techniques/<slug:slug>/", common.taxonomy, name="taxonomy"),
+    path("assignments/<int:pk>/", student.assignment, name="assignment"),
+    path("assignments/<int:pk>/segments/<int:position>/", student.segment, name="segment"),
+    path(
+        "assignments/<int:pk>/segments/<int:position>/highlights/",
+        student.highlight_add,
+        name="highlight_add",
+    ),
+    path(
+        "assignments/<int:pk>/segments/<int:position>/answers/",
+        student.answers_save,
+        name="answers_save",
+    ),
+    path(
+        "assignments/<int:pk>/highlights/<int:highlight_pk>/",
+        student.highlight_edit,
+        name="highlight_edit",
+    ),
+    path(
+        "assignments/<int:pk>/highlights/<int:highlight_pk>/delete/",
+        student.highlight_delete,
+        name="highlight_delete",
+    ),
+    path("assignments/<int:pk>/submit/", student.submit, name="submit"),
+    path(
+        "assignments/<int:pk>/students/<int:student_pk>/",
+        teacher.student_work,
+        name="student_work",
+    ),
+    path("admin/", admin.site.urls),
+]
