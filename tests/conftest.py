@@ -1,0 +1,49 @@
+"""Personas shared by every test: Alice teaches class A, where Sam studies; Olga is in
+Bob's class B. Bob is the other teacher, Olga the student of another class."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from core.models import Classroom, User
+from lessons.models import Assignment
+
+from . import factories
+
+
+@dataclass
+class World:
+    alice: User  # the owning teacher
+    bob: User  # another teacher
+    sam: User  # a student of Alice's class
+    olga: User  # a student of another class (Bob's)
+    class_a: Classroom
+    class_b: Classroom
+    assignment: Assignment  # the small practice lesson, assigned to class A
+    other_assignment: Assignment  # the same kind of lesson, assigned to class B
+
+
+@pytest.fixture
+def world(db) -> World:
+    alice = factories.make_teacher("Alice Teacher")
+    bob = factories.make_teacher("Bob Teacher")
+    class_a = factories.make_classroom(alice, "Class A")
+    class_b = factories.make_classroom(bob, "Class B")
+    sam = factories.make_student("Sam Student", class_a)
+    olga = factories.make_student("Olga Other", class_b)
+    lesson = factories.make_lesson()
+    return World(
+        alice=alice,
+        bob=bob,
+        sam=sam,
+        olga=olga,
+        class_a=class_a,
+        class_b=class_b,
+        assignment=factories.make_assignment(class_a, lesson),
+        other_assignment=factories.make_assignment(class_b, lesson),
+    )
+
+
+@pytest.fixture(autouse=True)
+def _allow_testserver(settings):
+    settings.ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]

@@ -1,0 +1,100 @@
+"""Small factory functions for tests: no JSON fixtures."""
+
+import itertools
+from pathlib import Path
+
+from core import services as core_services
+from core.models import Classroom, User
+from lessons import services as lesson_services
+from lessons.lessonfile import parse_lesson
+from lessons.models import Assignment, Lesson
+
+SEED_LESSON = Path(__file__).resolve().parent.parent / "lessons/seed/solidarity-resolution-2017.md"
+_counter = itertools.count(1)
+
+SMALL_LESSON = """---
+title: {title}
+slug: {slug}
+author: The Ministry of Truthiness (fictional)
+date: 2024-05-01
+place: Freedonia
+audience: Citizens of Freedonia
+language: en
+taxonomy: semeval-2020
+provenance: Written for Lens tests.
+---
+
+## Introduction
+
+A short *fictional* text for practice.
+
+## Segment: First
+
+Our glorious leader 😀 says the **traitors** will fail. The traitors always fail.
+
+### Prompts
+
+- highlight: Highlight the techniques.
+- text: Who are "the traitors"?
+- choose: Which techniques are used here?
+
+### Key
+
+- Loaded_Language | "glorious leader" | Praise words that ask for admiration.
+- Name_Calling,Labeling | "traitors" | A label instead of an argument.
+- Name_Calling,Labeling | "traitors" #2 | The label again.
+
+## Segment: Second
+
+Everyone 𝒜gree𝓈 with us. Join them!
+
+### Prompts
+
+- highlight: Highlight the techniques.
+- text: Does "everyone" agree?
+
+### Key
+
+- Bandwagon,Reductio_ad_hitlerum | "Everyone 𝒜gree𝓈 with us" | Claims everyone agrees.
+"""
+
+
+def make_teacher(name: str = "Teacher") -> User:
+    n = next(_counter)
+    return core_services.teacher_register(
+        username=f"teacher{n}",
+        display_name=name,
+        email=f"teacher{n}@example.org",
+        password="a-long-teacher-password",
+    )
+
+
+def make_student(name: str = "Student", classroom: Classroom | None = None) -> User:
+    student = core_services.student_register(display_name=name, password="a-long-password")
+    if classroom is not None:
+        core_services.student_enroll(classroom=classroom, student=student)
+    return student
+
+
+def make_classroom(teacher: User, name: str = "Class") -> Classroom:
+    return core_services.classroom_create(teacher=teacher, name=name)
+
+
+def make_lesson(source: str | None = None) -> Lesson:
+    n = next(_counter)
+    source = source or SMALL_LESSON.format(title=f"Practice {n}", slug=f"practice-{n}")
+    return lesson_services.lesson_import(data=parse_lesson(source))
+
+
+def seed_lesson() -> Lesson:
+    existing = Lesson.objects.filter(slug="solidarity-resolution-2017").first()
+    if existing:
+        return existing
+    return lesson_services.lesson_import(data=parse_lesson(SEED_LESSON.read_text("utf-8")))
+
+
+def make_assignment(classroom: Classroom, lesson: Lesson | None = None, **kwargs) -> Assignment:
+    assignment, _ = lesson_services.assignment_create(
+        classroom=classroom, lesson=lesson or make_lesson(), **kwargs
+    )
+    return assignment
