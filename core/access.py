@@ -17,3 +17,7 @@ def get_classroom_for_student(user: User, pk: int) -> Classroom:
     if not user.is_student:
         raise Http404
     return get_object_or_404(Classroom.objects.attended_by(user), pk=pk)
+
+
+def get_student_in_classroom(classroom: Classroom, pk: int) -> User:
+    return get_object_or_404(User, pk=pk, enrollments__classroom=classroom)

@@ -1,5 +1,7 @@
 """Writes that touch users, classes and enrolments."""
 
+import secrets
+
 from django.db import IntegrityError, transaction
 
 from .models import Classroom, Enrollment, User, new_join_code
@@ -41,3 +43,21 @@ def teacher_register(*, username: str, display_name: str, email: str, password: 
     user.set_password(password)
     user.save()
     return user
+
+
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def student_reset_password(*, student: User) -> str:
+    """Give a student who forgot their password a new one, for the teacher to hand over."""
+    password = "-".join(
+        "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(4)) for _ in range(3)
+    )
+    student.set_password(password)
+    student.save(update_fields=["password"])
+    return password
+
+
+def student_unenroll(*, classroom: Classroom, student: User) -> None:
+    """Take a student out of a class. Their saved work stays, and returns if they rejoin."""
+    Enrollment.objects.filter(classroom=classroom, student=student).delete()

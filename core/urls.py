@@ -15,6 +15,16 @@ urlpatterns = [
     path("classes/<int:pk>/", core_views.classroom, name="classroom"),
     path("classes/<int:pk>/code/", core_views.classroom_new_code, name="classroom_new_code"),
     path("classes/<int:pk>/assign/", core_views.classroom_assign, name="classroom_assign"),
+    path(
+        "classes/<int:pk>/students/<int:student_pk>/password/",
+        core_views.classroom_student_password,
+        name="classroom_student_password",
+    ),
+    path(
+        "classes/<int:pk>/students/<int:student_pk>/remove/",
+        core_views.classroom_student_remove,
+        name="classroom_student_remove",
+    ),
     path("techniques/", common.taxonomies, name="taxonomies"),
     path("techniques/<slug:slug>/", common.taxonomy, name="taxonomy"),
     path("assignments/<int:pk>/", student.assignment, name="assignment"),

@@ -11,7 +11,11 @@ from lessons.forms import AssignForm
 from lessons.models import Assignment, Lesson, Submission
 
 from . import services
-from .access import get_classroom_for_student, get_classroom_for_teacher
+from .access import (
+    get_classroom_for_student,
+    get_classroom_for_teacher,
+    get_student_in_classroom,
+)
 from .forms import ClassroomForm, JoinForm, NewStudentForm, TeacherSignupForm
 from .models import Classroom
 
@@ -196,4 +200,28 @@ def classroom_assign(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"“{assignment.lesson.title}” is assigned to {classroom.name}.")
     else:
         messages.info(request, f"“{assignment.lesson.title}” was already assigned to this class.")
+    return redirect("classroom", classroom.pk)
+
+
+@login_required
+@require_POST
+def classroom_student_password(request: HttpRequest, pk: int, student_pk: int) -> HttpResponse:
+    """A new password for a student who forgot theirs, shown once to the teacher."""
+    classroom = get_classroom_for_teacher(request.user, pk)
+    student = get_student_in_classroom(classroom, student_pk)
+    password = services.student_reset_password(student=student)
+    return render(
+        request,
+        "core/student_password.html",
+        {"classroom": classroom, "student": student, "password": password},
+    )
+
+
+@login_required
+@require_POST
+def classroom_student_remove(request: HttpRequest, pk: int, student_pk: int) -> HttpResponse:
+    classroom = get_classroom_for_teacher(request.user, pk)
+    student = get_student_in_classroom(classroom, student_pk)
+    services.student_unenroll(classroom=classroom, student=student)
+    messages.success(request, f"{student.display_name} is no longer in {classroom.name}.")
     return redirect("classroom", classroom.pk)
