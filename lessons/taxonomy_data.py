@@ -599,3 +599,28 @@ TAXONOMIES: list[dict] = [
         ],
     },
 ]
+
+
+def load_taxonomies(taxonomy_model, technique_model) -> None:
+    """Create or update the taxonomies above (models passed in, so migrations can use it)."""
+    for entry in TAXONOMIES:
+        taxonomy, _ = taxonomy_model.objects.update_or_create(
+            slug=entry["slug"],
+            defaults={
+                "name": entry["name"],
+                "source": entry["source"],
+                "description": entry["description"],
+            },
+        )
+        for position, technique in enumerate(entry["techniques"], start=1):
+            technique_model.objects.update_or_create(
+                taxonomy=taxonomy,
+                code=technique["code"],
+                defaults={
+                    "name": technique["name"],
+                    "category": technique["category"],
+                    "definition": technique["definition"],
+                    "example": technique["example"],
+                    "position": position,
+                },
+            )

@@ -45,5 +45,18 @@ def world(db) -> World:
 
 
 @pytest.fixture(autouse=True)
+def _restore_taxonomies_after_flush(request, django_db_blocker):
+    """Transactional tests (the browser tests) end with a flush, which also takes away the
+    taxonomies loaded by the data migration: load them again, as after `migrate`."""
+    yield
+    if {"live_server", "transactional_db"} & set(request.fixturenames):
+        from lessons.models import Taxonomy, Technique
+        from lessons.taxonomy_data import load_taxonomies
+
+        with django_db_blocker.unblock():
+            load_taxonomies(Taxonomy, Technique)
+
+
+@pytest.fixture(autouse=True)
 def _allow_testserver(settings):
     settings.ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]

@@ -51,7 +51,19 @@
     }
   }
 
+  function keepFocus() {
+    // After htmx replaces the workspace, a removed button leaves focus nowhere: put it on
+    // the status message that says what happened, so keyboard users carry on from there.
+    if (!document.activeElement || document.activeElement === document.body) {
+      var status = document.getElementById("workspace-status");
+      if (status) {
+        status.focus();
+      }
+    }
+  }
+
   var timer = null;
+  document.addEventListener("htmx:afterSettle", keepFocus);
   document.addEventListener("selectionchange", function () {
     window.clearTimeout(timer);
     timer = window.setTimeout(onSelectionChange, 150);
