@@ -95,7 +95,7 @@ def _items(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
 
 def parse_lesson(source: str) -> LessonData:
     errors: list[tuple[int, str]] = []
-    lines = source.replace("\r\n", "\n").split("\n")
+    lines = source.removeprefix("\ufeff").replace("\r\n", "\n").split("\n")
     meta: dict[str, str] = {}
     meta_lines: dict[str, int] = {}
     index = 0

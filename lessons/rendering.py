@@ -50,7 +50,13 @@ class _Tokenizer(HTMLParser):
         self.tokens.append(("end", tag, []))
 
     def handle_data(self, data):
-        self.tokens.append(("data", data, []))
+        # As a browser reads HTML: CR and CRLF become LF, and a line feed straight after
+        # <pre> is dropped. Then offsets here and in the browser count the same text.
+        data = data.replace("\r\n", "\n").replace("\r", "\n")
+        if self.tokens and self.tokens[-1][:2] == ("start", "pre") and data.startswith("\n"):
+            data = data[1:]
+        if data:
+            self.tokens.append(("data", data, []))
 
 
 def _tokens(html: str) -> list[tuple[str, str, list]]:
@@ -94,7 +100,8 @@ def annotate(html: str, marks: Sequence[Mark]) -> str:
     offset = 0
     for kind, value, attrs in _tokens(html):
         if kind == "start":
-            out.append(_start_tag(value, attrs))
+            # A browser drops a line feed right after <pre>: write one, so none is lost.
+            out.append(_start_tag(value, attrs) + ("\n" if value == "pre" else ""))
             continue
         if kind == "end":
             if value not in VOID_TAGS:

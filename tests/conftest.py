@@ -45,16 +45,17 @@ def world(db) -> World:
 
 
 @pytest.fixture(autouse=True)
-def _restore_taxonomies_after_flush(request, django_db_blocker):
-    """Transactional tests (the browser tests) end with a flush, which also takes away the
-    taxonomies loaded by the data migration: load them again, as after `migrate`."""
-    yield
-    if {"live_server", "transactional_db"} & set(request.fixturenames):
+def _taxonomies(request, django_db_blocker):
+    """The taxonomies come from a data migration, but transactional tests (the browser
+    tests) end with a flush that takes them away: put them back, as after `migrate`."""
+    uses_db = {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    if uses_db or request.node.get_closest_marker("django_db"):
         from lessons.models import Taxonomy, Technique
         from lessons.taxonomy_data import load_taxonomies
 
         with django_db_blocker.unblock():
-            load_taxonomies(Taxonomy, Technique)
+            if not Taxonomy.objects.exists():
+                load_taxonomies(Taxonomy, Technique)
 
 
 @pytest.fixture(autouse=True)
