@@ -1,0 +1,112 @@
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from core.models import Classroom, Enrollment, User
+from lessons.models import Answer, Assignment, Highlight, KeySpan, Lesson, Segment, Submission
+
+TEACHER = ("teacher", "lens-teacher-demo")
+STUDENTS = [
+    ("amira", "lens-student-demo"),
+    ("ben", "lens-student-demo"),
+    ("chloe", "lens-student-demo"),
+]
+
+
+def load_demo() -> str:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (
+            User, Classroom, Enrollment, Lesson, Segment, KeySpan, Assignment, Submission,
+            Highlight, Answer,
+        )
+    }  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def demo(db) -> str:
+    return load_demo()
+
+
+def test_load_demo_is_idempotent(demo):
+    first = counts()
+    assert first["User"] == 4
+    assert first["Classroom"] == 1
+    assert first["Lesson"] == 1
+    assert first["Highlight"] > 0
+    output = load_demo()
+    assert counts() == first
+    assert "Imported the lesson" in demo
+    assert "Imported the lesson" not in output
+
+
+def test_load_demo_prints_each_login_with_its_password_and_the_join_code(demo):
+    classroom = Classroom.objects.get()
+    for username, password in [TEACHER, *STUDENTS]:
+        line = next(line for line in demo.splitlines() if f" {username} " in line)
+        assert password in line
+    assert classroom.join_code_display in demo
+    assert classroom.name in demo
+
+
+def test_the_printed_passwords_log_in(demo):
+    teacher = authenticate(username=TEACHER[0], password=TEACHER[1])
+    assert teacher is not None and teacher.is_teacher
+    for username, password in STUDENTS:
+        student = authenticate(username=username, password=password)
+        assert student is not None and student.is_student
+
+
+def test_a_second_run_keeps_the_passwords_and_the_join_code(demo):
+    code = Classroom.objects.get().join_code
+    output = load_demo()
+    assert Classroom.objects.get().join_code == code
+    assert Classroom.objects.get().join_code_display in output
+    assert authenticate(username="amira", password="lens-student-demo") is not None
+
+
+def test_the_demo_class_has_three_students_and_the_seed_lesson(demo):
+    classroom = Classroom.objects.get()
+    assert classroom.teacher.username == "teacher"
+    students = sorted(e.student.username for e in classroom.enrollments.select_related("student"))
+    assert students == ["amira", "ben", "chloe"]
+    assignment = Assignment.objects.get(classroom=classroom)
+    assert assignment.lesson.slug == "solidarity-resolution-2017"
+    assert assignment.lesson.segments.count() == 20
+    assert assignment.is_open()
+
+
+def test_demo_students_have_saved_highlights_placed_in_their_segments(demo):
+    highlights = Highlight.objects.select_related("segment", "submission__student", "technique")
+    students = {h.submission.student.username for h in highlights}
+    assert len(students) >= 2
+    lesson = Lesson.objects.get()
+    for highlight in highlights:
+        text = highlight.segment.text
+        assert highlight.segment.lesson == lesson
+        assert highlight.technique.taxonomy_id == lesson.taxonomy_id
+        assert 0 <= highlight.start < highlight.end <= len(text)
+        assert text[highlight.start : highlight.end] == highlight.quote
+        assert text[: highlight.start].endswith(highlight.prefix)
+        assert text[highlight.end :].startswith(highlight.suffix)
+        assert highlight.quote == highlight.quote.strip(" .,:;")
+
+
+def test_demo_submissions_are_left_open_where_the_students_stopped(demo):
+    for submission in Submission.objects.all():
+        assert not submission.is_submitted
+        last = max(h.segment.position for h in submission.highlights.select_related("segment"))
+        assert submission.position == last
