@@ -54,8 +54,12 @@ def test_a_new_student_joins_and_works_through_the_lesson_with_the_mouse(
 
     # The emoji before "traitors" is one code point here but two UTF-16 units in the browser.
     select_words(page, "traitors")
-    page.locator("#highlight-form").get_by_label("Technique").select_option(label="Name calling / labelling")
-    page.locator("#highlight-form").get_by_label("Why? (optional)").fill("A label, not an argument.")
+    page.locator("#highlight-form").get_by_label("Technique").select_option(
+        label="Name calling / labelling"
+    )
+    page.locator("#highlight-form").get_by_label("Why? (optional)").fill(
+        "A label, not an argument."
+    )
     page.get_by_role("button", name="Add highlight").click()
     expect(page.locator("#segment-text mark")).to_have_text("traitors")
     expect(page.locator("#segment-text .hl-label")).to_have_text("Name calling / labelling")
@@ -75,7 +79,9 @@ def test_a_new_student_joins_and_works_through_the_lesson_with_the_mouse(
 
     # The same words with the same technique again are refused politely.
     select_words(page, "traitors")
-    page.locator("#highlight-form").get_by_label("Technique").select_option(label="Name calling / labelling")
+    page.locator("#highlight-form").get_by_label("Technique").select_option(
+        label="Name calling / labelling"
+    )
     page.get_by_role("button", name="Add highlight").click()
     expect(page.get_by_role("alert")).to_contain_text("already highlighted")
     assert Submission.objects.get(student=student).highlights.count() == 2
