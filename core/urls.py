@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("classes/new/", core_views.classroom_new, name="classroom_new"),
     path("classes/<int:pk>/", core_views.classroom, name="classroom"),
+    path("classes/<int:pk>/welcome/", core_views.classroom_welcome, name="classroom_welcome"),
     path("classes/<int:pk>/code/", core_views.classroom_new_code, name="classroom_new_code"),
     path("classes/<int:pk>/assign/", core_views.classroom_assign, name="classroom_assign"),
     path(

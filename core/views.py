@@ -67,9 +67,7 @@ def join(request: HttpRequest) -> HttpResponse:
             )
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             services.student_enroll(classroom=form.classroom, student=user)
-            return render(
-                request, "core/welcome_student.html", {"classroom": form.classroom}, status=201
-            )
+            return redirect("classroom_welcome", form.classroom.pk)
         _, created = services.student_enroll(classroom=form.classroom, student=user)
         if created:
             messages.success(request, f"You joined {form.classroom.name}.")
@@ -225,3 +223,10 @@ def classroom_student_remove(request: HttpRequest, pk: int, student_pk: int) -> 
     services.student_unenroll(classroom=classroom, student=student)
     messages.success(request, f"{student.display_name} is no longer in {classroom.name}.")
     return redirect("classroom", classroom.pk)
+
+
+@login_required
+def classroom_welcome(request: HttpRequest, pk: int) -> HttpResponse:
+    """After joining: the student's login name, to write down."""
+    classroom = get_classroom_for_student(request.user, pk)
+    return render(request, "core/welcome_student.html", {"classroom": classroom})

@@ -4,6 +4,15 @@ from django.conf import settings
 from .models import Lesson, Technique
 
 
+class TextField(forms.CharField):
+    """Text from a <textarea>: line breaks count as one character, as the browser counts
+    them for maxlength (a form post sends each as CR LF)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n") if value else value
+
+
 class TechniqueChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Technique) -> str:
         return obj.name
@@ -21,7 +30,7 @@ def technique_choices(techniques) -> list:
 
 class HighlightEditForm(forms.Form):
     technique = TechniqueChoiceField(queryset=Technique.objects.none(), label="Technique")
-    note = forms.CharField(
+    note = TextField(
         label="Why? (optional)",
         max_length=settings.MAX_NOTE_LENGTH,
         required=False,

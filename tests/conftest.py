@@ -59,5 +59,7 @@ def _taxonomies(request, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def _allow_testserver(settings):
+def _test_settings(settings):
     settings.ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+    # Hashing a password the production way takes about a second here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -6,8 +6,9 @@ from pathlib import Path
 from core import services as core_services
 from core.models import Classroom, User
 from lessons import services as lesson_services
+from lessons.anchoring import locate
 from lessons.lessonfile import parse_lesson
-from lessons.models import Assignment, Lesson
+from lessons.models import Answer, Assignment, Highlight, Lesson, Prompt
 
 SEED_LESSON = Path(__file__).resolve().parent.parent / "lessons/seed/solidarity-resolution-2017.md"
 _counter = itertools.count(1)
@@ -98,3 +99,47 @@ def make_assignment(classroom: Classroom, lesson: Lesson | None = None, **kwargs
         classroom=classroom, lesson=lesson or make_lesson(), **kwargs
     )
     return assignment
+
+
+def make_highlight(
+    assignment: Assignment,
+    student: User,
+    quote: str,
+    technique_code: str = "Loaded_Language",
+    *,
+    position: int = 1,
+    occurrence: int | None = None,
+    note: str = "",
+) -> Highlight:
+    """A student's highlight, placed by its quote as a typed quote would be."""
+    submission = lesson_services.submission_for(assignment=assignment, student=student)
+    segment = assignment.lesson.segments.get(position=position)
+    return lesson_services.highlight_create(
+        submission=submission,
+        segment=segment,
+        technique=assignment.lesson.taxonomy.techniques.get(code=technique_code),
+        anchor=locate(segment.text, quote, occurrence=occurrence),
+        note=note,
+    )
+
+
+def make_answer(
+    assignment: Assignment,
+    student: User,
+    prompt: Prompt,
+    text: str = "",
+    technique_codes: tuple[str, ...] = (),
+) -> Answer:
+    submission = lesson_services.submission_for(assignment=assignment, student=student)
+    if prompt.kind == Prompt.Kind.CHOOSE:
+        techniques = assignment.lesson.taxonomy.techniques.filter(code__in=technique_codes)
+        lesson_services.answers_save(submission=submission, texts={}, choices={prompt: techniques})
+    else:
+        lesson_services.answers_save(submission=submission, texts={prompt: text}, choices={})
+    return Answer.objects.get(submission=submission, prompt=prompt)
+
+
+def prompt_of(assignment: Assignment, position: int, kind: str) -> Prompt:
+    return Prompt.objects.get(
+        segment__lesson=assignment.lesson, segment__position=position, kind=kind
+    )

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -17,11 +17,20 @@ from ..models import Answer, Assignment, Prompt, Segment, Submission
 from ..rendering import Mark, annotate
 
 
-def _open_assignment(request: HttpRequest, pk: int) -> tuple[Assignment, Submission]:
+def _open_assignment(
+    request: HttpRequest, pk: int, position: int | None = None, *, create: bool = True
+) -> tuple[Assignment, Submission, Segment | None]:
+    """The assignment (open to this student), the passage asked for, and the student's
+    submission, created on first use: only once the request is known to be sound."""
     assignment = get_assignment_for_student(request.user, pk)
     if not assignment.is_open():
         raise Http404("This lesson is not open yet.")
-    return assignment, services.submission_for(assignment=assignment, student=request.user)
+    segment = _segment(assignment, position) if position is not None else None
+    if create:
+        submission = services.submission_for(assignment=assignment, student=request.user)
+    else:
+        submission = get_object_or_404(Submission, assignment=assignment, student=request.user)
+    return assignment, submission, segment
 
 
 def _segment(assignment: Assignment, position: int) -> Segment:
@@ -138,8 +147,7 @@ def _segment_page(
 
 @login_required
 def segment(request: HttpRequest, pk: int, position: int) -> HttpResponse:
-    assignment, submission = _open_assignment(request, pk)
-    segment = _segment(assignment, position)
+    assignment, submission, segment = _open_assignment(request, pk, position)
     services.submission_move(submission=submission, position=position)
     return _segment_page(request, assignment, submission, segment)
 
@@ -188,8 +196,7 @@ def _refuse(
 @login_required
 @require_POST
 def highlight_add(request: HttpRequest, pk: int, position: int) -> HttpResponse:
-    assignment, submission = _open_assignment(request, pk)
-    segment = _segment(assignment, position)
+    assignment, submission, segment = _open_assignment(request, pk, position)
     form = HighlightForm(request.POST, techniques=assignment.lesson.taxonomy.techniques.all())
     if submission.is_submitted:
         return _refuse(
@@ -244,7 +251,7 @@ def highlight_add(request: HttpRequest, pk: int, position: int) -> HttpResponse:
 @login_required
 @require_POST
 def highlight_edit(request: HttpRequest, pk: int, highlight_pk: int) -> HttpResponse:
-    assignment, submission = _open_assignment(request, pk)
+    assignment, submission, _ = _open_assignment(request, pk, create=False)
     highlight = get_highlight_for_student(submission, highlight_pk)
     segment = highlight.segment
     form = HighlightEditForm(
@@ -272,7 +279,7 @@ def highlight_edit(request: HttpRequest, pk: int, highlight_pk: int) -> HttpResp
 @login_required
 @require_POST
 def highlight_delete(request: HttpRequest, pk: int, highlight_pk: int) -> HttpResponse:
-    assignment, submission = _open_assignment(request, pk)
+    assignment, submission, _ = _open_assignment(request, pk, create=False)
     highlight = get_highlight_for_student(submission, highlight_pk)
     segment = highlight.segment
     try:
@@ -298,7 +305,7 @@ def _read_answers(request: HttpRequest, segment: Segment, techniques) -> tuple[d
             errors.append("One of the questions sent is not part of this passage.")
             continue
         if prompt.kind == Prompt.Kind.TEXT:
-            text = request.POST.get(name, "").strip()
+            text = request.POST.get(name, "").replace("\r\n", "\n").strip()
             if len(text) > settings.MAX_ANSWER_LENGTH:
                 errors.append(
                     f"An answer is longer than {settings.MAX_ANSWER_LENGTH} characters. "
@@ -323,8 +330,7 @@ def _read_answers(request: HttpRequest, segment: Segment, techniques) -> tuple[d
 @login_required
 @require_POST
 def answers_save(request: HttpRequest, pk: int, position: int) -> HttpResponse:
-    assignment, submission = _open_assignment(request, pk)
-    segment = _segment(assignment, position)
+    assignment, submission, segment = _open_assignment(request, pk, position)
     techniques = list(assignment.lesson.taxonomy.techniques.all())
     texts, choices, errors = _read_answers(request, segment, techniques)
     if submission.is_submitted:
@@ -347,7 +353,7 @@ def answers_save(request: HttpRequest, pk: int, position: int) -> HttpResponse:
             segment,
             status=status,
             answer_errors=errors,
-            posted=request.POST,
+            posted=None if submission.is_submitted else request.POST,
         )
     services.answers_save(submission=submission, texts=texts, choices=choices)
     if request.htmx:
@@ -367,7 +373,7 @@ def answers_save(request: HttpRequest, pk: int, position: int) -> HttpResponse:
 @login_required
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: what will be handed in, and a confirmation button. POST: hand it in."""
-    assignment, submission = _open_assignment(request, pk)
+    assignment, submission, _ = _open_assignment(request, pk)
     if request.method == "POST":
         if services.submission_submit(submission=submission):
             messages.success(request, "Your work is handed in. Well done!")

@@ -19,12 +19,12 @@ import os
 # beside it. The tests' own ORM calls are synchronous, so this is safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-import re  # noqa: E402
+import re
 
-import pytest  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
+import pytest
+from playwright.sync_api import sync_playwright
 
-from .support import (  # noqa: E402
+from .support import (
     CHROMIUM,
     CHROMIUM_ARGS,
     DESKTOP,

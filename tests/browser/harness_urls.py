@@ -9,6 +9,7 @@ CLEAN = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Harness: clean page</title>
+<link rel="icon" href="data:,">
 </head>
 <body>
 <header><p>Lens harness</p></header>
@@ -38,7 +39,9 @@ INACCESSIBLE = """<!doctype html>
 """
 
 # Accessible, but the Nu checker rejects it: hx-* attributes and a <p> inside a <span>.
-INVALID = CLEAN.replace("<title>Harness: clean page</title>", "<title>Harness: bad</title>").replace(
+INVALID = CLEAN.replace(
+    "<title>Harness: clean page</title>", "<title>Harness: bad</title>"
+).replace(
     '<div data-hx-get="/clean/" data-hx-target="this">',
     '<div hx-get="/clean/"><span><p>block in inline</p></span>',
 )

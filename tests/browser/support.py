@@ -10,6 +10,7 @@ import json
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -132,9 +133,11 @@ class HtmlDocument:
 class HtmlRecorder:
     """Keeps the server's HTML of every document a page loaded, for the Nu checker."""
 
+    page: Page | None = None
     documents: list[HtmlDocument] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     enabled: bool = True
+    pending: int = 0  # listeners still waiting for a body
 
     def add(self, label: str, html: str) -> None:
         if self.enabled:
@@ -148,10 +151,26 @@ class HtmlRecorder:
             return  # redirects carry no page
         if "text/html" not in response.headers.get("content-type", ""):
             return
+        # With the sync API, response.text() here yields to Playwright's loop, which only runs
+        # while the test calls Playwright: settle() lets bodies still on their way arrive.
+        self.pending += 1
         try:
             self.add(f"{response.status} {response.url}", response.text())
         except PlaywrightError as exc:  # e.g. the page navigated away before the body arrived
             self.problems.append(f"could not read HTML of {response.url}: {exc}")
+        finally:
+            self.pending -= 1
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Let Playwright deliver pending 'response' events and bodies before validating."""
+        if self.page is None or self.page.is_closed():
+            return
+        deadline = time.monotonic() + timeout
+        self.page.wait_for_timeout(1)
+        while self.pending and time.monotonic() < deadline:
+            self.page.wait_for_timeout(20)
+        if self.pending:
+            self.problems.append(f"{self.pending} HTML response(s) never finished loading")
 
 
 def record_html(page: Page, label: str | None = None) -> None:
@@ -160,6 +179,7 @@ def record_html(page: Page, label: str | None = None) -> None:
     Documents that the page navigates to are recorded automatically; use this for a URL
     whose state changed since it was loaded (e.g. after htmx swaps, to check the full page).
     """
+    page.html_recorder.settle()  # keep documents in the order they were loaded
     response = page.context.request.get(page.url)
     assert response.ok, f"GET {page.url} answered {response.status}"
     page.html_recorder.add(label or f"{response.status} {page.url}", response.text())
@@ -193,8 +213,11 @@ def validate_html(documents: list[HtmlDocument]) -> list[str]:
                 by_name[path.name] = doc
                 found[doc.html] = []
             proc = subprocess.run(
-                [java, "-jar", str(jar), "--format", "json", "--exit-zero-always"]
-                + sorted(str(Path(tmp) / name) for name in by_name),
+                [
+                    java,
+                    *("-jar", str(jar), "--format", "json", "--exit-zero-always"),
+                    *sorted(str(Path(tmp) / name) for name in by_name),
+                ],
                 capture_output=True,
                 text=True,
                 timeout=300,
@@ -228,6 +251,8 @@ def check_html(html: str, label: str = "document") -> None:
 
 def check_recorded_html(recorders: list[HtmlRecorder]) -> None:
     """Validate every document the given pages loaded; AssertionError listing errors."""
+    for r in recorders:
+        r.settle()
     problems = [p for r in recorders for p in r.problems]
     documents = [d for r in recorders for d in r.documents]
     errors = validate_html(documents) if documents else []
@@ -240,7 +265,7 @@ def instrument(page: Page) -> Page:
     """Attach console/page-error lists and the HTML recorder to a new page."""
     page.console_errors = []
     page.page_errors = []
-    page.html_recorder = HtmlRecorder()
+    page.html_recorder = HtmlRecorder(page)
     page.on("console", _console_listener(page))
     page.on("pageerror", _pageerror_listener(page))
     page.on("response", page.html_recorder.on_response)

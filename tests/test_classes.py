@@ -1,0 +1,420 @@
+"""Teachers create classes and assign lessons; students join with a code."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+
+from core import services as core_services
+from core.models import JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH, Classroom, Enrollment, User
+from lessons.models import Assignment
+
+from . import factories
+
+PASSWORD = "a-fine-password-42"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _join(client, code, name="Amira K.", password=PASSWORD, password2=None):
+    return client.post(
+        reverse("join"),
+        {
+            "code": code,
+            "display_name": name,
+            "password1": password,
+            "password2": password if password2 is None else password2,
+        },
+    )
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_teacher_signup_creates_a_signed_in_teacher(client, db):
+    response = client.post(
+        reverse("signup"),
+        {
+            "username": "carol",
+            "display_name": "Carol Teacher",
+            "email": "carol@example.org",
+            "password1": "a-very-long-password-9",
+        },
+    )
+
+    assert response.status_code == 302
+    assert response.url == reverse("classroom_new")
+    carol = User.objects.get(username="carol")
+    assert carol.is_teacher
+    assert carol.email == "carol@example.org"
+    assert carol.check_password("a-very-long-password-9")
+    assert "My classes" in client.get(reverse("home")).content.decode()
+
+
+def test_a_teacher_signup_without_email_is_refused(client, db):
+    response = client.post(
+        reverse("signup"),
+        {"username": "carol", "display_name": "Carol", "password1": "a-very-long-password-9"},
+    )
+
+    assert response.status_code == 400
+    assert not User.objects.filter(username="carol").exists()
+
+
+def test_a_teacher_creates_a_class_with_a_short_unambiguous_join_code(client, world):
+    client.force_login(world.alice)
+
+    response = client.post(reverse("classroom_new"), {"name": "10B Media Studies"})
+
+    classroom = Classroom.objects.get(name="10B Media Studies")
+    assert classroom.teacher == world.alice
+    assert response.status_code == 302
+    assert response.url == reverse("classroom", args=[classroom.pk])
+    code = classroom.join_code
+    assert len(code) == JOIN_CODE_LENGTH == 6
+    assert set(code) <= set(JOIN_CODE_ALPHABET)
+    assert not set(code) & set("0O1IL")
+    page = client.get(response.url).content.decode()
+    assert f"{code[:3]}-{code[3:]}" in page
+
+
+def test_the_join_code_alphabet_has_no_confusable_characters():
+    assert not set(JOIN_CODE_ALPHABET) & set("0O1IL")
+    assert len(set(JOIN_CODE_ALPHABET)) == len(JOIN_CODE_ALPHABET) >= 20
+
+
+def test_join_codes_are_unique_across_many_classes(world):
+    for n in range(200):
+        factories.make_classroom(world.alice, f"Class {n}")
+    codes = list(Classroom.objects.values_list("join_code", flat=True))
+    assert len(codes) == 202
+    assert len(set(codes)) == len(codes)
+    assert all(len(c) == 6 and set(c) <= set(JOIN_CODE_ALPHABET) for c in codes)
+
+
+def test_a_code_already_taken_is_drawn_again(world, monkeypatch):
+    draws = iter([world.class_a.join_code, world.class_b.join_code, "XYZ349"])
+    monkeypatch.setattr(core_services, "new_join_code", lambda: next(draws))
+
+    classroom = core_services.classroom_create(teacher=world.alice, name="Lucky")
+
+    assert classroom.join_code == "XYZ349"
+
+
+def test_a_code_typed_in_lower_case_with_a_hyphen_and_spaces_works(client, world):
+    code = world.class_a.join_code
+    typed = f" {code[:3].lower()} - {code[3:].lower()} "
+
+    response = _join(client, typed)
+
+    assert response.status_code == 302
+    assert User.objects.get(display_name="Amira K.").enrollments.get().classroom == world.class_a
+
+
+def test_an_anonymous_student_joins_with_a_code_name_and_password(client, world):
+    response = _join(client, world.class_a.join_code, name="  Amira   K. ")
+
+    assert response.status_code == 302
+    assert response.url == reverse("classroom_welcome", args=[world.class_a.pk])
+    response = client.get(response.url)
+    amira = User.objects.get(display_name="Amira K.")
+    assert amira.is_student
+    assert amira.email == ""
+    assert amira.enrollments.get().classroom == world.class_a
+    page = response.content.decode()
+    assert amira.username in page
+    assert "Class A" in page
+    assert response.wsgi_request.user == amira
+
+    client.logout()
+    again = client.post(reverse("login"), {"username": amira.username, "password": PASSWORD})
+    assert again.status_code == 302
+    home = client.get(reverse("home")).content.decode()
+    assert "My lessons" in home
+    assert "Class A" in home
+
+
+def test_a_password_like_the_students_name_is_refused(client, world):
+    response = _join(client, world.class_a.join_code, name="Amira Khalil", password="amirakhalil")
+
+    assert response.status_code == 400
+    assert "too similar" in response.content.decode()
+    assert not User.objects.filter(display_name="Amira Khalil").exists()
+
+
+def test_a_password_like_the_teachers_name_is_refused(client, db):
+    response = client.post(
+        reverse("signup"),
+        {
+            "username": "ct2024",
+            "display_name": "Carolina Teacherson",
+            "email": "ct@example.org",
+            "password1": "carolinateacherson",
+        },
+    )
+
+    assert response.status_code == 400
+    assert not User.objects.filter(username="ct2024").exists()
+
+
+def test_the_join_page_asks_for_no_email(client, world):
+    page = client.get(reverse("join")).content.decode()
+    assert 'name="code"' in page
+    assert 'name="display_name"' in page
+    assert 'type="email"' not in page
+    assert 'name="email"' not in page
+
+
+def test_a_wrong_code_is_refused_with_a_clear_message_and_nothing_created(client, world):
+    users = User.objects.count()
+
+    response = _join(client, "QQQQQQ")
+
+    assert response.status_code == 400
+    assert "No class has this code" in response.content.decode()
+    assert User.objects.count() == users
+    assert Enrollment.objects.count() == 2
+    assert "_auth_user_id" not in client.session
+
+
+def test_mismatched_passwords_are_refused(client, world):
+    users = User.objects.count()
+
+    response = _join(client, world.class_a.join_code, password2="another-password-43")
+
+    assert response.status_code == 400
+    assert "The two passwords are not the same." in response.content.decode()
+    assert User.objects.count() == users
+    assert not world.class_a.enrollments.exclude(student=world.sam).exists()
+
+
+def test_a_signed_in_student_joins_a_second_class(client, world):
+    client.force_login(world.sam)
+
+    response = client.post(reverse("join"), {"code": world.class_b.join_code})
+
+    assert response.status_code == 302
+    assert response.url == reverse("classroom", args=[world.class_b.pk])
+    assert set(Classroom.objects.attended_by(world.sam)) == {world.class_a, world.class_b}
+    assert "You joined Class B." in _messages(response)
+    assert client.get(response.url).status_code == 200
+
+
+def test_joining_the_same_class_twice_is_harmless(client, world):
+    client.force_login(world.sam)
+
+    response = client.post(reverse("join"), {"code": world.class_a.join_code.lower()})
+
+    assert response.status_code == 302
+    assert Enrollment.objects.filter(student=world.sam).count() == 1
+    assert "You are already in Class A." in _messages(response)
+
+
+def test_teachers_cannot_join_a_class_as_students(client, world):
+    client.force_login(world.alice)
+
+    response = client.post(reverse("join"), {"code": world.class_b.join_code})
+
+    assert response.status_code == 302
+    assert response.url == reverse("home")
+    assert "Teachers cannot join a class as a student." in _messages(response)
+    assert not Enrollment.objects.filter(student=world.alice).exists()
+    assert not world.alice.is_student
+
+
+def test_the_teacher_sees_the_roster_with_logins_and_progress(client, world):
+    assignment = world.assignment
+    client.force_login(world.sam)
+    client.get(reverse("segment", args=[assignment.pk, 2]))
+    factories.make_highlight(assignment, world.sam, "glorious leader")
+    factories.make_highlight(assignment, world.sam, "traitors", "Repetition", occurrence=2)
+    hana = factories.make_student("Hana Handed", world.class_a)
+    factories.make_highlight(assignment, hana, "glorious leader")
+    client.force_login(hana)
+    client.post(reverse("submit", args=[assignment.pk]))
+    factories.make_student("Nico Notyet", world.class_a)
+
+    client.force_login(world.alice)
+    response = client.get(reverse("classroom", args=[world.class_a.pk]))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Students (3)" in page
+    for name in ("Sam Student", "Hana Handed", "Nico Notyet"):
+        assert name in page
+    assert world.sam.username in page
+    assert hana.username in page
+    assert "passage 2 of 2, 2 highlights" in page
+    assert "passage 1 of 2, 1 highlight<" in page
+    assert page.count("Handed in") == 1
+    assert "Not started" in page
+    assert reverse("student_work", args=[assignment.pk, world.sam.pk]) in page
+    assert "Olga Other" not in page
+
+
+def test_the_teachers_home_lists_her_classes_only(client, world):
+    factories.make_student("Second Student", world.class_a)
+    client.force_login(world.alice)
+
+    page = client.get(reverse("home")).content.decode()
+
+    assert "Class A" in page
+    assert "2 students · 1 lesson assigned" in page
+    assert world.class_a.join_code_display in page
+    assert "Class B" not in page
+    assert world.class_b.join_code_display not in page
+
+
+def test_names_with_markup_are_escaped(client, world):
+    world.class_a.name = "<b>Class</b> A"
+    world.class_a.save()
+    mallory = factories.make_student("<img src=x>Mallory", world.class_a)
+
+    client.force_login(world.alice)
+    roster = client.get(reverse("classroom", args=[world.class_a.pk])).content.decode()
+    client.force_login(mallory)
+    home = client.get(reverse("home")).content.decode()
+
+    for page in (roster, home):
+        assert "<img src=x>" not in page
+        assert "<b>Class</b>" not in page
+        assert "&lt;b&gt;Class&lt;/b&gt; A" in page
+    assert "&lt;img src=x&gt;Mallory" in roster
+
+
+def test_a_new_code_replaces_the_old_one_and_students_stay(client, world):
+    old = world.class_a.join_code
+    client.force_login(world.alice)
+
+    response = client.post(reverse("classroom_new_code", args=[world.class_a.pk]))
+
+    assert response.status_code == 302
+    world.class_a.refresh_from_db()
+    new = world.class_a.join_code
+    assert new != old
+    assert len(new) == 6 and set(new) <= set(JOIN_CODE_ALPHABET)
+    assert world.sam.enrollments.filter(classroom=world.class_a).exists()
+    assert any(world.class_a.join_code_display in m for m in _messages(response))
+
+    client.logout()
+    refused = _join(client, old, name="Late Comer")
+    assert refused.status_code == 400
+    assert not User.objects.filter(display_name="Late Comer").exists()
+    assert _join(client, new, name="On Time").status_code == 302
+    assert world.class_a.enrollments.count() == 2
+
+
+def test_a_teacher_assigns_a_lesson_to_her_class(client, world):
+    lesson = factories.make_lesson()
+    client.force_login(world.alice)
+
+    response = client.post(
+        reverse("classroom_assign", args=[world.class_a.pk]),
+        {"lesson": lesson.pk, "opens_at": "2030-03-01T08:00", "due_at": "2030-03-08T17:30"},
+    )
+
+    assert response.status_code == 302
+    assignment = Assignment.objects.get(classroom=world.class_a, lesson=lesson)
+    assert assignment.opens_at.year == 2030
+    assert (assignment.due_at - assignment.opens_at) == timedelta(days=7, hours=9, minutes=30)
+    page = client.get(reverse("classroom", args=[world.class_a.pk])).content.decode()
+    assert lesson.title in page
+    assert "due 8 March 2030, 17:30" in page
+
+
+def test_assigning_the_same_lesson_twice_makes_one_assignment(client, world):
+    client.force_login(world.alice)
+
+    response = client.post(
+        reverse("classroom_assign", args=[world.class_a.pk]),
+        {"lesson": world.assignment.lesson.pk},
+    )
+
+    assert response.status_code == 302
+    assert Assignment.objects.filter(classroom=world.class_a).count() == 1
+
+
+def test_a_due_date_before_the_opening_is_refused(client, world):
+    lesson = factories.make_lesson()
+    client.force_login(world.alice)
+
+    response = client.post(
+        reverse("classroom_assign", args=[world.class_a.pk]),
+        {"lesson": lesson.pk, "opens_at": "2030-03-08T08:00", "due_at": "2030-03-01T08:00"},
+    )
+
+    assert response.status_code == 400
+    assert "The due date must come after the opening time." in response.content.decode()
+    assert not Assignment.objects.filter(lesson=lesson).exists()
+
+
+def test_a_lesson_that_opens_later_is_closed_to_students_until_then(client, world):
+    opens = timezone.now() + timedelta(days=3)
+    assignment = factories.make_assignment(world.class_a, opens_at=opens)
+    client.force_login(world.sam)
+
+    page = client.get(reverse("assignment", args=[assignment.pk]))
+    assert page.status_code == 200
+    assert "This lesson opens on" in page.content.decode()
+    assert reverse("segment", args=[assignment.pk, 1]) not in page.content.decode()
+    for position in (1, 2):
+        assert client.get(reverse("segment", args=[assignment.pk, position])).status_code == 404
+    added = client.post(
+        reverse("highlight_add", args=[assignment.pk, 1]),
+        {"quote": "glorious leader", "technique": assignment.lesson.taxonomy.techniques.first().pk},
+    )
+    assert added.status_code == 404
+    assert client.get(reverse("submit", args=[assignment.pk])).status_code == 404
+    assert not assignment.submissions.exists()
+
+
+def test_a_teacher_gives_a_student_who_forgot_a_new_password(client, world):
+    client.force_login(world.alice)
+
+    response = client.post(
+        reverse("classroom_student_password", args=[world.class_a.pk, world.sam.pk])
+    )
+
+    assert response.status_code == 200
+    password = response.context["password"]
+    assert password in response.content.decode()
+    assert world.sam.username in response.content.decode()
+    client.logout()
+    assert not client.login(username=world.sam.username, password="a-long-password")
+    assert client.login(username=world.sam.username, password=password)
+
+
+def test_a_teacher_cannot_reset_the_password_of_a_student_outside_her_class(client, world):
+    client.force_login(world.alice)
+
+    response = client.post(
+        reverse("classroom_student_password", args=[world.class_a.pk, world.olga.pk])
+    )
+
+    assert response.status_code == 404
+    assert client.login(username=world.olga.username, password="a-long-password")
+
+
+def test_a_removed_student_leaves_the_class_but_their_work_is_kept(client, world):
+    factories.make_highlight(world.assignment, world.sam, "glorious leader", "Loaded_Language")
+    client.force_login(world.alice)
+
+    response = client.post(
+        reverse("classroom_student_remove", args=[world.class_a.pk, world.sam.pk])
+    )
+
+    assert response.status_code == 302
+    assert not world.class_a.enrollments.filter(student=world.sam).exists()
+    assert world.sam.submissions.get().highlights.count() == 1
+    page = client.get(reverse("classroom", args=[world.class_a.pk]))
+    assert "is no longer in Class A" in page.content.decode()
+    assert world.sam not in [row["student"] for row in page.context["roster"]]
+    client.force_login(world.sam)
+    assert client.get(reverse("classroom", args=[world.class_a.pk])).status_code == 404
+    assert client.get(reverse("segment", args=[world.assignment.pk, 1])).status_code == 404

@@ -1,0 +1,131 @@
+"""Every page runs the same number of queries for a class of 3 as for a class of 30."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from lessons import services as lesson_services
+
+from . import factories
+
+# The counts measured for these pages (session and user included); a page may get cheaper,
+# never dearer without a reason.
+MAX_QUERIES = {
+    "teacher_home": 3,
+    "teacher_class": 7,
+    "student_work": 10,
+    "student_home": 5,
+    "student_class": 6,
+    "assignment": 5,
+    "segment": 11,
+    "submit": 8,
+}
+
+PAGES = {
+    "teacher_home": ("alice", lambda w: reverse("home")),
+    "teacher_class": ("alice", lambda w: reverse("classroom", args=[w.class_a.pk])),
+    "student_work": ("alice", lambda w: reverse("student_work", args=[w.assignment.pk, w.sam.pk])),
+    "student_home": ("sam", lambda w: reverse("home")),
+    "student_class": ("sam", lambda w: reverse("classroom", args=[w.class_a.pk])),
+    "assignment": ("sam", lambda w: reverse("assignment", args=[w.assignment.pk])),
+    "segment": ("sam", lambda w: reverse("segment", args=[w.assignment.pk, 1])),
+    "submit": ("sam", lambda w: reverse("submit", args=[w.assignment.pk])),
+}
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _do_some_work(assignment, student, *, submit=False):
+    factories.make_highlight(assignment, student, "glorious leader", note="Praise.")
+    factories.make_highlight(assignment, student, "traitors", "Name_Calling,Labeling", occurrence=1)
+    factories.make_highlight(assignment, student, "traitors", "Repetition", occurrence=2)
+    factories.make_highlight(assignment, student, "Everyone", "Doubt", position=2)
+    factories.make_answer(assignment, student, factories.prompt_of(assignment, 1, "text"), "Them.")
+    factories.make_answer(
+        assignment,
+        student,
+        factories.prompt_of(assignment, 1, "choose"),
+        technique_codes=("Doubt", "Loaded_Language"),
+    )
+    factories.make_answer(assignment, student, factories.prompt_of(assignment, 2, "text"), "No.")
+    submission = lesson_services.submission_for(assignment=assignment, student=student)
+    lesson_services.submission_move(submission=submission, position=2)
+    if submit:
+        lesson_services.submission_submit(submission=submission)
+
+
+def _grow_class(world, size):
+    """Class A (two lessons assigned) reaches `size` students, all with some work."""
+    classroom = world.class_a
+    while classroom.enrollments.count() < size:
+        n = classroom.enrollments.count()
+        student = factories.make_student(f"Student {n}", classroom)
+        _do_some_work(world.assignment, student, submit=n % 3 == 0)
+        _do_some_work(world.second_assignment, student)
+
+
+@pytest.fixture
+def class_world(world):
+    world.second_assignment = factories.make_assignment(world.class_a)
+    _do_some_work(world.assignment, world.sam)
+    _do_some_work(world.second_assignment, world.sam)
+    return world
+
+
+def _count(client, url) -> int:
+    client.get(url)  # the first visit may record where the student is
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries.captured_queries)
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_a_page_runs_as_many_queries_for_30_students_as_for_3(
+    client, class_world, django_assert_max_num_queries, page
+):
+    persona, url = PAGES[page]
+    client.force_login(getattr(class_world, persona))
+    url = url(class_world)
+
+    _grow_class(class_world, 3)
+    small = _count(client, url)
+    _grow_class(class_world, 30)
+    large = _count(client, url)
+
+    assert class_world.class_a.enrollments.count() == 30
+    assert large == small
+    with django_assert_max_num_queries(MAX_QUERIES[page]):
+        client.get(url)
+
+
+def test_the_class_page_shows_all_30_students_work(client, class_world):
+    _grow_class(class_world, 30)
+    client.force_login(class_world.alice)
+
+    page = client.get(reverse("classroom", args=[class_world.class_a.pk])).content.decode()
+
+    assert "Students (30)" in page
+    assert page.count("passage 2 of 2, 4 highlights") == 60
+    assert page.count("Handed in") == 9
+
+
+@pytest.mark.parametrize("page", ["teacher_home", "teacher_class", "student_home", "student_class"])
+def test_a_page_runs_as_many_queries_for_6_lessons_as_for_2(client, class_world, page):
+    _grow_class(class_world, 3)
+    persona, url = PAGES[page]
+    client.force_login(getattr(class_world, persona))
+    url = url(class_world)
+    few = _count(client, url)
+
+    for _ in range(4):
+        assignment = factories.make_assignment(class_world.class_a)
+        for enrollment in class_world.class_a.enrollments.select_related("student"):
+            _do_some_work(assignment, enrollment.student)
+    many = _count(client, url)
+
+    assert many == few <= MAX_QUERIES[page]
