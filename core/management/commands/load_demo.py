@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
@@ -93,7 +94,8 @@ class Command(BaseCommand):
 
         self.stdout.write(
             self.style.SUCCESS(
-                "\nDemo ready. Open http://127.0.0.1:8000/ and log in as:\n"
+                f"\nDemo ready. Open http://{os.getenv('HOST', '127.0.0.1')}:"
+                f"{os.getenv('PORT', '8000')}/ and log in as:\n"
                 f"  teacher  {TEACHER[0]:8} password {TEACHER[2]}  ({TEACHER[1]})\n"
                 + "".join(f"  student  {u:8} password {p}  ({n})\n" for u, n, p in STUDENTS)
                 + f"Class “{classroom.name}” has the join code {classroom.join_code_display}.\n"
