@@ -60,6 +60,18 @@ class HighlightForm(HighlightEditForm):
     occurrence = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     field_order = ["quote", "start", "end", "occurrence", "technique", "note"]
 
+    def clean(self):
+        # The hidden fields are filled in by the page, so their errors are not the
+        # student's to fix field by field: say plainly what to do instead.
+        if any(name in self.errors for name in ("start", "end", "occurrence")):
+            for name in ("start", "end", "occurrence"):
+                self.errors.pop(name, None)
+            self.add_error(
+                None,
+                "The selected words could not be read. Select them again, or type them.",
+            )
+        return super().clean()
+
 
 class AssignForm(forms.Form):
     lesson = forms.ModelChoiceField(queryset=Lesson.objects.none(), label="Lesson")

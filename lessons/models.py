@@ -96,6 +96,8 @@ class Segment(models.Model):
     body = models.TextField(help_text="Markdown source.")
     body_html = models.TextField(editable=False)
     text = models.TextField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["lesson", "position"]
@@ -118,6 +120,8 @@ class Prompt(models.Model):
     position = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=10, choices=Kind.choices)
     text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["segment", "position"]
@@ -153,6 +157,8 @@ class KeySpan(Span):
     technique = models.ForeignKey(Technique, on_delete=models.PROTECT, related_name="+")
     explanation = models.TextField()
     position = models.PositiveSmallIntegerField(help_text="Order within the segment's key.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["segment", "position"]
@@ -180,6 +186,7 @@ class Assignment(models.Model):
     opens_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = AssignmentQuerySet.as_manager()
 

@@ -1,0 +1,83 @@
+"""Absurd input gets a 4xx and a message, never a 500, and saved work stays as it was."""
+
+import pytest
+from django.urls import reverse
+
+from lessons.models import Highlight, Submission
+
+from . import factories
+
+HUGE = 10**30
+
+
+@pytest.fixture
+def sam(client, world):
+    client.force_login(world.sam)
+    return world.sam
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/assignments/{HUGE}/",
+        f"/assignments/{HUGE}/segments/1/",
+        "/assignments/{pk}/segments/" + str(HUGE) + "/",
+        "/assignments/{pk}/segments/40000/",
+        "/assignments/{pk}/segments/0/",
+        f"/classes/{HUGE}/",
+        f"/assignments/{{pk}}/students/{HUGE}/",
+    ],
+)
+def test_unknown_or_enormous_ids_are_not_found(client, world, sam, url):
+    client.force_login(world.alice if "students" in url else sam)
+
+    response = client.get(url.format(pk=world.assignment.pk))
+
+    assert response.status_code == 404
+    assert not Submission.objects.filter(student=sam, position__gt=2).exists()
+
+
+def test_a_post_to_a_passage_that_does_not_exist_creates_no_work(client, world, sam):
+    url = reverse("highlight_add", args=[world.assignment.pk, 99])
+
+    response = client.post(url, {"quote": "traitors", "technique": 1})
+
+    assert response.status_code == 404
+    assert not Submission.objects.filter(student=sam).exists()
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [(str(HUGE), str(HUGE + 5)), ("-3", "4"), ("abc", "4"), ("4", ""), ("10", "5")],
+)
+def test_nonsense_offsets_are_refused_with_a_message(client, world, sam, start, end):
+    factories.make_highlight(world.assignment, sam, "glorious leader", "Loaded_Language")
+    technique = world.assignment.lesson.taxonomy.techniques.get(code="Doubt")
+    url = reverse("highlight_add", args=[world.assignment.pk, 1])
+
+    response = client.post(
+        url, {"quote": "traitors", "start": start, "end": end, "technique": technique.pk}
+    )
+
+    assert response.status_code == 400
+    assert b'class="errors"' in response.content
+    assert list(Highlight.objects.values_list("quote", flat=True)) == ["glorious leader"]
+
+
+def test_an_enormous_technique_id_is_refused(client, world, sam):
+    url = reverse("highlight_add", args=[world.assignment.pk, 1])
+
+    response = client.post(url, {"quote": "glorious leader", "technique": str(HUGE)})
+
+    assert response.status_code == 400
+    assert b"Choose a technique from this lesson" in response.content
+    assert not Highlight.objects.exists()
+
+
+def test_an_unknown_highlight_is_not_found(client, world, sam):
+    factories.make_highlight(world.assignment, sam, "glorious leader", "Loaded_Language")
+
+    for name in ("highlight_edit", "highlight_delete"):
+        response = client.post(reverse(name, args=[world.assignment.pk, HUGE]))
+        assert response.status_code == 404
+    assert Highlight.objects.count() == 1
