@@ -81,3 +81,22 @@ def test_an_unknown_highlight_is_not_found(client, world, sam):
         response = client.post(reverse(name, args=[world.assignment.pk, HUGE]))
         assert response.status_code == 404
     assert Highlight.objects.count() == 1
+
+
+def test_a_not_found_page_says_why_in_the_site_layout(client, world, sam):
+    response = client.get(reverse("segment", args=[world.assignment.pk, 9]))
+
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "This lesson has no such passage." in page
+    assert "Signed in as" in page
+
+
+def test_a_request_too_large_gets_a_400_page(client, world, sam, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    url = reverse("answers_save", args=[world.assignment.pk, 1])
+
+    response = client.post(url, {"answers": "1", "prompt-1": "x" * 5000})
+
+    assert response.status_code == 400
+    assert "too large" in response.content.decode()

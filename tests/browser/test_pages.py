@@ -15,6 +15,25 @@ from .support import assert_no_console_errors
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def test_the_error_pages_are_accessible(page, settings):
+    page.goto("/nowhere/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+    audit(page)
+    page.goto("/join/")
+    page.evaluate("document.querySelector('input[name=csrfmiddlewaretoken]').remove()")
+    page.context.clear_cookies()
+    page.get_by_role("button", name="Join the class").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Please try again")
+    audit(page)
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    page.goto("/join/")
+    # More than the limit; a script sets it, as maxlength stops typing at 60 characters.
+    page.get_by_label("Your name").evaluate("el => { el.value = 'x'.repeat(2000); }")
+    page.get_by_role("button", name="Join the class").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Something was wrong")
+    audit(page)
+
+
 def test_the_public_pages_are_accessible(page):
     for url in ["/", "/accounts/login/", "/join/", "/signup/", "/techniques/"]:
         page.goto(url)
