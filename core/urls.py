@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from core import views as core_views
-from lessons.views import common, student, teacher
+from lessons.views import common, dashboard, review, student, teacher
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -55,6 +55,42 @@ urlpatterns = [
         "assignments/<int:pk>/students/<int:student_pk>/",
         teacher.student_work,
         name="student_work",
+    ),
+    path("assignments/<int:pk>/feedback/", student.feedback, name="feedback"),
+    path("assignments/<int:pk>/class-map/", dashboard.class_map, name="class_map"),
+    path("assignments/<int:pk>/settings/", teacher.assignment_settings, name="assignment_settings"),
+    path("assignments/<int:pk>/release/", teacher.feedback_release, name="feedback_release"),
+    path(
+        "assignments/<int:pk>/students/<int:student_pk>/extend/",
+        teacher.extend,
+        name="extend",
+    ),
+    path("assignments/<int:pk>/dashboard/", dashboard.dashboard, name="dashboard"),
+    path(
+        "assignments/<int:pk>/export/students.csv",
+        dashboard.export_students,
+        name="export_students",
+    ),
+    path(
+        "assignments/<int:pk>/export/highlights.csv",
+        dashboard.export_highlights,
+        name="export_highlights",
+    ),
+    path("assignments/<int:pk>/review/", review.queue, name="review_queue"),
+    path(
+        "assignments/<int:pk>/review/prompts/<int:prompt_pk>/",
+        review.by_prompt,
+        name="review_prompt",
+    ),
+    path(
+        "assignments/<int:pk>/review/key/<int:key_pk>/",
+        review.by_key_span,
+        name="review_key_span",
+    ),
+    path(
+        "assignments/<int:pk>/review/submissions/<int:submission_pk>/",
+        review.save,
+        name="review_save",
     ),
     path("admin/", admin.site.urls),
 ]

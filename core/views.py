@@ -58,7 +58,7 @@ def join(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     form_class = JoinForm if user.is_authenticated else NewStudentForm
     initial = {"code": request.GET.get("code", "")}
-    form = form_class(request.POST or None, initial=initial)
+    form = form_class(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         if not user.is_authenticated:
             user = services.student_register(
@@ -81,7 +81,7 @@ def join(request: HttpRequest) -> HttpResponse:
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
-    form = TeacherSignupForm(request.POST or None)
+    form = TeacherSignupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = services.teacher_register(
             username=form.cleaned_data["username"],
@@ -99,7 +99,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 def classroom_new(request: HttpRequest) -> HttpResponse:
     if not request.user.is_teacher:
         raise Http404
-    form = ClassroomForm(request.POST or None)
+    form = ClassroomForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         classroom = services.classroom_create(teacher=request.user, name=form.cleaned_data["name"])
         messages.success(request, f"Class created. Its join code is {classroom.join_code_display}.")
@@ -193,6 +193,7 @@ def classroom_assign(request: HttpRequest, pk: int) -> HttpResponse:
         lesson=form.cleaned_data["lesson"],
         opens_at=form.cleaned_data["opens_at"],
         due_at=form.cleaned_data["due_at"],
+        feedback_release=form.cleaned_data["feedback_release"],
     )
     if created:
         messages.success(request, f"“{assignment.lesson.title}” is assigned to {classroom.name}.")

@@ -179,12 +179,26 @@ class AssignmentQuerySet(models.QuerySet):
 
 
 class Assignment(models.Model):
+    class Release(models.TextChoices):
+        ON_SUBMIT = "on_submit", "As soon as the student hands in"
+        AFTER_DUE = "after_due", "After the due date"
+        MANUAL = "manual", "When I release it"
+
     classroom = models.ForeignKey(
         "core.Classroom", on_delete=models.CASCADE, related_name="assignments"
     )
     lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="assignments")
     opens_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
+    accept_late = models.BooleanField(
+        default=True, help_text="Let students go on working after the due date (marked late)."
+    )
+    feedback_release = models.CharField(
+        max_length=10, choices=Release.choices, default=Release.ON_SUBMIT
+    )
+    feedback_released_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the teacher released feedback (manual release)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -194,6 +208,20 @@ class Assignment(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["classroom", "lesson"], name="assignment_unique"),
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True)
+                | Q(due_at__isnull=True)
+                | Q(due_at__gt=models.F("opens_at")),
+                name="assignment_due_after_open",
+            ),
+            models.CheckConstraint(
+                condition=~Q(feedback_release="after_due", due_at__isnull=True),
+                name="assignment_after_due_needs_due",
+            ),
+            models.CheckConstraint(
+                condition=Q(feedback_release__in=["on_submit", "after_due", "manual"]),
+                name="assignment_release_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -206,6 +234,20 @@ class Assignment(models.Model):
         now = now or timezone.now()
         return self.opens_at is None or self.opens_at <= now
 
+    def feedback_released_for(self, submission: "Submission | None", now=None) -> bool:
+        """Whether this student may see the key and their feedback now."""
+        if submission is None or not submission.is_submitted:
+            return False
+        now = now or timezone.now()
+        match self.feedback_release:
+            case self.Release.ON_SUBMIT:
+                return True
+            case self.Release.AFTER_DUE:
+                due = submission.due_at
+                return due is None or due <= now
+            case _:
+                return self.feedback_released_at is not None
+
 
 class Submission(models.Model):
     """One student's work on one assignment: where they are, and whether it is handed in."""
@@ -216,6 +258,9 @@ class Submission(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=1, help_text="Segment to resume at.")
     reached = models.PositiveSmallIntegerField(default=1, help_text="Furthest segment opened.")
+    extended_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="A later due date for this student only."
+    )
     started_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -235,6 +280,20 @@ class Submission(models.Model):
     @property
     def is_submitted(self) -> bool:
         return self.submitted_at is not None
+
+    @property
+    def due_at(self):
+        """This student's due date: their extension, or the assignment's."""
+        return self.extended_due_at or self.assignment.due_at
+
+    @property
+    def is_late(self) -> bool:
+        due = self.due_at
+        return self.submitted_at is not None and due is not None and self.submitted_at > due
+
+    def is_past_due(self, now=None) -> bool:
+        due = self.due_at
+        return due is not None and (now or timezone.now()) > due
 
 
 class Highlight(Span):
@@ -278,3 +337,60 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submission}: {self.prompt}"
+
+
+MAX_SCORE = 5
+
+
+class Review(models.Model):
+    """A teacher's comment and score on one student's answer to a prompt, on their work on
+    one key span, or (neither) on the whole submission."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="reviews")
+    prompt = models.ForeignKey(
+        Prompt, on_delete=models.CASCADE, null=True, blank=True, related_name="reviews"
+    )
+    key_span = models.ForeignKey(
+        KeySpan, on_delete=models.CASCADE, null=True, blank=True, related_name="reviews"
+    )
+    comment = models.TextField(blank=True)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(prompt__isnull=True) | Q(key_span__isnull=True),
+                name="review_one_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__lte=MAX_SCORE), name="review_score_max"
+            ),
+            models.UniqueConstraint(
+                fields=["submission", "prompt"],
+                condition=Q(prompt__isnull=False),
+                name="review_unique_prompt",
+            ),
+            models.UniqueConstraint(
+                fields=["submission", "key_span"],
+                condition=Q(key_span__isnull=False),
+                name="review_unique_key_span",
+            ),
+            models.UniqueConstraint(
+                fields=["submission"],
+                condition=Q(prompt__isnull=True, key_span__isnull=True),
+                name="review_unique_overall",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review of {self.submission}"
+
+    @property
+    def is_reviewed(self) -> bool:
+        return self.reviewed_at is not None

@@ -16,6 +16,7 @@ from .models import (
     KeySpan,
     Lesson,
     Prompt,
+    Review,
     Segment,
     Submission,
     Taxonomy,
@@ -160,10 +161,17 @@ def lesson_to_data(lesson: Lesson) -> LessonData:
 
 
 def assignment_create(
-    *, classroom: Classroom, lesson: Lesson, opens_at=None, due_at=None
+    *,
+    classroom: Classroom,
+    lesson: Lesson,
+    opens_at=None,
+    due_at=None,
+    feedback_release: str = Assignment.Release.ON_SUBMIT,
 ) -> tuple[Assignment, bool]:
     return Assignment.objects.get_or_create(
-        classroom=classroom, lesson=lesson, defaults={"opens_at": opens_at, "due_at": due_at}
+        classroom=classroom,
+        lesson=lesson,
+        defaults={"opens_at": opens_at, "due_at": due_at, "feedback_release": feedback_release},
     )
 
 
@@ -172,12 +180,18 @@ def assignment_create(
 
 def submission_for(*, assignment: Assignment, student: User) -> Submission:
     submission, _ = Submission.objects.get_or_create(assignment=assignment, student=student)
+    submission.assignment = assignment
     return submission
 
 
 def _check_open(submission: Submission) -> None:
     if submission.is_submitted:
         raise WorkLocked("You have already handed this lesson in, so it can no longer be changed.")
+    if not submission.assignment.accept_late and submission.is_past_due():
+        raise WorkLocked(
+            "The due date has passed, so this lesson can no longer be changed. "
+            "Your saved work is kept; ask your teacher if you need more time."
+        )
 
 
 def submission_move(*, submission: Submission, position: int) -> None:
@@ -291,9 +305,71 @@ def answers_save(
 
 
 def submission_submit(*, submission: Submission) -> bool:
-    """Hand the work in. Returns False when it had been handed in already (a double submit)."""
+    """Hand the work in. Returns False when it had been handed in already (a double submit).
+    Raises WorkLocked after the due date when the assignment takes no late work."""
+    if not submission.is_submitted:
+        _check_open(submission)
     updated = Submission.objects.filter(pk=submission.pk, submitted_at__isnull=True).update(
         submitted_at=timezone.now()
     )
     submission.refresh_from_db(fields=["submitted_at"])
     return bool(updated)
+
+
+# Feedback and review --------------------------------------------------------------------
+
+
+def assignment_update(
+    *,
+    assignment: Assignment,
+    opens_at,
+    due_at,
+    accept_late: bool,
+    feedback_release: str,
+) -> Assignment:
+    assignment.opens_at, assignment.due_at = opens_at, due_at
+    assignment.accept_late, assignment.feedback_release = accept_late, feedback_release
+    assignment.save(
+        update_fields=["opens_at", "due_at", "accept_late", "feedback_release", "updated_at"]
+    )
+    return assignment
+
+
+def feedback_release(*, assignment: Assignment) -> bool:
+    """Release feedback now (for manual release). False if it was released already."""
+    updated = Assignment.objects.filter(pk=assignment.pk, feedback_released_at__isnull=True).update(
+        feedback_release=Assignment.Release.MANUAL,
+        feedback_released_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    assignment.refresh_from_db(fields=["feedback_release", "feedback_released_at"])
+    return bool(updated)
+
+
+def submission_extend(*, assignment: Assignment, student: User, due_at) -> Submission:
+    """A later due date for one student (None takes the extension away)."""
+    submission = submission_for(assignment=assignment, student=student)
+    submission.extended_due_at = due_at
+    submission.save(update_fields=["extended_due_at", "updated_at"])
+    return submission
+
+
+def review_save(
+    *,
+    submission: Submission,
+    reviewer: User,
+    comment: str,
+    score: int | None,
+    prompt: Prompt | None = None,
+    key_span: KeySpan | None = None,
+    reviewed: bool = True,
+) -> Review:
+    """Create or update the teacher's review of one answer, one key span, or the whole work."""
+    with transaction.atomic():
+        review, _ = Review.objects.select_for_update().get_or_create(
+            submission=submission, prompt=prompt, key_span=key_span
+        )
+        review.comment, review.score, review.reviewer = comment, score, reviewer
+        review.reviewed_at = timezone.now() if reviewed else None
+        review.save()
+    return review

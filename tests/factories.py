@@ -143,3 +143,19 @@ def prompt_of(assignment: Assignment, position: int, kind: str) -> Prompt:
     return Prompt.objects.get(
         segment__lesson=assignment.lesson, segment__position=position, kind=kind
     )
+
+
+def hand_in(assignment: Assignment, student: User, *, position: int | None = None):
+    """The student opens the lesson up to `position` (default: the last passage) and hands in."""
+    submission = lesson_services.submission_for(assignment=assignment, student=student)
+    last = position or assignment.lesson.segments.count()
+    lesson_services.submission_move(submission=submission, position=last)
+    lesson_services.submission_submit(submission=submission)
+    return submission
+
+
+def open_at(assignment: Assignment, student: User, position: int):
+    """The student has opened the lesson and is at `position`."""
+    submission = lesson_services.submission_for(assignment=assignment, student=student)
+    lesson_services.submission_move(submission=submission, position=position)
+    return submission

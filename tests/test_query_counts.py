@@ -14,7 +14,7 @@ from . import factories
 MAX_QUERIES = {
     "teacher_home": 3,
     "teacher_class": 7,
-    "student_work": 10,
+    "student_work": 12,
     "student_home": 5,
     "student_class": 6,
     "assignment": 5,

@@ -6,231 +6,476 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Taxonomy',
+            name="Taxonomy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=120)),
-                ('source', models.TextField()),
-                ('description', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=120)),
+                ("source", models.TextField()),
+                ("description", models.TextField(blank=True)),
             ],
             options={
-                'verbose_name_plural': 'taxonomies',
-                'ordering': ['id'],
+                "verbose_name_plural": "taxonomies",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Lesson',
+            name="Lesson",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('author', models.CharField(help_text='Who wrote the source text.', max_length=200)),
-                ('date', models.DateField(blank=True, help_text='When the source text appeared.', null=True)),
-                ('place', models.CharField(blank=True, max_length=120)),
-                ('audience', models.CharField(help_text='For whom the text was written.', max_length=300)),
-                ('source', models.CharField(blank=True, help_text='Where it was published.', max_length=300)),
-                ('language', models.CharField(default='en', max_length=10)),
-                ('level', models.CharField(blank=True, max_length=60)),
-                ('provenance', models.TextField(help_text='Where the text comes from and how it is presented.')),
-                ('introduction', models.TextField(help_text='Markdown shown to students before the text.')),
-                ('introduction_html', models.TextField(editable=False)),
-                ('is_published', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='lessons_authored', to=settings.AUTH_USER_MODEL)),
-                ('taxonomy', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lessons', to='lessons.taxonomy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "author",
+                    models.CharField(help_text="Who wrote the source text.", max_length=200),
+                ),
+                (
+                    "date",
+                    models.DateField(
+                        blank=True, help_text="When the source text appeared.", null=True
+                    ),
+                ),
+                ("place", models.CharField(blank=True, max_length=120)),
+                (
+                    "audience",
+                    models.CharField(help_text="For whom the text was written.", max_length=300),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True, help_text="Where it was published.", max_length=300
+                    ),
+                ),
+                ("language", models.CharField(default="en", max_length=10)),
+                ("level", models.CharField(blank=True, max_length=60)),
+                (
+                    "provenance",
+                    models.TextField(
+                        help_text="Where the text comes from and how it is presented."
+                    ),
+                ),
+                (
+                    "introduction",
+                    models.TextField(help_text="Markdown shown to students before the text."),
+                ),
+                ("introduction_html", models.TextField(editable=False)),
+                ("is_published", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="lessons_authored",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "taxonomy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lessons",
+                        to="lessons.taxonomy",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['title'],
+                "ordering": ["title"],
             },
         ),
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('opens_at', models.DateTimeField(blank=True, null=True)),
-                ('due_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('classroom', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='core.classroom')),
-                ('lesson', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='lessons.lesson')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("opens_at", models.DateTimeField(blank=True, null=True)),
+                ("due_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "classroom",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="core.classroom",
+                    ),
+                ),
+                (
+                    "lesson",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to="lessons.lesson",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Segment',
+            name="Segment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('title', models.CharField(blank=True, max_length=120)),
-                ('body', models.TextField(help_text='Markdown source.')),
-                ('body_html', models.TextField(editable=False)),
-                ('text', models.TextField(editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('lesson', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='segments', to='lessons.lesson')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                ("title", models.CharField(blank=True, max_length=120)),
+                ("body", models.TextField(help_text="Markdown source.")),
+                ("body_html", models.TextField(editable=False)),
+                ("text", models.TextField(editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "lesson",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="segments",
+                        to="lessons.lesson",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['lesson', 'position'],
+                "ordering": ["lesson", "position"],
             },
         ),
         migrations.CreateModel(
-            name='Prompt',
+            name="Prompt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('kind', models.CharField(choices=[('highlight', 'Highlight the techniques'), ('text', 'Written answer'), ('choose', 'Choose the techniques')], max_length=10)),
-                ('text', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('segment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='prompts', to='lessons.segment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("highlight", "Highlight the techniques"),
+                            ("text", "Written answer"),
+                            ("choose", "Choose the techniques"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("text", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "segment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="prompts",
+                        to="lessons.segment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['segment', 'position'],
+                "ordering": ["segment", "position"],
             },
         ),
         migrations.CreateModel(
-            name='Submission',
+            name="Submission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=1, help_text='Segment to resume at.')),
-                ('reached', models.PositiveSmallIntegerField(default=1, help_text='Furthest segment opened.')),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to='lessons.assignment')),
-                ('student', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(default=1, help_text="Segment to resume at."),
+                ),
+                (
+                    "reached",
+                    models.PositiveSmallIntegerField(
+                        default=1, help_text="Furthest segment opened."
+                    ),
+                ),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="submissions",
+                        to="lessons.assignment",
+                    ),
+                ),
+                (
+                    "student",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="submissions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Technique',
+            name="Technique",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='The ID used by the research corpora.', max_length=60)),
-                ('name', models.CharField(max_length=80)),
-                ('category', models.CharField(blank=True, max_length=60)),
-                ('definition', models.TextField()),
-                ('example', models.TextField()),
-                ('position', models.PositiveSmallIntegerField()),
-                ('taxonomy', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='techniques', to='lessons.taxonomy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="The ID used by the research corpora.", max_length=60
+                    ),
+                ),
+                ("name", models.CharField(max_length=80)),
+                ("category", models.CharField(blank=True, max_length=60)),
+                ("definition", models.TextField()),
+                ("example", models.TextField()),
+                ("position", models.PositiveSmallIntegerField()),
+                (
+                    "taxonomy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="techniques",
+                        to="lessons.taxonomy",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['taxonomy', 'position'],
+                "ordering": ["taxonomy", "position"],
             },
         ),
         migrations.CreateModel(
-            name='KeySpan',
+            name="KeySpan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.PositiveIntegerField()),
-                ('end', models.PositiveIntegerField()),
-                ('quote', models.TextField()),
-                ('explanation', models.TextField()),
-                ('position', models.PositiveSmallIntegerField(help_text="Order within the segment's key.")),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('segment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='key_spans', to='lessons.segment')),
-                ('technique', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='lessons.technique')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start", models.PositiveIntegerField()),
+                ("end", models.PositiveIntegerField()),
+                ("quote", models.TextField()),
+                ("explanation", models.TextField()),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(help_text="Order within the segment's key."),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "segment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="key_spans",
+                        to="lessons.segment",
+                    ),
+                ),
+                (
+                    "technique",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="lessons.technique",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['segment', 'position'],
+                "ordering": ["segment", "position"],
             },
         ),
         migrations.CreateModel(
-            name='Highlight',
+            name="Highlight",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.PositiveIntegerField()),
-                ('end', models.PositiveIntegerField()),
-                ('quote', models.TextField()),
-                ('prefix', models.CharField(blank=True, max_length=64)),
-                ('suffix', models.CharField(blank=True, max_length=64)),
-                ('note', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('segment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='highlights', to='lessons.segment')),
-                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='highlights', to='lessons.submission')),
-                ('technique', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='lessons.technique')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start", models.PositiveIntegerField()),
+                ("end", models.PositiveIntegerField()),
+                ("quote", models.TextField()),
+                ("prefix", models.CharField(blank=True, max_length=64)),
+                ("suffix", models.CharField(blank=True, max_length=64)),
+                ("note", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "segment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="highlights",
+                        to="lessons.segment",
+                    ),
+                ),
+                (
+                    "submission",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="highlights",
+                        to="lessons.submission",
+                    ),
+                ),
+                (
+                    "technique",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="lessons.technique",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['segment', 'start', 'end', 'id'],
+                "ordering": ["segment", "start", "end", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Answer',
+            name="Answer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('prompt', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='lessons.prompt')),
-                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='lessons.submission')),
-                ('techniques', models.ManyToManyField(blank=True, related_name='+', to='lessons.technique')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "prompt",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="answers",
+                        to="lessons.prompt",
+                    ),
+                ),
+                (
+                    "submission",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="answers",
+                        to="lessons.submission",
+                    ),
+                ),
+                (
+                    "techniques",
+                    models.ManyToManyField(blank=True, related_name="+", to="lessons.technique"),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.UniqueConstraint(fields=('classroom', 'lesson'), name='assignment_unique'),
+            model_name="assignment",
+            constraint=models.UniqueConstraint(
+                fields=("classroom", "lesson"), name="assignment_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='segment',
-            constraint=models.UniqueConstraint(fields=('lesson', 'position'), name='segment_position_unique'),
+            model_name="segment",
+            constraint=models.UniqueConstraint(
+                fields=("lesson", "position"), name="segment_position_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='segment',
-            constraint=models.CheckConstraint(condition=models.Q(('position__gte', 1)), name='segment_position_positive'),
+            model_name="segment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("position__gte", 1)), name="segment_position_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='prompt',
-            constraint=models.UniqueConstraint(fields=('segment', 'position'), name='prompt_position_unique'),
+            model_name="prompt",
+            constraint=models.UniqueConstraint(
+                fields=("segment", "position"), name="prompt_position_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='prompt',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['highlight', 'text', 'choose'])), name='prompt_kind_valid'),
+            model_name="prompt",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["highlight", "text", "choose"])),
+                name="prompt_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submission',
-            constraint=models.UniqueConstraint(fields=('assignment', 'student'), name='submission_unique'),
+            model_name="submission",
+            constraint=models.UniqueConstraint(
+                fields=("assignment", "student"), name="submission_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submission',
-            constraint=models.CheckConstraint(condition=models.Q(('position__gte', 1)), name='submission_position_pos'),
+            model_name="submission",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("position__gte", 1)), name="submission_position_pos"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submission',
-            constraint=models.CheckConstraint(condition=models.Q(('reached__gte', models.F('position'))), name='submission_reached_ge_pos'),
+            model_name="submission",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reached__gte", models.F("position"))),
+                name="submission_reached_ge_pos",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='technique',
-            constraint=models.UniqueConstraint(fields=('taxonomy', 'code'), name='technique_code_unique'),
+            model_name="technique",
+            constraint=models.UniqueConstraint(
+                fields=("taxonomy", "code"), name="technique_code_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='keyspan',
-            constraint=models.CheckConstraint(condition=models.Q(('end__gt', models.F('start'))), name='keyspan_nonempty'),
+            model_name="keyspan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end__gt", models.F("start"))), name="keyspan_nonempty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='highlight',
-            constraint=models.CheckConstraint(condition=models.Q(('end__gt', models.F('start'))), name='highlight_nonempty'),
+            model_name="highlight",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end__gt", models.F("start"))), name="highlight_nonempty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='highlight',
-            constraint=models.UniqueConstraint(fields=('submission', 'segment', 'technique', 'start', 'end'), name='highlight_unique'),
+            model_name="highlight",
+            constraint=models.UniqueConstraint(
+                fields=("submission", "segment", "technique", "start", "end"),
+                name="highlight_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='answer',
-            constraint=models.UniqueConstraint(fields=('submission', 'prompt'), name='answer_unique'),
+            model_name="answer",
+            constraint=models.UniqueConstraint(
+                fields=("submission", "prompt"), name="answer_unique"
+            ),
         ),
     ]

@@ -12,8 +12,9 @@ from django.views.decorators.http import require_POST
 from .. import services
 from ..access import get_assignment_for_student, get_highlight_for_student
 from ..anchoring import AmbiguousQuote, AnchorError, locate
+from ..feedback import build as build_feedback
 from ..forms import HighlightEditForm, HighlightForm, technique_choices
-from ..models import Answer, Assignment, Prompt, Segment, Submission
+from ..models import MAX_SCORE, Answer, Assignment, Prompt, Segment, Submission
 from ..rendering import Mark, annotate
 
 
@@ -44,6 +45,8 @@ def _segment(assignment: Assignment, position: int) -> Segment:
 def assignment(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_student(request.user, pk)
     submission = Submission.objects.filter(assignment=assignment, student=request.user).first()
+    if submission:
+        submission.assignment = assignment
     lesson = assignment.lesson
     return render(
         request,
@@ -54,6 +57,7 @@ def assignment(request: HttpRequest, pk: int) -> HttpResponse:
             "submission": submission,
             "segment_count": lesson.segments.count(),
             "techniques": lesson.taxonomy.techniques.all(),
+            "feedback_released": assignment.feedback_released_for(submission),
         },
     )
 
@@ -375,7 +379,16 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: what will be handed in, and a confirmation button. POST: hand it in."""
     assignment, submission, _ = _open_assignment(request, pk)
     if request.method == "POST":
-        if services.submission_submit(submission=submission):
+        try:
+            handed_in = services.submission_submit(submission=submission)
+        except services.WorkError as error:
+            return render(
+                request,
+                "lessons/submitted_already.html",
+                {"assignment": assignment, "submission": submission, "refused": str(error)},
+                status=error.status,
+            )
+        if handed_in:
             messages.success(request, "Your work is handed in. Well done!")
             return redirect("assignment", assignment.pk)
         return render(
@@ -413,5 +426,34 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "highlight_total": sum(highlight_counts.values()),
             "unanswered_total": sum(len(r["unanswered"]) for r in rows),
+        },
+    )
+
+
+@login_required
+def feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    """The answer key against the student's work, once the teacher's rule releases it."""
+    assignment = get_assignment_for_student(request.user, pk)
+    submission = (
+        Submission.objects.filter(assignment=assignment, student=request.user)
+        .select_related("assignment__lesson")
+        .first()
+    )
+    if not assignment.feedback_released_for(submission):
+        return render(
+            request,
+            "lessons/feedback_pending.html",
+            {"assignment": assignment, "submission": submission},
+            status=403,
+        )
+    return render(
+        request,
+        "lessons/feedback.html",
+        {
+            "assignment": assignment,
+            "lesson": assignment.lesson,
+            "submission": submission,
+            "feedback": build_feedback(submission),
+            "max_score": MAX_SCORE,
         },
     )

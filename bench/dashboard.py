@@ -1,0 +1,346 @@
+"""Server time of the class dashboard pages, beside the time to simply fetch their rows.
+
+    DJANGO_SETTINGS_MODULE=core.settings .venv/bin/python bench/dashboard.py \
+        [--sizes 30,200,1000] [--runs 5]
+
+Builds, in a fresh database, classes of the given sizes on the seed lesson with realistic
+work: about 15 highlights per student on or near the key's spans (right or wrong technique,
+offsets a little off) or elsewhere in the text, and every answerable prompt of the passages
+a student reached answered (90% of students have handed in, so they answered them all).
+Then it times each page through django.test.Client (median of --runs, after one warm-up),
+beside two plain fetches with .values(): "own rows", exactly the rows that page reads (segments,
+techniques, key, enrolled students, submissions, highlights; answers for the students export),
+and "all rows", the issue's baseline: all the class's highlights, submissions, answers and key
+spans.
+
+Databases: without DATABASE_URL (or with a sqlite URL) a temporary SQLite file that is
+migrated and deleted afterwards; with a postgres:// DATABASE_URL, a separate database
+`lens_bench` created on that server and dropped afterwards (the one named in the URL is
+only used to connect).
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
+# WhiteNoise notes that collectstatic has not run; the pages measured load no static file.
+warnings.filterwarnings("ignore", message="No directory at")
+
+BENCH_DB = "lens_bench"
+SUBMITTED_SHARE = 0.9
+HIGHLIGHTS = (12, 18)  # per student who reached the end
+
+
+def _prepare_database() -> tuple[str, callable]:
+    """Point DATABASE_URL at a fresh database; return its kind and a clean-up function."""
+    import dj_database_url
+
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        import psycopg
+
+        config = dj_database_url.parse(url)
+        admin = {
+            "host": config["HOST"] or None,
+            "port": config["PORT"] or None,
+            "user": config["USER"] or None,
+            "password": config["PASSWORD"] or None,
+            "dbname": config["NAME"],
+        }
+        with psycopg.connect(**admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+            conn.execute(f"CREATE DATABASE {BENCH_DB}")
+        os.environ["DATABASE_URL"] = url.rsplit("/", 1)[0] + f"/{BENCH_DB}"
+
+        def drop():
+            from django.db import connections
+
+            connections.close_all()
+            with psycopg.connect(**admin, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+
+        return "PostgreSQL", drop
+    folder = tempfile.TemporaryDirectory(prefix="lens-bench-")
+    os.environ["DATABASE_URL"] = f"sqlite:///{folder.name}/bench.sqlite3"
+    return "SQLite", folder.cleanup
+
+
+def _build_class(size: int, lesson, teacher, rng: random.Random):
+    """A class of `size` students with their work on `lesson`; returns its assignment."""
+    from django.utils import timezone
+
+    from core.models import Classroom, Enrollment, User
+    from lessons.models import (
+        CONTEXT_LENGTH,
+        Answer,
+        Assignment,
+        Highlight,
+        KeySpan,
+        Prompt,
+        Segment,
+        Submission,
+    )
+
+    classroom = Classroom.objects.create(name=f"Bench {size}", teacher=teacher)
+    assignment = Assignment.objects.create(
+        classroom=classroom,
+        lesson=lesson,
+        due_at=timezone.now() - timezone.timedelta(hours=2),
+        feedback_release=Assignment.Release.ON_SUBMIT,
+    )
+    students = User.objects.bulk_create(
+        User(
+            username=f"bench{size}-{n}",
+            display_name=f"Student {n:04d} of {size}",
+            role=User.Role.STUDENT,
+            password="!",  # unusable: the benchmark logs in with force_login
+        )
+        for n in range(size)
+    )
+    Enrollment.objects.bulk_create(Enrollment(classroom=classroom, student=s) for s in students)
+
+    segments = list(Segment.objects.filter(lesson=lesson).order_by("position"))
+    last = len(segments)
+    keys = list(KeySpan.objects.filter(segment__lesson=lesson).select_related("segment"))
+    techniques = list(lesson.taxonomy.techniques.values_list("pk", flat=True))
+    prompts = [p for p in Prompt.objects.filter(segment__lesson=lesson).select_related("segment")]
+    now = timezone.now()
+
+    submissions = []
+    for student in students:
+        done = rng.random() < SUBMITTED_SHARE
+        reached = last if done else rng.randint(1, last)
+        submitted = None
+        if done:  # a few hand in late
+            submitted = now - timezone.timedelta(hours=rng.choice([1, 3, 5, 8, 30]))
+        submissions.append(
+            Submission(
+                assignment=assignment,
+                student=student,
+                position=reached,
+                reached=reached,
+                submitted_at=submitted,
+            )
+        )
+    submissions = Submission.objects.bulk_create(submissions)
+
+    highlights, answers, choices = [], [], []
+    for submission in submissions:
+        reached = submission.reached
+        mine = [k for k in keys if k.segment.position <= reached]
+        wanted = round(rng.randint(*HIGHLIGHTS) * reached / last) or 1
+        seen = set()
+        for _ in range(wanted * 3):
+            if len(seen) >= wanted:
+                break
+            if mine and rng.random() < 0.8:  # on or near a key span
+                key = rng.choice(mine)
+                segment = key.segment
+                start = key.start + rng.choice([0, 0, 0, -4, 3, 6])
+                end = key.end + rng.choice([0, 0, 0, 5, -3, -6])
+                technique = key.technique_id if rng.random() < 0.65 else rng.choice(techniques)
+            else:  # somewhere else in a passage read
+                segment = segments[rng.randrange(reached)]
+                start = rng.randrange(max(1, len(segment.text) - 20))
+                end = start + rng.randint(6, 40)
+                technique = rng.choice(techniques)
+            text = segment.text
+            start, end = max(0, start), min(len(text), end)
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if end <= start or (segment.pk, technique, start, end) in seen:
+                continue
+            seen.add((segment.pk, technique, start, end))
+            highlights.append(
+                Highlight(
+                    submission=submission,
+                    segment=segment,
+                    technique_id=technique,
+                    start=start,
+                    end=end,
+                    quote=text[start:end],
+                    prefix=text[max(0, start - CONTEXT_LENGTH) : start],
+                    suffix=text[end : end + CONTEXT_LENGTH],
+                    note=rng.choice(["", "", "It makes the enemy sound evil.", "Praise."]),
+                )
+            )
+        for prompt in prompts:
+            if not prompt.is_answerable or prompt.segment.position > reached:
+                continue
+            answer = Answer(submission=submission, prompt=prompt)
+            if prompt.kind == Prompt.Kind.TEXT:
+                answer.text = "Because it makes the reader feel that everyone agrees. " * 2
+            answers.append(answer)
+    Highlight.objects.bulk_create(highlights, batch_size=2000)
+    answers = Answer.objects.bulk_create(answers, batch_size=2000)
+    Through = Answer.techniques.through
+    for answer in answers:
+        if answer.prompt.kind == Prompt.Kind.CHOOSE:
+            for technique in rng.sample(techniques, rng.randint(1, 3)):
+                choices.append(Through(answer_id=answer.pk, technique_id=technique))
+    Through.objects.bulk_create(choices, batch_size=2000)
+    return assignment, len(highlights), len(answers)
+
+
+def _raw_fetches(assignment):
+    """For each page, a function that fetches the rows that page reads, and nothing more."""
+    from core.models import User
+    from lessons.models import Answer, Highlight, KeySpan, Segment, Submission
+
+    lesson = assignment.lesson
+
+    def common(submitted_only=False, key=True, highlight_columns=()):
+        list(Segment.objects.filter(lesson=lesson).values("id", "position", "title", "text"))
+        if key:
+            list(lesson.taxonomy.techniques.values())
+            list(KeySpan.objects.filter(segment__lesson=lesson).values())
+        list(
+            User.objects.filter(enrollments__classroom=assignment.classroom_id).values(
+                "id", "display_name", "username"
+            )
+        )
+        submissions = Submission.objects.filter(assignment=assignment)
+        highlights = Highlight.objects.filter(submission__assignment=assignment)
+        if submitted_only:
+            submissions = submissions.filter(submitted_at__isnull=False)
+            highlights = highlights.filter(submission__submitted_at__isnull=False)
+        list(submissions.values())
+        list(
+            highlights.order_by().values(
+                "submission_id", "segment_id", "start", "end", "technique_id", *highlight_columns
+            )
+        )
+
+    def with_answers():
+        common()
+        list(Answer.objects.filter(submission__assignment=assignment).values())
+        list(Answer.techniques.through.objects.filter(
+            answer__submission__assignment=assignment
+        ).values())  # fmt: skip
+
+    def all_work():
+        """The issue's baseline, the same for every page: all the class's highlights,
+        submissions, answers and key spans."""
+        list(Highlight.objects.filter(submission__assignment=assignment).values())
+        list(Submission.objects.filter(assignment=assignment).values())
+        list(Answer.objects.filter(submission__assignment=assignment).values())
+        list(KeySpan.objects.filter(segment__lesson=lesson).values())
+
+    return all_work, {
+        "dashboard": common,
+        "export_students": with_answers,
+        "export_highlights": lambda: common(
+            highlight_columns=("quote", "note", "created_at", "updated_at", "id")
+        ),
+        "class_map": lambda: common(submitted_only=True, key=False),
+    }
+
+
+def _median_ms(function, runs: int) -> float:
+    function()  # warm-up: caches, connections, compiled templates
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="30,200,1000", help="class sizes, comma separated")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per page (median)")
+    parser.add_argument("--seed", type=int, default=2017)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+
+    kind, clean_up = _prepare_database()
+    try:
+        _run(kind, sizes, args.runs, args.seed)
+    finally:
+        clean_up()
+
+
+def _run(kind: str, sizes: list[int], runs: int, seed: int) -> None:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from core.models import User
+    from lessons.lessonfile import parse_lesson
+    from lessons.models import Submission
+    from lessons.services import lesson_import
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    call_command("migrate", verbosity=0)
+    seed_file = ROOT / "lessons/seed/solidarity-resolution-2017.md"
+    lesson = lesson_import(data=parse_lesson(seed_file.read_text("utf-8")))
+    teacher = User.objects.create(
+        username="bench-teacher", display_name="Bench Teacher", role=User.Role.TEACHER
+    )
+    rng = random.Random(seed)
+    print(f"Database: {kind} ({connection.vendor} {connection.Database.__name__})")
+    print(f"Django {django.get_version()}, Python {sys.version.split()[0]}, runs={runs}\n")
+    header = (
+        f"{'students':>8}  {'page':<18} {'queries':>7} {'median ms':>10} "
+        f"{'own rows ms':>11} {'ratio':>6} {'all rows ms':>11} {'ratio':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    for size in sizes:
+        start = time.perf_counter()
+        assignment, highlight_count, answer_count = _build_class(size, lesson, teacher, rng)
+        built = time.perf_counter() - start
+        student = (
+            Submission.objects.filter(assignment=assignment, submitted_at__isnull=False)
+            .select_related("student")
+            .first()
+            .student
+        )
+        teacher_client, student_client = Client(), Client()
+        teacher_client.force_login(teacher)
+        student_client.force_login(student)
+        all_work, raw = _raw_fetches(assignment)
+        all_ms = _median_ms(all_work, runs)
+        for page in ("dashboard", "export_students", "export_highlights", "class_map"):
+            client = student_client if page == "class_map" else teacher_client
+            url = reverse(page, args=[assignment.pk])
+
+            def get(client=client, url=url):
+                response = client.get(url)
+                assert response.status_code == 200, (url, response.status_code)
+                return response
+
+            page_ms = _median_ms(get, runs)
+            raw_ms = _median_ms(raw[page], runs)
+            with CaptureQueriesContext(connection) as queries:
+                get()
+            print(
+                f"{size:>8}  {page:<18} {len(queries):>7} {page_ms:>10.1f} "
+                f"{raw_ms:>11.1f} {page_ms / raw_ms:>6.2f} {all_ms:>11.1f} {page_ms / all_ms:>6.2f}"
+            )
+        print(
+            f"{'':>8}  ({highlight_count} highlights, {answer_count} answers; "
+            f"built in {built:.1f} s)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,549 @@
+"""Review by prompt and by key span, the review queue, and the comments students then see."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from lessons import services as lesson_services
+from lessons.models import MAX_SCORE, KeySpan, Prompt, Review, Submission
+
+from . import factories
+
+PERSONAS = ("anonymous", "sam", "olga", "alice", "bob")
+LOGIN = "login"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _text_prompt(world):
+    return factories.prompt_of(world.assignment, 1, "text")
+
+
+def _key(world, position=1):
+    return KeySpan.objects.get(
+        segment__lesson=world.assignment.lesson, segment__position=1, position=position
+    )
+
+
+def _submission(assignment, student):
+    return lesson_services.submission_for(assignment=assignment, student=student)
+
+
+def _submit(assignment, student):
+    submission = _submission(assignment, student)
+    lesson_services.submission_submit(submission=submission)
+    return submission
+
+
+def _prompt_url(world, prompt, **query):
+    url = reverse("review_prompt", args=[world.assignment.pk, prompt.pk])
+    return url + ("?blind=1" if query.get("blind") else "")
+
+
+def _key_url(world, key):
+    return reverse("review_key_span", args=[world.assignment.pk, key.pk])
+
+
+def _save_url(assignment, submission):
+    return reverse("review_save", args=[assignment.pk, submission.pk])
+
+
+@pytest.fixture
+def sams_answer(world):
+    return factories.make_answer(world.assignment, world.sam, _text_prompt(world), "The enemies.")
+
+
+# Permissions -------------------------------------------------------------------------------
+
+URLS = {
+    "review_queue": lambda w, s: reverse("review_queue", args=[w.assignment.pk]),
+    "review_prompt": lambda w, s: _prompt_url(w, _text_prompt(w)),
+    "review_key_span": lambda w, s: _key_url(w, _key(w)),
+    "review_save": lambda w, s: _save_url(w.assignment, s),
+}
+
+#      view               method   anonymous sam  olga alice bob
+TABLE = [
+    ("review_queue",    "get",  (LOGIN, 404, 404, 200, 404)),
+    ("review_prompt",   "get",  (LOGIN, 404, 404, 200, 404)),
+    ("review_key_span", "get",  (LOGIN, 404, 404, 200, 404)),
+    ("review_save",     "get",  (LOGIN, 405, 405, 405, 405)),
+    ("review_save",     "post", (LOGIN, 404, 404, 302, 404)),
+]  # fmt: skip
+
+CASES = [
+    pytest.param(view, method, persona, expected, id=f"{view}-{method}-{persona}")
+    for view, method, expectations in TABLE
+    for persona, expected in zip(PERSONAS, expectations, strict=True)
+]
+
+
+@pytest.mark.parametrize(("view", "method", "persona", "expected"), CASES)
+def test_only_the_classes_teacher_reviews_its_work(
+    client, world, sams_answer, view, method, persona, expected
+):
+    submission = sams_answer.submission
+    url = URLS[view](world, submission)
+    data = {"prompt": sams_answer.prompt_id, "comment": "Somebody else wrote this", "score": "1"}
+    if persona != "anonymous":
+        client.force_login(getattr(world, persona))
+
+    response = getattr(client, method)(url, data if method == "post" else None)
+
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response.url == f"{reverse('login')}?next={url}"
+    else:
+        assert response.status_code == expected
+    content = response.content.decode()
+    if persona in ("olga", "bob"):
+        assert "Sam Student" not in content
+        assert "The enemies." not in content
+    if expected != 302:
+        assert not Review.objects.exists()
+    else:
+        assert Review.objects.get().comment == "Somebody else wrote this"
+
+
+# Review by prompt --------------------------------------------------------------------------
+
+
+def test_every_students_answer_to_a_prompt_is_shown_side_by_side(client, world, sams_answer):
+    rita = factories.make_student("Rita Ramos", world.class_a)
+    factories.make_answer(
+        world.assignment, rita, _text_prompt(world), '<script>alert("x")</script> & more'
+    )
+    nora = factories.make_student("Nora Nobody", world.class_a)
+    factories.make_highlight(world.assignment, nora, "glorious leader")  # started, no answer
+    factories.make_student("Ned Notyet", world.class_a)
+    factories.make_answer(world.other_assignment, world.olga, _text_prompt(world), "Olga's view")
+    client.force_login(world.alice)
+
+    response = client.get(_prompt_url(world, _text_prompt(world)))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'Who are "the traitors"?' in page or "Who are &quot;the traitors&quot;?" in page
+    for name in ("Sam Student", "Rita Ramos", "Nora Nobody", "Ned Notyet"):
+        assert name in page
+    assert "The enemies." in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more" in page
+    assert "<script>alert" not in page
+    assert "No answer yet" in page
+    assert "Not started" in page
+    assert "Olga" not in page
+    assert page.count('class="review-form"') == 3  # Ned has no submission to review
+    assert "2 of 4 students answered" in page
+
+
+def test_a_choose_prompt_lists_the_techniques_each_student_chose(client, world):
+    prompt = factories.prompt_of(world.assignment, 1, "choose")
+    factories.make_answer(world.assignment, world.sam, prompt, technique_codes=("Doubt",))
+    client.force_login(world.alice)
+
+    page = client.get(_prompt_url(world, prompt)).content.decode()
+
+    assert "<li>Doubt</li>" in page
+
+
+def test_blind_marking_hides_every_name(client, world, sams_answer):
+    zed = factories.make_student("Zed Zimmer", world.class_a)
+    factories.make_student("Ann Absent", world.class_a)
+    # Zed started after Sam, so is "Student 2" although first in no roster order.
+    factories.make_answer(world.assignment, zed, _text_prompt(world), "Zed's answer.")
+    client.force_login(world.alice)
+
+    page = client.get(_prompt_url(world, _text_prompt(world), blind=True)).content.decode()
+
+    for student in (
+        world.sam,
+        zed,
+        world.class_a.enrollments.get(student__display_name="Ann Absent").student,
+    ):
+        assert student.display_name not in page
+        assert student.username not in page
+    assert page.index("Student 1") < page.index("The enemies.") < page.index("Student 2")
+    assert page.index("Student 2") < page.index("Zed&#x27;s answer.") < page.index("Student 3")
+    assert "Show names" in page
+    # Saving goes back to the blind page.
+    assert 'value="/assignments/' in page and "?blind=1" in page
+
+
+def test_a_prompt_of_another_lesson_or_a_highlight_task_is_not_found(client, world):
+    other = factories.make_assignment(world.class_b)
+    client.force_login(world.alice)
+
+    foreign = factories.prompt_of(other, 1, "text")
+    highlight_task = factories.prompt_of(world.assignment, 1, "highlight")
+
+    assert client.get(_prompt_url(world, foreign)).status_code == 404
+    assert client.get(_prompt_url(world, highlight_task)).status_code == 404
+
+
+def test_the_prompt_page_links_to_the_next_and_previous_questions(client, world):
+    first, choose = _text_prompt(world), factories.prompt_of(world.assignment, 1, "choose")
+    last = factories.prompt_of(world.assignment, 2, "text")
+    client.force_login(world.alice)
+
+    page = client.get(_prompt_url(world, choose)).content.decode()
+
+    assert f'href="{_prompt_url(world, first)}"' in page
+    assert f'href="{_prompt_url(world, last)}"' in page
+    assert "Question 2 of 3" in page
+
+
+# Review by key span ------------------------------------------------------------------------
+
+
+def test_the_key_span_page_shows_what_each_student_highlighted_there(client, world):
+    key = _key(world)  # "glorious leader", Loaded_Language
+    factories.make_highlight(world.assignment, world.sam, "glorious leader", note="Praise!")
+    rita = factories.make_student("Rita Ramos", world.class_a)
+    factories.make_highlight(world.assignment, rita, "leader", "Doubt", note="<i>hmm</i>")
+    nora = factories.make_student("Nora Nobody", world.class_a)
+    factories.make_highlight(
+        world.assignment, nora, "traitors", "Name_Calling,Labeling", occurrence=1
+    )
+    factories.make_highlight(world.other_assignment, world.olga, "glorious leader")
+    client.force_login(world.alice)
+
+    response = client.get(_key_url(world, key))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert key.explanation in page
+    assert "Praise!" in page
+    assert "&lt;i&gt;hmm&lt;/i&gt;" in page
+    assert "Found: 1 · another technique: 1 · not highlighted: 1" in page
+    assert "Olga" not in page
+    assert page.count('name="key_span"') == 3
+
+
+def test_a_key_span_of_another_lesson_is_not_found(client, world):
+    other = factories.make_assignment(world.class_b)
+    key = KeySpan.objects.filter(segment__lesson=other.lesson).first()
+    client.force_login(world.alice)
+
+    assert client.get(_key_url(world, key)).status_code == 404
+
+
+# Saving ------------------------------------------------------------------------------------
+
+
+def test_saving_a_review_creates_it_once_and_then_updates_it(client, world, sams_answer):
+    submission = sams_answer.submission
+    client.force_login(world.alice)
+    page = _prompt_url(world, _text_prompt(world))
+    data = {"prompt": sams_answer.prompt_id, "comment": "Good.", "score": "3", "reviewed": "on"}
+
+    response = client.post(_save_url(world.assignment, submission), {**data, "next": page})
+
+    assert response.status_code == 302
+    assert response.url == f"{page}#submission-{submission.pk}"
+    review = Review.objects.get()
+    assert (review.comment, review.score, review.reviewer) == ("Good.", 3, world.alice)
+    assert review.prompt_id == sams_answer.prompt_id and review.is_reviewed
+    assert "Review saved." in client.get(page).content.decode()
+
+    data |= {"comment": "Better:\r\nname them.", "score": "", "reviewed": ""}
+    client.post(_save_url(world.assignment, submission), data)
+
+    review = Review.objects.get()
+    assert (review.comment, review.score, review.is_reviewed) == (
+        "Better:\nname them.",
+        None,
+        False,
+    )
+
+
+def test_a_review_on_a_key_span_and_an_overall_comment_are_separate(client, world, sams_answer):
+    submission = sams_answer.submission
+    client.force_login(world.alice)
+    url = _save_url(world.assignment, submission)
+
+    client.post(url, {"key_span": _key(world).pk, "comment": "Spot on.", "score": "5"})
+    client.post(url, {"comment": "Well done overall.", "reviewed": "on"})
+    client.post(url, {"prompt": sams_answer.prompt_id, "comment": "Yes."})
+
+    assert Review.objects.count() == 3
+    assert Review.objects.get(key_span=_key(world)).score == 5
+    assert Review.objects.get(prompt=None, key_span=None).comment == "Well done overall."
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"score": str(MAX_SCORE + 1)}, f"Choose a score from 0 to {MAX_SCORE}"),
+        ({"score": "-1"}, "Choose a score"),
+        ({"comment": "x" * 5001}, "at most 5000 characters"),
+        ({"key_span": "KEY"}, "Review one answer or one key span at a time."),
+        ({"prompt": "nonsense"}, "This review form is damaged"),
+    ],
+)
+def test_a_bad_review_is_refused_and_nothing_is_saved(client, world, sams_answer, data, message):
+    client.force_login(world.alice)
+    if data.get("key_span") == "KEY":
+        data = {"key_span": _key(world).pk}
+    data = {"prompt": sams_answer.prompt_id, "comment": "Fine", **data}
+
+    response = client.post(_save_url(world.assignment, sams_answer.submission), data)
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Review.objects.exists()
+
+
+def test_a_refused_review_keeps_what_the_teacher_typed(client, world, sams_answer):
+    client.force_login(world.alice)
+    data = {"prompt": sams_answer.prompt_id, "comment": "Keep <this>", "score": "9"}
+
+    response = client.post(_save_url(world.assignment, sams_answer.submission), data)
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Keep &lt;this&gt;</textarea>" in page
+    assert "The enemies." in page  # the whole page, with the student's answer
+
+
+def test_a_target_from_another_lesson_is_not_found(client, world, sams_answer):
+    other = factories.make_assignment(world.class_b)
+    client.force_login(world.alice)
+    url = _save_url(world.assignment, sams_answer.submission)
+
+    foreign_prompt = client.post(url, {"prompt": factories.prompt_of(other, 1, "text").pk})
+    foreign_key = client.post(
+        url, {"key_span": KeySpan.objects.filter(segment__lesson=other.lesson).first().pk}
+    )
+    highlight_task = client.post(
+        url, {"prompt": factories.prompt_of(world.assignment, 1, "highlight").pk}
+    )
+
+    assert (
+        foreign_prompt.status_code == foreign_key.status_code == highlight_task.status_code == 404
+    )
+    assert not Review.objects.exists()
+
+
+def test_a_submission_of_another_class_is_not_found(client, world, sams_answer):
+    olgas = _submission(world.other_assignment, world.olga)
+    client.force_login(world.alice)
+    data = {"prompt": sams_answer.prompt_id, "comment": "Not mine to review"}
+
+    via_her_assignment = client.post(_save_url(world.other_assignment, olgas), data)
+    via_mine = client.post(_save_url(world.assignment, olgas), data)
+
+    assert via_her_assignment.status_code == via_mine.status_code == 404
+    assert not Review.objects.exists()
+
+
+def test_the_page_to_go_back_to_must_be_on_this_site(client, world, sams_answer):
+    client.force_login(world.alice)
+    url = _save_url(world.assignment, sams_answer.submission)
+
+    for bad in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
+        data = {"prompt": sams_answer.prompt_id, "comment": "Hi", "next": bad}
+        response = client.post(url, data)
+        assert response.status_code == 302
+        assert response.url.startswith(_prompt_url(world, _text_prompt(world)) + "#")
+
+
+def test_an_htmx_save_returns_only_the_form_saying_saved(client, world, sams_answer):
+    submission = sams_answer.submission
+    client.force_login(world.alice)
+    data = {
+        "prompt": sams_answer.prompt_id,
+        "comment": "Nice & clear",
+        "score": "4",
+        "reviewed": "on",
+    }
+
+    response = client.post(_save_url(world.assignment, submission), data, HTTP_HX_REQUEST="true")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.lstrip().startswith(f'<form id="review-{submission.pk}"')
+    assert "<html" not in page and "Sam Student" not in page
+    assert 'role="status"' in page and "Saved at" in page
+    assert "Nice &amp; clear</textarea>" in page
+    assert '<option value="4" selected>' in page
+    assert Review.objects.get().score == 4
+
+
+def test_an_htmx_save_with_a_mistake_returns_the_form_with_the_error(client, world, sams_answer):
+    client.force_login(world.alice)
+    data = {"prompt": sams_answer.prompt_id, "comment": "Hm", "score": "77"}
+
+    response = client.post(
+        _save_url(world.assignment, sams_answer.submission), data, HTTP_HX_REQUEST="true"
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "<html" not in page and "Choose a score" in page and 'aria-invalid="true"' in page
+    assert not Review.objects.exists()
+
+
+# The queue ---------------------------------------------------------------------------------
+
+
+def test_the_queue_lists_handed_in_answers_until_they_are_reviewed(client, world, sams_answer):
+    client.force_login(world.alice)
+    queue = reverse("review_queue", args=[world.assignment.pk])
+    prompt_link = f'href="{_prompt_url(world, _text_prompt(world))}#submission-'
+
+    assert prompt_link not in client.get(queue).content.decode()  # still working
+
+    submission = _submit(world.assignment, world.sam)
+    page = client.get(queue).content.decode()
+    assert "Sam Student" in page
+    assert prompt_link in page
+    assert "1 answer to review" in page
+
+    lesson_services.review_save(
+        submission=submission, reviewer=world.alice, comment="Draft", score=None,
+        prompt=_text_prompt(world), reviewed=False,
+    )  # fmt: skip
+    assert prompt_link in client.get(queue).content.decode()
+
+    client.post(
+        _save_url(world.assignment, submission),
+        {"prompt": _text_prompt(world).pk, "comment": "Done", "reviewed": "on"},
+    )
+    page = client.get(queue).content.decode()
+    assert prompt_link not in page
+    assert "Nothing is waiting for review." in page
+
+
+def test_the_queue_puts_the_oldest_work_first_and_counts_per_question(client, world, sams_answer):
+    rita = factories.make_student("Rita Ramos", world.class_a)
+    factories.make_answer(world.assignment, rita, _text_prompt(world), "Rita's answer")
+    factories.make_answer(
+        world.assignment, rita, factories.prompt_of(world.assignment, 2, "text"), "Also"
+    )
+    _submit(world.assignment, rita)
+    _submit(world.assignment, world.sam)
+    client.force_login(world.alice)
+
+    page = client.get(reverse("review_queue", args=[world.assignment.pk])).content.decode()
+
+    assert page.index("Rita Ramos") < page.index("Sam Student")
+    assert "2 answers to review" in page
+    assert "1 answer to review" in page
+
+
+def test_the_blind_queue_names_nobody(client, world, sams_answer):
+    _submit(world.assignment, world.sam)
+    client.force_login(world.alice)
+
+    page = client.get(reverse("review_queue", args=[world.assignment.pk]) + "?blind=1")
+
+    content = page.content.decode()
+    assert "Sam Student" not in content and world.sam.username not in content
+    assert "Student 1" in content
+    assert "?blind=1#submission-" in content
+
+
+# What students see -------------------------------------------------------------------------
+
+
+def test_students_see_the_comment_and_score_once_feedback_is_released(client, world, sams_answer):
+    world.assignment.feedback_release = "on_submit"
+    world.assignment.save()
+    client.force_login(world.alice)
+    client.post(
+        _save_url(world.assignment, sams_answer.submission),
+        {"prompt": sams_answer.prompt_id, "comment": "Name the group they blame.", "score": "4",
+         "reviewed": "on"},
+    )  # fmt: skip
+    feedback = reverse("feedback", args=[world.assignment.pk])
+    client.force_login(world.sam)
+
+    before = client.get(feedback)
+    assert "Name the group they blame." not in before.content.decode()
+
+    _submit(world.assignment, world.sam)
+    after = client.get(feedback)
+    page = after.content.decode()
+    assert after.status_code == 200
+    assert "Name the group they blame." in page
+    assert f"4/{MAX_SCORE}" in page
+
+
+# Query counts ------------------------------------------------------------------------------
+
+
+def _grow(world, size):
+    prompt = _text_prompt(world)
+    while world.class_a.enrollments.count() < size:
+        n = world.class_a.enrollments.count()
+        student = factories.make_student(f"Student number {n}", world.class_a)
+        if n % 5 == 4:
+            continue  # some never start
+        factories.make_answer(world.assignment, student, prompt, f"Answer {n}")
+        factories.make_answer(
+            world.assignment, student, factories.prompt_of(world.assignment, 1, "choose"),
+            technique_codes=("Doubt", "Loaded_Language"),
+        )  # fmt: skip
+        factories.make_highlight(world.assignment, student, "glorious leader", note="Why")
+        factories.make_highlight(world.assignment, student, "leader", "Doubt")
+        submission = _submission(world.assignment, student)
+        if n % 3:
+            lesson_services.submission_submit(submission=submission)
+        if n % 2:
+            lesson_services.review_save(
+                submission=submission, reviewer=world.alice, comment="ok", score=2, prompt=prompt
+            )
+
+
+def _count(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("page", "most"),
+    [
+        ("queue", 7),
+        ("prompt", 8),
+        ("choose", 9),  # and the techniques chosen
+        ("key", 8),
+        ("blind", 8),
+    ],
+)
+def test_a_review_page_runs_as_many_queries_for_50_students_as_for_5(client, world, page, most):
+    urls = {
+        "queue": reverse("review_queue", args=[world.assignment.pk]),
+        "prompt": _prompt_url(world, _text_prompt(world)),
+        "choose": _prompt_url(world, factories.prompt_of(world.assignment, 1, "choose")),
+        "key": _key_url(world, _key(world)),
+        "blind": _prompt_url(world, _text_prompt(world), blind=True),
+    }
+    client.force_login(world.alice)
+
+    _grow(world, 5)
+    small = _count(client, urls[page])
+    _grow(world, 50)
+    large = _count(client, urls[page])
+
+    assert Submission.objects.filter(assignment=world.assignment).count() == 39
+    assert large == small <= most
+
+
+def test_the_prompt_model_has_the_answerable_kinds_the_views_expect():
+    assert {k for k in Prompt.Kind if Prompt(kind=k).is_answerable} == {"text", "choose"}
+
+
+def test_the_blind_key_span_page_names_nobody(client, world):
+    factories.make_highlight(world.assignment, world.sam, "glorious leader", note="Praise.")
+    client.force_login(world.alice)
+
+    page = client.get(_key_url(world, _key(world)) + "?blind=1").content.decode()
+
+    assert "Sam Student" not in page and world.sam.username not in page
+    assert "Student 1" in page and "Praise." in page
