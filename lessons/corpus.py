@@ -1,0 +1,417 @@
+"""Annotated research-corpus articles as lessons. Pure Python, no Django.
+
+A corpus article is a UTF-8 text file, `article<ID>.txt`, and a labels file with one gold
+span per line: `<ID> TAB <technique> TAB <start> TAB <end>`, offsets in Unicode code points
+(start inclusive, end exclusive) into the article. The article becomes a lesson with one
+segment per paragraph (paragraphs are separated by blank lines) whose plain text is exactly
+the paragraph, so each label maps to the same characters in its segment; the labels become
+the answer key, with explanations left empty for the author to write.
+
+`services.lesson_import` checks the technique IDs against the taxonomy in the database.
+"""
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from .anchoring import EDGE_CHARS, occurrence_of
+from .lessonfile import SLUG_RE, KeyData, LessonData, LessonFormatError, PromptData, SegmentData
+from .rendering import plain_text, render_markdown
+
+ARTICLE, LABELS = "article", "labels"
+TAXONOMY = "semeval-2020"
+PROMPT = "Highlight the words where a propaganda technique is at work."
+INTRODUCTION = (
+    "Read the article, one passage at a time. Highlight the words where a propaganda "
+    "technique is at work, and name the technique."
+)
+TITLE_LENGTH = 200  # Lesson.title
+ARTICLE_NAME_RE = re.compile(r"^article(?P<id>[^./\\]+)\.txt$")
+DIGITS_RE = re.compile(r"^[0-9]+$")
+NEGATIVE_RE = re.compile(r"^-[0-9]+$")
+
+# Python-Markdown's backslash escapes (Markdown.ESCAPED_CHARS). Characters that start inline
+# syntax anywhere are always escaped; block syntax only where a line starts.
+_ALWAYS = {
+    "\\": "\\\\", "`": "\\`", "*": "\\*", "_": "\\_", "[": "\\[", "]": "\\]",
+    "&": "&amp;", "<": "&lt;", "\t": "&#9;",
+}  # fmt: skip
+_LINE_START = {"#": "\\#", ">": "\\>", "+": "\\+", "-": "\\-", "=": "&#61;"}
+_EVERYWHERE = {c: "\\" + c for c in "`*_{}[]()>#+-.!"} | _ALWAYS | {"=": "&#61;"}
+_ORDERED_RE = re.compile(r"^[0-9]+\.")
+_SPACE = "&#32;"
+
+
+@dataclass(frozen=True)
+class Label:
+    article_id: str
+    technique: str
+    start: int
+    end: int
+    line: int  # in the labels file, from 1
+
+    @property
+    def span(self) -> str:
+        return f"{self.start}-{self.end}"
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    start: int  # offsets into the article
+    end: int
+    line: int  # where it starts in the article file, from 1
+
+
+class CorpusFormatError(LessonFormatError):
+    """Problems in an article, its labels or the options. `problems` lists
+    (file, line, message) with file ARTICLE, LABELS or "" (an option, no file line);
+    `errors` (of LessonFormatError) gives (line, "file: message")."""
+
+    def __init__(self, problems: list[tuple[str, int, str]]):
+        order = {"": 0, ARTICLE: 1, LABELS: 2}
+        self.problems = sorted(problems, key=lambda p: (order[p[0]], p[1], p[2]))
+        super().__init__(
+            [
+                (line, f"{where}: {message}" if where else message)
+                for where, line, message in problems
+            ]
+        )
+
+    def __str__(self) -> str:
+        return "\n".join(
+            f"{where} line {line}: {message}" if where else message
+            for where, line, message in self.problems
+        )
+
+
+def article_id_from_name(name: str) -> str | None:
+    """`article111111111.txt` -> "111111111"; None for other names."""
+    match = ARTICLE_NAME_RE.match(name)
+    return match["id"] if match else None
+
+
+# Labels --------------------------------------------------------------------------------
+
+
+def _read_labels(text: str, article_id: str | None) -> tuple[list[Label], list[tuple[int, str]]]:
+    labels: list[Label] = []
+    errors: list[tuple[int, str]] = []
+    expected = article_id
+    for number, raw in enumerate(text.removeprefix("\ufeff").split("\n"), start=1):
+        line = raw.removesuffix("\r")
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) != 4:
+            hint = " (are they separated by spaces, not tabs?)" if len(line.split()) == 4 else ""
+            errors.append(
+                (number, "a label is 4 fields separated by tabs: article ID, technique, start, "
+                 f"end; this line has {len(fields)}{hint}")
+            )  # fmt: skip
+            continue
+        ident, technique, *offsets = (field.strip() for field in fields)
+        problems = []
+        if not ident:
+            problems.append("the article ID is missing")
+        elif expected is None:
+            expected = ident
+        elif ident != expected:
+            problems.append(f"this label is for article {ident!r}, not {expected!r}")
+        if not technique:
+            problems.append("the technique is missing")
+        numbers = []
+        for name, value in zip(("start", "end"), offsets, strict=True):
+            if DIGITS_RE.match(value):
+                numbers.append(int(value))
+            elif NEGATIVE_RE.match(value):
+                problems.append(f"the {name} offset {value} is negative")
+            else:
+                problems.append(f"the {name} offset {value!r} is not a whole number (digits 0-9)")
+        if len(numbers) == 2 and numbers[0] >= numbers[1]:
+            problems.append(
+                f"the span {numbers[0]}-{numbers[1]} is empty: the start must be before the end"
+            )
+        if problems:
+            errors += [(number, problem) for problem in problems]
+        else:
+            labels.append(Label(ident, technique, numbers[0], numbers[1], number))
+    return labels, errors
+
+
+def parse_labels(text: str, *, article_id: str | None = None) -> list[Label]:
+    """Read a labels file. Every line must name the same article: `article_id`, or the one
+    the first label names. Blank lines are ignored. Raises CorpusFormatError (a
+    LessonFormatError) listing every bad line."""
+    labels, errors = _read_labels(text, article_id)
+    if errors:
+        raise CorpusFormatError([(LABELS, line, message) for line, message in errors])
+    return labels
+
+
+# The article ---------------------------------------------------------------------------
+
+
+def paragraphs(article: str) -> list[Paragraph]:
+    """Runs of lines between blank lines (lines of nothing but spaces and tabs, which is
+    what Markdown takes for blank)."""
+    found: list[Paragraph] = []
+    offset, first, end = 0, None, 0
+    for number, line in enumerate(article.split("\n"), start=1):
+        if line.strip(" \t"):
+            if first is None:
+                first = (offset, number)
+            end = offset + len(line)
+        elif first is not None:
+            found.append(Paragraph(first[0], end, first[1]))
+            first = None
+        offset += len(line) + 1
+    if first is not None:
+        found.append(Paragraph(first[0], end, first[1]))
+    return found
+
+
+def _escape_line(line: str, table: dict[str, str], line_start: dict[str, str]) -> str:
+    core = line.strip(" ")
+    lead = len(line) - len(line.lstrip(" "))
+    trail = len(line) - len(line.rstrip(" ")) if core else 0
+    ordered = _ORDERED_RE.match(core)
+    out = [_SPACE * lead]
+    for index, char in enumerate(core):
+        if char in table:
+            out.append(table[char])
+        elif index == 0 and char in line_start:
+            out.append(line_start[char])
+        elif ordered and index == ordered.end() - 1:
+            out.append("\\.")
+        else:
+            out.append(char)
+    out.append(_SPACE * trail)
+    return "".join(out)
+
+
+def markdown_for(text: str) -> str | None:
+    """Markdown whose plain text is exactly `text` (one paragraph; a line break inside it
+    is kept, and shown, as a hard line break), or None when there is none: the characters
+    Markdown would take for syntax are escaped, and the result is checked by rendering."""
+    for table, line_start in ((_ALWAYS, _LINE_START), (_EVERYWHERE, {})):
+        body = "  \n".join(_escape_line(line, table, line_start) for line in text.split("\n"))
+        if plain_text(render_markdown(body)) == text:
+            return body
+    return None
+
+
+def _unshowable(text: str) -> str:
+    """Why markdown_for failed, for the author."""
+    if "\r" in text:
+        return "it has carriage returns (Windows line endings), which a web page cannot show"
+    shown = plain_text(render_markdown("  \n".join(text.split("\n"))))
+    index = next(
+        (i for i, (a, b) in enumerate(zip(text, shown, strict=False)) if a != b),
+        min(len(text), len(shown)),
+    )
+    if index < len(text):
+        return f"character {index} of the paragraph, U+{ord(text[index]):04X}, is lost"
+    return "the page would show more than the text"
+
+
+# The lesson ----------------------------------------------------------------------------
+
+
+OPTIONS = {
+    "title": None,
+    "taxonomy": TAXONOMY,
+    "author": "",
+    "audience": "",
+    "language": "en",
+    "provenance": None,
+    "introduction": None,
+    "article_id": None,
+}
+
+
+def _build(
+    article: str, labels: list[Label], slug: str, options: dict
+) -> tuple[LessonData | None, list[tuple[str, int, str]]]:
+    options = OPTIONS | options
+    problems: list[tuple[str, int, str]] = []
+    if not SLUG_RE.match(slug):
+        problems.append(("", 0, f"the slug {slug!r} may use only a-z, 0-9 and single hyphens"))
+    found = paragraphs(article)
+    if not found:
+        problems.append((ARTICLE, 1, "the article has no text"))
+    title = options["title"]
+    if title is None and found:
+        title = article[found[0].start : found[0].end].split("\n")[0].strip(" \t\ufeff")
+        if len(title) > TITLE_LENGTH:
+            title = title[: TITLE_LENGTH - 1].rstrip() + "…"
+    if not (title or "").strip():
+        problems.append(("", 0, "the lesson needs a title"))
+
+    segments: list[SegmentData] = []
+    for paragraph in found:
+        text = article[paragraph.start : paragraph.end]
+        body = markdown_for(text)
+        if body is None:
+            problems.append(
+                (ARTICLE, paragraph.line, "this paragraph cannot be shown exactly as written "
+                 f"({_unshowable(text)}), so offsets into it would not match")
+            )  # fmt: skip
+        segment = SegmentData(title="", body=body or "", line=paragraph.line)
+        segment.prompts.append(PromptData("highlight", PROMPT))
+        segments.append(segment)
+
+    starts = [paragraph.start for paragraph in found]
+    placed: dict[tuple[str, int, int], tuple[int, Label]] = {}
+    for label in labels:
+        if label.end > len(article):
+            problems.append(
+                (LABELS, label.line, f"the span {label.span} ends after the end of the article, "
+                 f"which has {len(article)} characters")
+            )  # fmt: skip
+            continue
+        index = bisect_right(starts, label.start) - 1
+        if index >= 0 and label.end <= found[index].end:
+            # A repeated label is kept once: it would count twice in every score.
+            placed.setdefault((label.technique, label.start, label.end), (index, label))
+            continue
+        touched = [p for p in found if p.start < label.end and label.start < p.end]
+        if touched:
+            message = f"the span {label.span} crosses a paragraph break"
+            if len(touched) > 1:
+                message += f" (article lines {touched[0].line} to {touched[-1].line})"
+        else:
+            message = f"the span {label.span} holds only the blank lines between paragraphs"
+        problems.append((LABELS, label.line, message))
+    if problems:
+        return None, problems
+
+    for index, label in sorted(placed.values(), key=lambda p: (p[1].start, p[1].end, p[1].line)):
+        paragraph = found[index]
+        text = article[paragraph.start : paragraph.end]
+        start, end = label.start - paragraph.start, label.end - paragraph.start
+        quote = text[start:end]
+        segments[index].key.append(
+            KeyData(
+                technique=label.technique,
+                quote=quote,
+                occurrence=occurrence_of(text, quote, start),
+                explanation="",  # for the author to write
+                start=start,
+                end=end,
+                line=label.line,
+            )
+        )
+
+    ident = options["article_id"] or (labels[0].article_id if labels else None)
+    provenance = options["provenance"]
+    if provenance is None:
+        which = f"Article {ident} of an annotated" if ident else "An article of an annotated"
+        provenance = (
+            f"{which} research corpus of news articles; the answer key is the corpus's gold "
+            "labels. Reproduced word for word for study. Lens does not endorse the text."
+        )
+    meta = {
+        "title": title or "",
+        "slug": slug,
+        "author": options["author"],
+        "audience": options["audience"],
+        "language": options["language"],
+        "taxonomy": options["taxonomy"],
+        "provenance": provenance,
+    }
+    introduction = options["introduction"]
+    data = LessonData(
+        meta=meta,
+        introduction=INTRODUCTION if introduction is None else introduction,
+        segments=segments,
+        # Line 0: from an option, not from a line of either file. (services.lesson_import
+        # reports slug and taxonomy problems at these lines, key problems at KeyData.line,
+        # which is the label's line in the labels file.)
+        meta_lines=dict.fromkeys(meta, 0),
+    )
+    return data, []
+
+
+def corpus_to_lesson(
+    article: str,
+    labels: list[Label],
+    *,
+    slug: str,
+    title: str | None = None,
+    taxonomy: str = TAXONOMY,
+    author: str = "",
+    audience: str = "",
+    language: str = "en",
+    provenance: str | None = None,
+    introduction: str | None = None,
+    article_id: str | None = None,
+) -> LessonData:
+    """The lesson for an article and its parsed labels: one segment per paragraph (the
+    first line of the article is the title, unless `title` is given), one highlight prompt
+    per segment, one key span per distinct label with an empty explanation. Raises
+    CorpusFormatError naming the article or labels line of every problem."""
+    options = {
+        "title": title, "taxonomy": taxonomy, "author": author, "audience": audience,
+        "language": language, "provenance": provenance, "introduction": introduction,
+        "article_id": article_id,
+    }  # fmt: skip
+    data, problems = _build(article, labels, slug, options)
+    if data is None:
+        raise CorpusFormatError(problems)
+    return data
+
+
+def article_to_lesson(
+    article: str,
+    labels_text: str,
+    *,
+    slug: str,
+    techniques: set[str] | None = None,
+    **options,
+) -> LessonData:
+    """Both files at once (the labels file unparsed): every problem in either is reported
+    in one CorpusFormatError; with `techniques` (the taxonomy's IDs), unknown IDs too.
+    `options` are those of corpus_to_lesson."""
+    unknown = set(options) - set(OPTIONS)
+    if unknown:
+        raise TypeError(f"unexpected options {sorted(unknown)}")
+    labels, errors = _read_labels(labels_text, options.get("article_id"))
+    problems = [(LABELS, line, message) for line, message in errors]
+    if techniques is not None:
+        taxonomy = options.get("taxonomy", TAXONOMY)
+        problems += [
+            (LABELS, label.line, f"unknown technique {label.technique!r} in taxonomy {taxonomy}")
+            for label in labels
+            if label.technique not in techniques
+        ]
+    data, more = _build(article, labels, slug, options)
+    if data is None or problems:
+        raise CorpusFormatError(problems + more)
+    return data
+
+
+def corpus_notes(labels: list[Label], lesson: LessonData) -> list[tuple[int, str]]:
+    """Labels-file lines worth telling the author about, though they import: repeated
+    labels (kept once), and key quotes that a lesson file cannot hold as they are (so an
+    export of the lesson will not read back until they are edited)."""
+    notes: list[tuple[int, str]] = []
+    first: dict[tuple[str, int, int], int] = {}
+    for label in labels:
+        identity = (label.technique, label.start, label.end)
+        if identity in first:
+            notes.append((label.line, f"the same label as line {first[identity]}; kept once"))
+        else:
+            first[identity] = label.line
+    for segment in lesson.segments:
+        for key in segment.key:
+            if "\n" in key.quote:
+                notes.append(
+                    (key.line, "the quote crosses a line break, which a lesson file cannot "
+                     "write in a key line")
+                )  # fmt: skip
+            elif key.quote != key.quote.strip(EDGE_CHARS):
+                notes.append(
+                    (key.line, "the quote starts or ends with white space or . , : ; which a "
+                     "lesson file does not accept in a key line")
+                )  # fmt: skip
+    return sorted(notes)
