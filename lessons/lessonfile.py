@@ -21,7 +21,7 @@ REQUIRED_META = ("title", "slug", "author", "audience", "language", "taxonomy", 
 PROMPT_KINDS = ("highlight", "text", "choose")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KEY_RE = re.compile(
-    r'^(?P<technique>[^|]+?)\s*\|\s*"(?P<quote>.*)"(?:\s*#(?P<n>\d+))?\s*\|\s*(?P<why>.+)$'
+    r'^(?P<technique>[^|]+?)\s*\|\s*"(?P<quote>.*)"(?:\s*#(?P<n>\d+))?\s*\|\s*(?P<why>.*)$'
 )
 PROMPT_RE = re.compile(r"^(?P<kind>[a-z]+)\s*:\s*(?P<text>.+)$")
 
@@ -243,6 +243,7 @@ def dump_lesson(lesson: LessonData) -> str:
             for key in segment.key:
                 n = occurrence_of(text, key.quote, key.start)
                 suffix = f" #{n}" if n > 1 else ""
-                out.append(f'- {key.technique} | "{key.quote}"{suffix} | {key.explanation}')
+                line = f'- {key.technique} | "{key.quote}"{suffix} | {key.explanation}'
+                out.append(line.rstrip())
             out.append("")
     return "\n".join(out)
