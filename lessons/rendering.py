@@ -25,14 +25,24 @@ VOID_TAGS = {"br", "hr"}
 def render_markdown(source: str) -> str:
     """Markdown to sanitised HTML: no script, no event handler, no foreign scheme."""
     html = markdown.markdown(source, extensions=[], output_format="html")
-    return nh3.clean(
+    cleaned = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_drop_spaced_urls,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
+    return _unwrap_links_without_href(cleaned)
+
+
+def _drop_spaced_urls(tag: str, attribute: str, value: str) -> str | None:
+    # A URL with white space in it is never a real link here ("java\tscript:..."), and it
+    # is invalid HTML: drop it, and the link around it goes too (below).
+    if attribute == "href" and any(c.isspace() for c in value):
+        return None
+    return value
 
 
 class _Tokenizer(HTMLParser):
@@ -71,7 +81,33 @@ def _start_tag(tag: str, attrs: Iterable[tuple[str, str | None]]) -> str:
         f' {name}="{escape(value, quote=True)}"' if value is not None else f" {name}"
         for name, value in attrs
     )
-    return f"<{tag}{rendered}>"
+    # A browser drops a line feed right after <pre>: write one, so none is lost.
+    return f"<{tag}{rendered}>" + ("\n" if tag == "pre" else "")
+
+
+def _unwrap_links_without_href(html: str) -> str:
+    """A link whose URL the sanitiser removed keeps its words but not its <a> tag."""
+    if "<a" not in html:
+        return html
+    out: list[str] = []
+    unwrapping: list[bool] = []
+    for kind, value, attrs in _tokens(html):
+        if kind == "start" and value == "a":
+            unwrap = not any(name == "href" for name, _ in attrs)
+            unwrapping.append(unwrap)
+            if not unwrap:
+                out.append(_start_tag(value, attrs))
+        elif kind == "end" and value == "a":
+            if not (unwrapping.pop() if unwrapping else False):
+                out.append("</a>")
+        elif kind == "start":
+            out.append(_start_tag(value, attrs))
+        elif kind == "end":
+            if value not in VOID_TAGS:
+                out.append(f"</{value}>")
+        else:
+            out.append(escape(value, quote=False))
+    return "".join(out)
 
 
 def plain_text(html: str) -> str:
@@ -100,8 +136,7 @@ def annotate(html: str, marks: Sequence[Mark]) -> str:
     offset = 0
     for kind, value, attrs in _tokens(html):
         if kind == "start":
-            # A browser drops a line feed right after <pre>: write one, so none is lost.
-            out.append(_start_tag(value, attrs) + ("\n" if value == "pre" else ""))
+            out.append(_start_tag(value, attrs))
             continue
         if kind == "end":
             if value not in VOID_TAGS:
