@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from core import views as core_views
-from lessons.views import common, dashboard, review, student, teacher
+from lessons.views import common, dashboard, library, review, student, teacher
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -28,6 +28,10 @@ urlpatterns = [
     ),
     path("techniques/", common.taxonomies, name="taxonomies"),
     path("techniques/<slug:slug>/", common.taxonomy, name="taxonomy"),
+    path("lessons/", library.library, name="library"),
+    path("lessons/<slug:slug>/", library.lesson_detail, name="lesson_detail"),
+    path("lessons/<slug:slug>/duplicate/", library.lesson_duplicate, name="lesson_duplicate"),
+    path("lessons/<slug:slug>/publish/", library.lesson_publish, name="lesson_publish"),
     path("assignments/<int:pk>/", student.assignment, name="assignment"),
     path("assignments/<int:pk>/segments/<int:position>/", student.segment, name="segment"),
     path(

@@ -1,7 +1,8 @@
 from django import forms
 from django.conf import settings
+from django.db.models import Q
 
-from .models import MAX_SCORE, Assignment, Lesson, Technique
+from .models import MAX_SCORE, Assignment, Lesson, Taxonomy, Technique
 
 
 class TextField(forms.CharField):
@@ -174,3 +175,55 @@ class ReviewForm(forms.Form):
         elif cleaned.get("prompt") and cleaned.get("key_span"):
             self.add_error(None, "Review one answer or one key span at a time.")
         return cleaned
+
+
+class LibraryFilterForm(forms.Form):
+    """The lesson library's search and filters: a plain GET form."""
+
+    q = forms.CharField(
+        label="Search",
+        max_length=200,
+        required=False,
+        help_text="Words from the title, author, place or source.",
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    taxonomy = forms.ModelChoiceField(
+        queryset=Taxonomy.objects.all(),
+        label="Techniques list",
+        required=False,
+        to_field_name="slug",
+        empty_label="Any",
+    )
+    language = forms.ChoiceField(label="Language", required=False)
+    level = forms.ChoiceField(label="Level", required=False)
+    author = forms.CharField(label="Author", max_length=200, required=False)
+    mine = forms.BooleanField(label="My lessons only", required=False)
+
+    def __init__(self, *args, lessons, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("language", "level"):
+            values = (
+                lessons.exclude(**{name: ""}).order_by(name).values_list(name, flat=True).distinct()
+            )
+            self.fields[name].choices = [("", "Any"), *((v, v) for v in values)]
+
+    def filter(self, lessons, user):
+        data = self.cleaned_data
+        if q := data.get("q", "").strip():
+            lessons = lessons.filter(
+                Q(title__icontains=q)
+                | Q(author__icontains=q)
+                | Q(place__icontains=q)
+                | Q(source__icontains=q)
+            )
+        if data.get("taxonomy"):
+            lessons = lessons.filter(taxonomy=data["taxonomy"])
+        if data.get("language"):
+            lessons = lessons.filter(language=data["language"])
+        if data.get("level"):
+            lessons = lessons.filter(level=data["level"])
+        if author := data.get("author", "").strip():
+            lessons = lessons.filter(author__icontains=author)
+        if data.get("mine"):
+            lessons = lessons.filter(created_by=user)
+        return lessons

@@ -373,3 +373,87 @@ def review_save(
         review.reviewed_at = timezone.now() if reviewed else None
         review.save()
     return review
+
+
+# Library: duplicate and publish ---------------------------------------------------------
+
+
+class LessonActionRefused(Exception):
+    """A lesson action that cannot be carried out; the message is for the teacher."""
+
+    status = 400
+
+
+def _copy_slug(slug: str) -> str:
+    max_length = Lesson._meta.get_field("slug").max_length
+    base = f"{slug}-copy"
+    candidate, n = base, 1
+    while Lesson.objects.filter(slug=candidate[:max_length]).exists():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate[:max_length]
+
+
+@transaction.atomic
+def lesson_duplicate(*, lesson: Lesson, by: User) -> Lesson:
+    """A draft copy of `lesson` owned by `by`: its segments, prompts and key spans exactly."""
+    title_length = Lesson._meta.get_field("title").max_length
+    suffix = " (copy)"
+    copy = Lesson.objects.create(
+        slug=_copy_slug(lesson.slug),
+        title=lesson.title[: title_length - len(suffix)] + suffix,
+        author=lesson.author,
+        date=lesson.date,
+        place=lesson.place,
+        audience=lesson.audience,
+        source=lesson.source,
+        language=lesson.language,
+        level=lesson.level,
+        provenance=lesson.provenance,
+        introduction=lesson.introduction,
+        introduction_html=lesson.introduction_html,
+        taxonomy_id=lesson.taxonomy_id,
+        is_published=False,
+        created_by=by,
+    )
+    prompts, keys = [], []
+    for segment in lesson.segments.prefetch_related("prompts", "key_spans"):
+        new = Segment.objects.create(
+            lesson=copy,
+            position=segment.position,
+            title=segment.title,
+            body=segment.body,
+            body_html=segment.body_html,
+            text=segment.text,
+        )
+        prompts += [
+            Prompt(segment=new, position=p.position, kind=p.kind, text=p.text)
+            for p in segment.prompts.all()
+        ]
+        keys += [
+            KeySpan(
+                segment=new,
+                position=k.position,
+                technique_id=k.technique_id,
+                start=k.start,
+                end=k.end,
+                quote=k.quote,
+                explanation=k.explanation,
+            )
+            for k in segment.key_spans.all()
+        ]
+    Prompt.objects.bulk_create(prompts)
+    KeySpan.objects.bulk_create(keys)
+    return copy
+
+
+def lesson_set_published(*, lesson: Lesson, published: bool) -> Lesson:
+    """Publish or unpublish. A lesson that is assigned cannot go back to being a draft."""
+    if not published and lesson.assignments.exists():
+        raise LessonActionRefused(
+            "This lesson is assigned to a class, so it cannot be unpublished."
+        )
+    if lesson.is_published != published:
+        lesson.is_published = published
+        lesson.save(update_fields=["is_published", "updated_at"])
+    return lesson

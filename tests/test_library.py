@@ -1,0 +1,302 @@
+"""The lesson library: who sees which lessons, search and filters, duplicating, publishing."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from lessons import services
+from lessons.models import Assignment, KeySpan, Lesson, Prompt, Segment
+
+from . import factories
+
+PERSONAS = ("anonymous", "sam", "olga", "alice", "bob")
+LOGIN = "login"
+
+
+def _lesson(title: str, slug: str, *, owner=None, published=True, **fields) -> Lesson:
+    lesson = factories.make_lesson(factories.SMALL_LESSON.format(title=title, slug=slug))
+    Lesson.objects.filter(pk=lesson.pk).update(created_by=owner, is_published=published, **fields)
+    lesson.refresh_from_db()
+    return lesson
+
+
+@pytest.fixture
+def alices(world):
+    """Alice's draft and her published lesson (the world's lesson has no creator)."""
+    return {
+        "draft": _lesson("Alice's draft", "alices-draft", owner=world.alice, published=False),
+        "published": _lesson("Alice's published", "alices-published", owner=world.alice),
+    }
+
+
+def _slug(world, alices, which):
+    return world.assignment.lesson.slug if which == "world" else alices[which].slug
+
+
+#         view               method  lesson       anonymous sam  olga alice bob
+TABLE = [
+    ("library",          "get",  None,        (LOGIN, 404, 404, 200, 200)),
+    ("lesson_detail",    "get",  "world",     (LOGIN, 404, 404, 200, 200)),
+    ("lesson_detail",    "get",  "published", (LOGIN, 404, 404, 200, 200)),
+    ("lesson_detail",    "get",  "draft",     (LOGIN, 404, 404, 200, 404)),
+    ("lesson_duplicate", "get",  "world",     (LOGIN, 405, 405, 405, 405)),
+    ("lesson_duplicate", "post", "world",     (LOGIN, 404, 404, 302, 302)),
+    ("lesson_duplicate", "post", "published", (LOGIN, 404, 404, 302, 302)),
+    ("lesson_duplicate", "post", "draft",     (LOGIN, 404, 404, 302, 404)),
+    ("lesson_publish",   "get",  "draft",     (LOGIN, 405, 405, 405, 405)),
+    ("lesson_publish",   "post", "draft",     (LOGIN, 404, 404, 302, 404)),
+    ("lesson_publish",   "post", "published", (LOGIN, 404, 404, 302, 404)),
+    ("lesson_publish",   "post", "world",     (LOGIN, 404, 404, 404, 404)),
+]  # fmt: skip
+
+CASES = [
+    pytest.param(view, method, which, persona, expected, id=f"{view}-{method}-{which}-{persona}")
+    for view, method, which, expectations in TABLE
+    for persona, expected in zip(PERSONAS, expectations, strict=True)
+]
+
+
+def _snapshot():
+    return list(Lesson.objects.order_by("pk").values_list("pk", "slug", "is_published"))
+
+
+@pytest.mark.parametrize(("view", "method", "which", "persona", "expected"), CASES)
+def test_every_library_view_answers_each_persona_as_expected(
+    client, world, alices, view, method, which, persona, expected
+):
+    url = reverse(view, args=[_slug(world, alices, which)] if which else [])
+    data = {"published": "0"} if view == "lesson_publish" and method == "post" else None
+    if persona != "anonymous":
+        client.force_login(getattr(world, persona))
+    before = _snapshot()
+
+    response = getattr(client, method)(url, data)
+
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response.url == f"{reverse('login')}?next={url}"
+    else:
+        assert response.status_code == expected
+    if expected in (LOGIN, 404, 405) or view in ("library", "lesson_detail"):
+        assert _snapshot() == before
+    if persona == "bob":
+        assert "Alice&#x27;s draft" not in response.content.decode()
+
+
+def _titles(client, **params) -> list[str]:
+    response = client.get(reverse("library"), params)
+    assert response.status_code == 200
+    return [lesson.title for lesson in response.context["lessons"]]
+
+
+@pytest.fixture
+def catalogue(world, alices):
+    ipa = _lesson(
+        "Posters of 1937",
+        "posters-1937",
+        author="Office of Posters",
+        place="Atlantis",
+        source="The Poster Gazette",
+        language="de",
+        level="Beginner",
+    )
+    ipa.taxonomy = ipa.taxonomy.__class__.objects.get(slug="ipa-1937")
+    ipa.save()
+    bobs = _lesson("Bob's radio talk", "bobs-radio", owner=world.bob, level="Advanced")
+    bobs_draft = _lesson("Bob's secret draft", "bobs-draft", owner=world.bob, published=False)
+    return {"ipa": ipa, "bobs": bobs, "bobs_draft": bobs_draft}
+
+
+def test_the_library_lists_published_lessons_and_only_my_drafts(client, world, catalogue):
+    client.force_login(world.alice)
+    titles = _titles(client)
+    assert "Alice's draft" in titles
+    assert "Bob's radio talk" in titles
+    assert world.assignment.lesson.title in titles
+    assert "Bob's secret draft" not in titles
+    page = client.get(reverse("library")).content.decode()
+    assert f"{len(titles)} lessons" in page
+    assert "Draft" in page and "Published" in page
+
+    client.force_login(world.bob)
+    titles = _titles(client)
+    assert "Alice's draft" not in titles
+    assert "Bob's secret draft" in titles
+
+
+def test_search_and_each_filter_narrow_the_list(client, world, catalogue):
+    client.force_login(world.alice)
+    everything = _titles(client)
+    assert len(everything) == 5
+    assert _titles(client, q="poster") == ["Posters of 1937"]  # title
+    assert _titles(client, q="office of") == ["Posters of 1937"]  # author
+    assert _titles(client, q="ATLANTIS") == ["Posters of 1937"]  # place
+    assert _titles(client, q="gazette") == ["Posters of 1937"]  # source
+    assert _titles(client, q="no such words") == []
+    assert _titles(client, taxonomy="ipa-1937") == ["Posters of 1937"]
+    assert "Posters of 1937" not in _titles(client, taxonomy="semeval-2020")
+    assert _titles(client, language="de") == ["Posters of 1937"]
+    assert _titles(client, level="Advanced") == ["Bob's radio talk"]
+    assert _titles(client, author="posters") == ["Posters of 1937"]
+    assert _titles(client, mine="on") == ["Alice's draft", "Alice's published"]
+    assert _titles(client, q="alice", mine="on", level="Advanced") == []
+    # The selects offer the values that exist, and nothing from drafts of others.
+    form = client.get(reverse("library")).context["form"]
+    assert [v for v, _ in form.fields["language"].choices] == ["", "de", "en"]
+    assert [v for v, _ in form.fields["level"].choices] == ["", "Advanced", "Beginner"]
+
+
+def test_an_unknown_filter_value_is_a_400_with_the_error(client, world, catalogue):
+    client.force_login(world.alice)
+    response = client.get(reverse("library"), {"language": "xx"})
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_the_lesson_page_shows_the_text_prompts_and_full_key(client, world):
+    lesson = world.assignment.lesson
+    client.force_login(world.bob)
+    page = client.get(reverse("lesson_detail", args=[lesson.slug])).content.decode()
+    assert "Written for Lens tests." in page  # provenance
+    assert "A short <em>fictional</em> text for practice." in page
+    for segment in lesson.segments.all():
+        assert segment.title in page
+        for prompt in segment.prompts.all():
+            assert prompt.text.replace('"', "&quot;") in page
+        for key in segment.key_spans.select_related("technique"):
+            assert key.technique.name in page
+            assert key.quote in page
+            assert key.explanation in page
+    assert "Duplicate" in page
+    assert "Unpublish" not in page  # Bob did not create it
+
+
+def _content(lesson):
+    return [
+        (
+            s.position,
+            s.title,
+            s.body,
+            s.body_html,
+            s.text,
+            [(p.position, p.kind, p.text) for p in s.prompts.all()],
+            [
+                (k.position, k.technique_id, k.start, k.end, k.quote, k.explanation)
+                for k in s.key_spans.all()
+            ],
+        )
+        for s in lesson.segments.prefetch_related("prompts", "key_spans")
+    ]
+
+
+def test_duplicating_copies_everything_into_a_draft_of_the_duplicator(client, world):
+    lesson = world.assignment.lesson
+    client.force_login(world.bob)
+    response = client.post(reverse("lesson_duplicate", args=[lesson.slug]))
+    copy = Lesson.objects.get(slug=f"{lesson.slug}-copy")
+    assert response.status_code == 302
+    assert response.url == reverse("lesson_detail", args=[copy.slug])
+    assert copy.title == f"{lesson.title} (copy)"
+    assert copy.is_published is False
+    assert copy.created_by == world.bob
+    for field in ("author", "date", "place", "audience", "source", "language", "level"):
+        assert getattr(copy, field) == getattr(lesson, field)
+    assert (copy.provenance, copy.introduction, copy.taxonomy_id) == (
+        lesson.provenance,
+        lesson.introduction,
+        lesson.taxonomy_id,
+    )
+    assert _content(copy) == _content(lesson)
+    assert KeySpan.objects.filter(segment__lesson=copy).count() == 4
+    # The original is untouched and its copy cannot be assigned yet.
+    assert Segment.objects.filter(lesson=lesson).count() == 2
+    assert Prompt.objects.filter(segment__lesson=lesson).count() == 5
+    assert copy not in Lesson.objects.published()
+    # A draft is visible to its creator only.
+    assert client.get(reverse("lesson_detail", args=[copy.slug])).status_code == 200
+    client.force_login(world.alice)
+    assert client.get(reverse("lesson_detail", args=[copy.slug])).status_code == 404
+    assert copy.title not in _titles(client)
+
+
+def test_repeated_duplication_gives_unique_slugs(world):
+    lesson = world.assignment.lesson
+    slugs = [services.lesson_duplicate(lesson=lesson, by=world.alice).slug for _ in range(3)]
+    assert slugs == [f"{lesson.slug}-copy", f"{lesson.slug}-copy-2", f"{lesson.slug}-copy-3"]
+    copy_of_copy = services.lesson_duplicate(
+        lesson=Lesson.objects.get(slug=slugs[0]), by=world.alice
+    )
+    assert copy_of_copy.slug == f"{slugs[0]}-copy"
+    assert copy_of_copy.title == f"{lesson.title} (copy) (copy)"
+
+
+def test_publish_and_unpublish(client, world, alices):
+    draft = alices["draft"]
+    client.force_login(world.alice)
+    url = reverse("lesson_publish", args=[draft.slug])
+    response = client.post(url, {"published": "1"})
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.is_published
+    client.force_login(world.bob)
+    assert draft.title in _titles(client)
+    client.force_login(world.alice)
+    client.post(url, {"published": "0"})
+    draft.refresh_from_db()
+    assert not draft.is_published
+    client.force_login(world.bob)
+    assert draft.title not in _titles(client)
+
+
+def test_unpublishing_an_assigned_lesson_is_refused(client, world, alices):
+    lesson = alices["published"]
+    factories.make_assignment(world.class_a, lesson)
+    client.force_login(world.alice)
+    response = client.post(
+        reverse("lesson_publish", args=[lesson.slug]), {"published": "0"}, follow=True
+    )
+    assert "cannot be unpublished" in response.content.decode()
+    lesson.refresh_from_db()
+    assert lesson.is_published
+    with pytest.raises(services.LessonActionRefused):
+        services.lesson_set_published(lesson=lesson, published=False)
+
+
+def test_a_draft_cannot_be_assigned(client, world, alices):
+    client.force_login(world.alice)
+    url = reverse("classroom_assign", args=[world.class_a.pk])
+    before = Assignment.objects.count()
+    response = client.post(url, {"lesson": alices["draft"].pk})
+    assert response.status_code == 400
+    assert Assignment.objects.count() == before
+    # The class page does not offer it either; once published it can be assigned.
+    page = client.get(reverse("classroom", args=[world.class_a.pk])).content.decode()
+    assert "Alice&#x27;s draft" not in page
+    services.lesson_set_published(lesson=alices["draft"], published=True)
+    assert client.post(url, {"lesson": alices["draft"].pk}).status_code == 302
+    assert Assignment.objects.count() == before + 1
+
+
+def _library_queries(client, params) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("library"), params)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("params", [{}, {"q": "practice", "level": "", "mine": "on"}])
+def test_the_library_makes_as_many_queries_for_30_lessons_as_for_3(
+    client, world, django_assert_max_num_queries, params
+):
+    client.force_login(world.alice)
+    for n in range(2):
+        _lesson(f"Practice draft {n}", f"practice-draft-{n}", owner=world.alice, published=False)
+    few = _library_queries(client, params)
+    for n in range(27):
+        _lesson(f"Practice extra {n}", f"practice-extra-{n}", owner=world.alice)
+    assert Lesson.objects.count() >= 30
+    with django_assert_max_num_queries(few):
+        response = client.get(reverse("library"), params)
+    assert len(response.context["lessons"]) >= 29
+    assert _library_queries(client, params) == few
