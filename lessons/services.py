@@ -44,7 +44,11 @@ class DuplicateHighlight(WorkError):
 
 @transaction.atomic
 def lesson_import(
-    *, data: LessonData, created_by: User | None = None, replace: bool = False
+    *,
+    data: LessonData,
+    created_by: User | None = None,
+    replace: bool = False,
+    is_published: bool = True,
 ) -> Lesson:
     """Create a lesson from parsed file data. Checks what needs the database (the taxonomy
     and its technique IDs) and raises LessonFormatError, line by line, importing nothing."""
@@ -92,6 +96,7 @@ def lesson_import(
         introduction=data.introduction,
         introduction_html=render_markdown(data.introduction),
         taxonomy=taxonomy,
+        is_published=is_published,
         created_by=created_by,
     )
     prompts, keys = [], []
@@ -399,52 +404,10 @@ def lesson_duplicate(*, lesson: Lesson, by: User) -> Lesson:
     """A draft copy of `lesson` owned by `by`: its segments, prompts and key spans exactly."""
     title_length = Lesson._meta.get_field("title").max_length
     suffix = " (copy)"
-    copy = Lesson.objects.create(
-        slug=_copy_slug(lesson.slug),
-        title=lesson.title[: title_length - len(suffix)] + suffix,
-        author=lesson.author,
-        date=lesson.date,
-        place=lesson.place,
-        audience=lesson.audience,
-        source=lesson.source,
-        language=lesson.language,
-        level=lesson.level,
-        provenance=lesson.provenance,
-        introduction=lesson.introduction,
-        introduction_html=lesson.introduction_html,
-        taxonomy_id=lesson.taxonomy_id,
-        is_published=False,
-        created_by=by,
-    )
-    prompts, keys = [], []
-    for segment in lesson.segments.prefetch_related("prompts", "key_spans"):
-        new = Segment.objects.create(
-            lesson=copy,
-            position=segment.position,
-            title=segment.title,
-            body=segment.body,
-            body_html=segment.body_html,
-            text=segment.text,
-        )
-        prompts += [
-            Prompt(segment=new, position=p.position, kind=p.kind, text=p.text)
-            for p in segment.prompts.all()
-        ]
-        keys += [
-            KeySpan(
-                segment=new,
-                position=k.position,
-                technique_id=k.technique_id,
-                start=k.start,
-                end=k.end,
-                quote=k.quote,
-                explanation=k.explanation,
-            )
-            for k in segment.key_spans.all()
-        ]
-    Prompt.objects.bulk_create(prompts)
-    KeySpan.objects.bulk_create(keys)
-    return copy
+    data = lesson_to_data(lesson)
+    data.meta["slug"] = _copy_slug(lesson.slug)
+    data.meta["title"] = lesson.title[: title_length - len(suffix)] + suffix
+    return lesson_import(data=data, created_by=by, is_published=False)
 
 
 def lesson_set_published(*, lesson: Lesson, published: bool) -> Lesson:
