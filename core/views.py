@@ -155,7 +155,8 @@ def _classroom_for_teacher(
         }
         for e in enrollments
     ]
-    lessons = Lesson.objects.published().exclude(assignments__classroom=classroom)
+    assigned = {a.lesson.lineage_id for a in assignments}  # any revision of them
+    lessons = Lesson.objects.published().exclude(pk__in=assigned).exclude(root__in=assigned)
     return render(
         request,
         "core/classroom_teacher.html",

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 
 from core.models import User
 
-from .models import Assignment, Highlight, Submission
+from .models import Assignment, Highlight, Lesson, Submission
 
 
 def get_assignment_for_student(user: User, pk: int) -> Assignment:
@@ -33,4 +33,14 @@ def get_assignment_for_teacher(user: User, pk: int) -> Assignment:
 def get_highlight_for_student(submission: Submission, pk: int) -> Highlight:
     return get_object_or_404(
         Highlight.objects.select_related("segment", "technique"), pk=pk, submission=submission
+    )
+
+
+def get_draft_for_author(user: User, pk: int) -> "Lesson":
+    """A draft lesson (or draft revision) its author is editing. Published revisions are
+    never edited (lessons/revisions.py), and nobody edits another teacher's lesson."""
+    if not user.is_teacher:
+        raise Http404
+    return get_object_or_404(
+        Lesson.objects.select_related("taxonomy"), pk=pk, created_by=user, is_published=False
     )

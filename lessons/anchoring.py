@@ -112,3 +112,69 @@ def locate(
 def occurrence_of(text: str, quote: str, start: int) -> int:
     """Which occurrence (1-based) of `quote` starts at `start`, as `locate` counts them."""
     return [s for s, _ in occurrences(text, quote)].index(start) + 1
+
+
+# Re-anchoring: the same words in a changed text ---------------------------------------
+
+CONTEXT_CHECK = 8  # characters of context on a side that must still agree
+
+
+class Unplaceable(AnchorError):
+    """The words cannot be placed in the new text with confidence; the message says why."""
+
+
+@dataclass(frozen=True)
+class Placement:
+    index: int  # which of the texts
+    anchor: Anchor
+
+
+def _common_suffix(a: str, b: str) -> int:
+    n = 0
+    while n < len(a) and n < len(b) and a[-1 - n] == b[-1 - n]:
+        n += 1
+    return n
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    while n < len(a) and n < len(b) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def reanchor(
+    quote: str, prefix: str, suffix: str, texts: list[str], preferred: int | None = None
+) -> Placement:
+    """Find the words `quote`, last seen between `prefix` and `suffix`, in `texts` (the
+    passages of a new revision). Never guesses: the words must be there exactly, and the
+    context on each side must still agree (its nearest CONTEXT_CHECK characters, or all of
+    it when shorter; a side that was a passage's edge agrees with anything). Only when the
+    words occur exactly once may one side's context have changed. Among equally good places
+    the one in passage `preferred` (the same passage, by identity) wins; otherwise a tie is
+    ambiguous and raises Unplaceable, as does a quote that is gone."""
+    candidates = []
+    for index, text in enumerate(texts):
+        for start, end in occurrences(text, quote):
+            anchor = anchor_at(text, start, end)
+            left = _common_suffix(prefix, anchor.prefix)
+            right = _common_prefix(suffix, anchor.suffix)
+            left_ok = left >= min(len(prefix), CONTEXT_CHECK)
+            right_ok = right >= min(len(suffix), CONTEXT_CHECK)
+            candidates.append(
+                (left_ok and right_ok, left_ok or right_ok, left + right, index, anchor)
+            )
+    if not candidates:
+        raise Unplaceable("the words are no longer in the text")
+    pool = [c for c in candidates if c[0]]
+    if not pool and len(candidates) == 1 and candidates[0][1]:
+        pool = candidates
+    if not pool:
+        raise Unplaceable("the words around them have changed")
+    best = max(c[2] for c in pool)
+    top = [c for c in pool if c[2] == best]
+    if len(top) > 1:
+        top = [c for c in top if c[3] == preferred] or top
+    if len(top) > 1:
+        raise Unplaceable("the words now occur more than once in the same context")
+    return Placement(top[0][3], top[0][4])

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -49,11 +51,28 @@ class Technique(models.Model):
 
 class LessonQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(is_published=True)
+        """Lessons teachers can assign: published, and not replaced by a later revision."""
+        return self.filter(is_published=True, replaced_at__isnull=True)
 
 
 class Lesson(models.Model):
-    slug = models.SlugField(unique=True)
+    """One revision of a lesson. A published revision is never changed: editing it makes a
+    draft of the next revision (same slug, same `root`), and publishing that draft marks this
+    one replaced. Assignments stay on the revision they were given until a teacher moves them."""
+
+    slug = models.SlugField()
+    revision = models.PositiveSmallIntegerField(default=1)
+    root = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="later_revisions",
+        help_text="The first revision of this lesson (empty on the first revision itself).",
+    )
+    replaced_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a later revision was published."
+    )
     title = models.CharField(max_length=200)
     author = models.CharField(max_length=200, help_text="Who wrote the source text.")
     date = models.DateField(null=True, blank=True, help_text="When the source text appeared.")
@@ -81,9 +100,25 @@ class Lesson(models.Model):
 
     class Meta:
         ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug", "revision"], name="lesson_slug_revision"),
+            models.UniqueConstraint(
+                fields=["slug"], condition=Q(root__isnull=True), name="lesson_slug_unique_root"
+            ),
+            models.CheckConstraint(condition=Q(revision__gte=1), name="lesson_revision_pos"),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def lineage_id(self) -> int:
+        """The id shared by every revision of this lesson (the first revision's)."""
+        return self.root_id or self.pk
+
+    @property
+    def is_replaced(self) -> bool:
+        return self.replaced_at is not None
 
 
 class Segment(models.Model):
@@ -91,6 +126,9 @@ class Segment(models.Model):
     exactly the text content of `body_html`, so offsets mean the same on both sides."""
 
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="segments")
+    uid = models.UUIDField(
+        default=uuid.uuid4, editable=False, help_text="The same passage in every revision."
+    )
     position = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=120, blank=True)
     body = models.TextField(help_text="Markdown source.")
@@ -117,6 +155,9 @@ class Prompt(models.Model):
         CHOOSE = "choose", "Choose the techniques"
 
     segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="prompts")
+    uid = models.UUIDField(
+        default=uuid.uuid4, editable=False, help_text="The same prompt in every revision."
+    )
     position = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=10, choices=Kind.choices)
     text = models.TextField()
@@ -154,6 +195,9 @@ class Span(models.Model):
 
 class KeySpan(Span):
     segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="key_spans")
+    uid = models.UUIDField(
+        default=uuid.uuid4, editable=False, help_text="The same key span in every revision."
+    )
     technique = models.ForeignKey(Technique, on_delete=models.PROTECT, related_name="+")
     explanation = models.TextField()
     position = models.PositiveSmallIntegerField(help_text="Order within the segment's key.")
@@ -394,3 +438,66 @@ class Review(models.Model):
     @property
     def is_reviewed(self) -> bool:
         return self.reviewed_at is not None
+
+
+class RevisionMove(models.Model):
+    """A teacher moved an assignment from one revision of its lesson to a later one."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="moves")
+    from_lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="+")
+    to_lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="+")
+    moved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    moved_at = models.DateTimeField(default=timezone.now)
+    placed = models.PositiveIntegerField(default=0, help_text="Highlights re-anchored.")
+
+    class Meta:
+        ordering = ["-moved_at", "-id"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.assignment}: revision {self.from_lesson.revision} → {self.to_lesson.revision}"
+        )
+
+
+class UnplacedWork(models.Model):
+    """Student work (or a teacher's review of it) that could not be carried over to the new
+    revision when an assignment was moved: kept here, whole, and listed for the teacher."""
+
+    class Kind(models.TextChoices):
+        HIGHLIGHT = "highlight", "Highlight"
+        ANSWER = "answer", "Answer"
+        REVIEW = "review", "Review"
+
+    move = models.ForeignKey(RevisionMove, on_delete=models.CASCADE, related_name="unplaced")
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="unplaced")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reason = models.CharField(max_length=200)
+    segment_position = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The passage it was in, in the old revision."
+    )
+    quote = models.TextField(blank=True)
+    prefix = models.CharField(max_length=64, blank=True)
+    suffix = models.CharField(max_length=64, blank=True)
+    start = models.PositiveIntegerField(null=True, blank=True)
+    end = models.PositiveIntegerField(null=True, blank=True)
+    technique = models.ForeignKey(
+        Technique, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    techniques = models.ManyToManyField(Technique, blank=True, related_name="+")
+    prompt_text = models.TextField(blank=True)
+    text = models.TextField(blank=True, help_text="The note, answer or comment.")
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["submission", "segment_position", "start", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["highlight", "answer", "review"]), name="unplaced_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.submission}: {self.reason}"

@@ -68,7 +68,7 @@ def lesson_import(
                 errors.append(
                     (key.line, f"unknown technique {key.technique!r} in taxonomy {taxonomy.slug}")
                 )
-    existing = Lesson.objects.filter(slug=meta["slug"]).first()
+    existing = Lesson.objects.filter(slug=meta["slug"]).order_by("revision").first()
     if existing and not replace:
         errors.append(
             (data.meta_lines.get("slug", 1), f"a lesson with slug {meta['slug']!r} exists")
@@ -76,6 +76,10 @@ def lesson_import(
     if existing and replace and existing.assignments.exists():
         errors.append(
             (data.meta_lines.get("slug", 1), "that lesson is assigned; it cannot be replaced")
+        )
+    elif existing and replace and existing.later_revisions.exists():
+        errors.append(
+            (data.meta_lines.get("slug", 1), "that lesson has revisions; it cannot be replaced")
         )
     if errors:
         raise LessonFormatError(errors)
@@ -411,12 +415,13 @@ def lesson_duplicate(*, lesson: Lesson, by: User) -> Lesson:
 
 
 def lesson_set_published(*, lesson: Lesson, published: bool) -> Lesson:
-    """Publish or unpublish. A lesson that is assigned cannot go back to being a draft."""
-    if not published and lesson.assignments.exists():
-        raise LessonActionRefused(
-            "This lesson is assigned to a class, so it cannot be unpublished."
-        )
-    if lesson.is_published != published:
-        lesson.is_published = published
-        lesson.save(update_fields=["is_published", "updated_at"])
-    return lesson
+    """Publish or unpublish (see lessons/revisions.py: a published lesson is never changed,
+    and an assigned one cannot go back to being a draft)."""
+    from .revisions import RevisionRefused, lesson_publish, lesson_unpublish
+
+    try:
+        if published:
+            return lesson_publish(lesson=lesson)
+        return lesson_unpublish(lesson=lesson)
+    except RevisionRefused as refusal:
+        raise LessonActionRefused(str(refusal)) from refusal

@@ -15,10 +15,14 @@ from ..models import KeySpan, Lesson
 
 
 def _visible_lessons(user: User):
-    """Published lessons, and the teacher's own drafts."""
+    """The current revision of published lessons, and the teacher's own new drafts (a draft
+    of a later revision is reached from the lesson it revises)."""
     if not user.is_teacher:
         raise Http404
-    return Lesson.objects.filter(Q(is_published=True) | Q(created_by=user))
+    return Lesson.objects.filter(
+        Q(is_published=True, replaced_at__isnull=True)
+        | Q(created_by=user, is_published=False, revision=1)
+    )
 
 
 def _get_lesson(user: User, slug: str) -> Lesson:

@@ -13,7 +13,12 @@ class Command(BaseCommand):
         parser.add_argument("--output", "-o", help="File to write instead of standard output.")
 
     def handle(self, *args, slug: str, output: str | None, **options):
-        lesson = Lesson.objects.filter(slug=slug).select_related("taxonomy").first()
+        lesson = (
+            Lesson.objects.filter(slug=slug)
+            .select_related("taxonomy")
+            .order_by("replaced_at", "-is_published", "-revision")  # the current revision
+            .first()
+        )
         if lesson is None:
             raise CommandError(f"No lesson with slug {slug!r}.")
         text = dump_lesson(lesson_to_data(lesson))
