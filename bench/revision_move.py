@@ -1,0 +1,155 @@
+"""Time to move a class to a new revision of its lesson, and what the move carries over.
+
+    DJANGO_SETTINGS_MODULE=core.settings .venv/bin/python bench/revision_move.py \
+        [--sizes 30,200,1000] [--runs 3]
+
+Builds the classes of bench/dashboard.py (the seed lesson, ~15 highlights per student, every
+prompt answered), then the author's second revision with the edits authors make: a sentence
+added before the text of passages 2 to 6, a word changed in passage 7, passage 9 split in two
+at its last comma, the last clause of passage 10 deleted, a prompt's wording changed, and one
+prompt removed. It times the dry run (`plan_move`, what the teacher's
+page shows before moving) and the move itself (`assignment_move`, rolled back after each run),
+beside the fetch of all the class's work, and prints how many highlights were re-anchored and
+how many were kept as unplaced work (and checks, once, outside the timings, that every
+moved highlight's quote is the text at its new offsets).
+
+Databases as in bench/dashboard.py: a temporary SQLite file, or with a postgres://
+DATABASE_URL a separate `lens_bench` database created and dropped on that server.
+"""
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import dashboard  # bench/dashboard.py: database set-up and the class builder
+
+
+def _revise(lesson, author):
+    """The author's second revision of `lesson`, published."""
+    from lessons import revisions
+    from lessons.models import Prompt, Segment
+    from lessons.rendering import plain_text, render_markdown
+
+    def rewrite(segment, body):
+        html = render_markdown(body)
+        segment.body, segment.body_html, segment.text = body, html, plain_text(html)
+        segment.save()
+
+    draft = revisions.lesson_edit_draft(lesson=lesson, by=author)
+    segments = {s.position: s for s in draft.segments.all()}
+    for position in range(2, 7):
+        rewrite(segments[position], "Read this passage closely. " + segments[position].body)
+    seventh = segments[7]  # a word fixed: highlights over it cannot be placed
+    rewrite(seventh, seventh.body.replace("progressive people", "progressive peoples"))
+    tenth = segments[10]  # the last clause deleted
+    cut = tenth.body.rfind(", ")
+    rewrite(tenth, tenth.body[:cut] + ".")
+    ninth = segments[9]  # split in two at its last comma
+    cut = ninth.body.rfind(", ")
+    for position in range(len(segments), 9, -1):  # make room after passage 9
+        Segment.objects.filter(pk=segments[position].pk).update(position=position + 1)
+    tail = ninth.body[cut + 2 :]
+    rewrite(ninth, ninth.body[:cut] + ".")
+    html = render_markdown(tail)
+    Segment.objects.create(
+        lesson=draft, position=10, body=tail, body_html=html, text=plain_text(html)
+    )
+    prompts = list(Prompt.objects.filter(segment__lesson=draft).order_by("segment", "position"))
+    prompts[1].text += " Say why in one sentence."
+    prompts[1].save()
+    prompts[-1].delete()
+    return revisions.lesson_publish(lesson=draft)
+
+
+def _median_ms(function, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def _run(kind: str, sizes: list[int], runs: int, seed: int) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from core.models import User
+    from lessons import revisions
+    from lessons.lessonfile import parse_lesson
+    from lessons.models import Answer, Highlight, Submission
+    from lessons.services import lesson_import
+
+    call_command("migrate", verbosity=0)
+    seed_file = dashboard.ROOT / "lessons/seed/solidarity-resolution-2017.md"
+    teacher = User.objects.create(
+        username="bench-teacher", display_name="Bench Teacher", role=User.Role.TEACHER
+    )
+    lesson = lesson_import(data=parse_lesson(seed_file.read_text("utf-8")), created_by=teacher)
+    rng = random.Random(seed)
+    classes = [(size, *dashboard._build_class(size, lesson, teacher, rng)) for size in sizes]
+    newer = _revise(lesson, teacher)
+    print(f"Database: {kind} ({connection.vendor})")
+    print(f"Django {django.get_version()}, Python {sys.version.split()[0]}, runs={runs}\n")
+    header = (
+        f"{'students':>8} {'highlights':>10} {'answers':>8} {'placed':>7} {'unplaced':>8} "
+        f"{'all rows ms':>11} {'dry run ms':>10} {'move ms':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for size, assignment, highlight_count, answer_count in classes:
+
+        def all_rows(assignment=assignment):
+            list(Highlight.objects.filter(submission__assignment=assignment).values())
+            list(Submission.objects.filter(assignment=assignment).values())
+            list(Answer.objects.filter(submission__assignment=assignment).values())
+
+        def dry_run(assignment=assignment):
+            return revisions.plan_move(assignment, newer)
+
+        def move(assignment=assignment, check=False):
+            with transaction.atomic():
+                revisions.assignment_move(assignment=assignment, to=newer, by=teacher)
+                if check:  # every highlight on its words in the new revision
+                    moved = Highlight.objects.filter(submission__assignment=assignment)
+                    for h in moved.select_related("segment"):
+                        assert h.segment.lesson_id == newer.pk
+                        assert h.segment.text[h.start : h.end] == h.quote
+                transaction.set_rollback(True)
+
+        plan = dry_run()
+        placed = len(plan.highlights)
+        unplaced = sum(1 for u in plan.unplaced if u.kind == "highlight")
+        assert placed + unplaced == highlight_count, (placed, unplaced, highlight_count)
+        move(check=True)
+        all_ms, dry_ms, move_ms = (_median_ms(f, runs) for f in (all_rows, dry_run, move))
+        print(
+            f"{size:>8} {highlight_count:>10} {answer_count:>8} {placed:>7} {unplaced:>8} "
+            f"{all_ms:>11.0f} {dry_ms:>10.0f} {move_ms:>8.0f}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="30,200,1000", help="class sizes, comma separated")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs (median)")
+    parser.add_argument("--seed", type=int, default=2017)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    kind, clean_up = dashboard._prepare_database()
+    try:
+        _run(kind, sizes, args.runs, args.seed)
+    finally:
+        clean_up()
+
+
+if __name__ == "__main__":
+    main()
