@@ -110,3 +110,22 @@ def test_demo_submissions_are_left_open_where_the_students_stopped(demo):
         assert not submission.is_submitted
         last = max(h.segment.position for h in submission.highlights.select_related("segment"))
         assert submission.position == last
+
+
+def test_loading_the_demo_again_after_the_class_moved_to_a_new_revision(demo):
+    from lessons import revisions
+
+    teacher = User.objects.get(username=TEACHER[0])
+    lesson = Lesson.objects.get(slug="solidarity-resolution-2017")
+    Lesson.objects.filter(pk=lesson.pk).update(created_by=teacher)
+    lesson.refresh_from_db()
+    draft = revisions.lesson_edit_draft(lesson=lesson, by=teacher)
+    revisions.lesson_publish(lesson=draft)
+    assignment = Assignment.objects.get()
+    revisions.assignment_move(assignment=assignment, to=draft, by=teacher)
+    before = counts()
+
+    load_demo()
+
+    assert counts() == before  # no second assignment of the old revision, no new work
+    assert Assignment.objects.get().lesson == draft

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Q
 
 from core import services as core_services
 from core.models import Classroom, User
@@ -55,13 +56,18 @@ class Command(BaseCommand):
             if not Lesson.objects.filter(slug=data.meta["slug"]).exists():
                 lesson_services.lesson_import(data=data)
                 self.stdout.write(f"Imported the lesson {data.meta['slug']}.")
-        lesson = Lesson.objects.get(slug=DEMO_LESSON)
+        lesson = Lesson.objects.get(slug=DEMO_LESSON, root__isnull=True)
 
         teacher = self._user(*TEACHER, role=User.Role.TEACHER)
         classroom = Classroom.objects.filter(teacher=teacher, name=CLASS_NAME).first()
         if classroom is None:
             classroom = core_services.classroom_create(teacher=teacher, name=CLASS_NAME)
-        assignment, _ = lesson_services.assignment_create(classroom=classroom, lesson=lesson)
+        # The class may have been moved to a later revision of the lesson since the last run.
+        assignment = (
+            classroom.assignments.filter(Q(lesson=lesson) | Q(lesson__root=lesson)).first()
+            or lesson_services.assignment_create(classroom=classroom, lesson=lesson)[0]
+        )
+        lesson = assignment.lesson
         segments = {s.position: s for s in lesson.segments.all()}
         techniques = {t.code: t for t in lesson.taxonomy.techniques.all()}
         for username, name, password in STUDENTS:
