@@ -165,18 +165,18 @@ def publish_problems(lesson: Lesson) -> list[str]:
 @transaction.atomic
 def lesson_publish(*, lesson: Lesson) -> Lesson:
     """Publish a draft. A draft of a later revision replaces the revision before it."""
-    lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
-    if lesson.is_published:
-        return lesson
-    problems = publish_problems(lesson)
-    if problems:
-        raise RevisionRefused(" ".join(problems))
-    now = timezone.now()
-    lineage(lesson).filter(is_published=True, replaced_at__isnull=True).exclude(
-        pk=lesson.pk
-    ).update(replaced_at=now, updated_at=now)
-    lesson.is_published, lesson.replaced_at = True, None
-    lesson.save(update_fields=["is_published", "replaced_at", "updated_at"])
+    locked = Lesson.objects.select_for_update().get(pk=lesson.pk)
+    if not locked.is_published:
+        problems = publish_problems(locked)
+        if problems:
+            raise RevisionRefused(" ".join(problems))
+        now = timezone.now()
+        lineage(locked).filter(is_published=True, replaced_at__isnull=True).exclude(
+            pk=locked.pk
+        ).update(replaced_at=now, updated_at=now)
+        locked.is_published, locked.replaced_at = True, None
+        locked.save(update_fields=["is_published", "replaced_at", "updated_at"])
+    lesson.is_published, lesson.replaced_at = locked.is_published, locked.replaced_at
     return lesson
 
 
@@ -184,9 +184,10 @@ def lesson_publish(*, lesson: Lesson) -> Lesson:
 def lesson_unpublish(*, lesson: Lesson) -> Lesson:
     """Make a published lesson a draft again: refused while it is assigned. Unpublishing a
     later revision makes the revision before it current again."""
-    lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
+    given, lesson = lesson, Lesson.objects.select_for_update().get(pk=lesson.pk)
     if not lesson.is_published:
-        return lesson
+        given.is_published = False
+        return given
     if lesson.assignments.exists():
         raise RevisionRefused("This lesson is assigned to a class, so it cannot be unpublished.")
     if lesson.is_replaced:
@@ -206,7 +207,8 @@ def lesson_unpublish(*, lesson: Lesson) -> Lesson:
         previous.save(update_fields=["replaced_at", "updated_at"])
     lesson.is_published = False
     lesson.save(update_fields=["is_published", "updated_at"])
-    return lesson
+    given.is_published = False
+    return given
 
 
 # Moving an assignment -------------------------------------------------------------------
