@@ -144,7 +144,13 @@ def _common_prefix(a: str, b: str) -> int:
 
 
 def reanchor(
-    quote: str, prefix: str, suffix: str, texts: list[str], preferred: int | None = None
+    quote: str,
+    prefix: str,
+    suffix: str,
+    texts: list[str],
+    preferred: int | None = None,
+    *,
+    old_text: str | None = None,
 ) -> Placement:
     """Find the words `quote`, last seen between `prefix` and `suffix`, in `texts` (the
     passages of a new revision). Never guesses: the words must be there exactly, and the
@@ -152,7 +158,11 @@ def reanchor(
     it when shorter; a side that was a passage's edge agrees with anything). Only when the
     words occur exactly once may one side's context have changed. Among equally good places
     the one in passage `preferred` (the same passage, by identity) wins; otherwise a tie is
-    ambiguous and raises Unplaceable, as does a quote that is gone."""
+    ambiguous and raises Unplaceable, as does a quote that is gone.
+
+    One changed side is allowed only when the words were unique in `old_text` (the passage
+    they were found in) too: otherwise editing one of two "Cold War"s would move a highlight
+    of the edited one onto the other. Without `old_text` both sides must agree."""
     candidates = []
     for index, text in enumerate(texts):
         for start, end in occurrences(text, quote):
@@ -167,7 +177,8 @@ def reanchor(
     if not candidates:
         raise Unplaceable("the words are no longer in the text")
     pool = [c for c in candidates if c[0]]
-    if not pool and len(candidates) == 1 and candidates[0][1]:
+    was_unique = old_text is not None and len(occurrences(old_text, quote)) == 1
+    if not pool and len(candidates) == 1 and candidates[0][1] and was_unique:
         pool = candidates
     if not pool:
         raise Unplaceable("the words around them have changed")

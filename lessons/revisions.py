@@ -253,6 +253,7 @@ def plan_move(assignment: Assignment, to: Lesson) -> MovePlan:
     prompts = {p.uid: p for p in Prompt.objects.filter(segment__lesson=to)}
     key_spans = {k.uid: k for k in KeySpan.objects.filter(segment__lesson=to)}
     lost: dict[str, dict[int, str]] = {"highlight": {}, "answer": {}, "review": {}}
+    old_texts = dict(Segment.objects.filter(lesson=assignment.lesson_id).values_list("id", "text"))
 
     highlights = (
         Highlight.objects.filter(submission__assignment=assignment)
@@ -280,6 +281,7 @@ def plan_move(assignment: Assignment, to: Lesson) -> MovePlan:
                 highlight.suffix,
                 texts,
                 preferred=index_by_uid.get(highlight.segment.uid),
+                old_text=old_texts[highlight.segment_id],
             )
         except Unplaceable as problem:
             lost["highlight"][highlight.pk] = str(problem)

@@ -15,6 +15,7 @@ from ..access import get_assignment_for_teacher
 from ..feedback import build as build_feedback
 from ..forms import AssignmentSettingsForm, ExtensionForm, ReviewForm
 from ..models import MAX_SCORE, Submission
+from .revision import unplaced_items
 
 
 @login_required
@@ -50,6 +51,7 @@ def student_work(request: HttpRequest, pk: int, student_pk: int) -> HttpResponse
             "max_score": MAX_SCORE,
             "form": review_form,
             "review": overall,
+            "unplaced": unplaced_items(submission),
         },
     )
 
