@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from core.models import User
 
-from .. import services
+from .. import revisions, services
 from ..forms import LibraryFilterForm
 from ..models import KeySpan, Lesson
 
@@ -62,13 +62,17 @@ def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "prompts",
         Prefetch("key_spans", queryset=KeySpan.objects.select_related("technique")),
     )
+    is_creator = lesson.created_by_id == request.user.pk
     return render(
         request,
         "lessons/lesson_detail.html",
         {
             "lesson": lesson,
             "segments": segments,
-            "is_creator": lesson.created_by_id == request.user.pk,
+            "is_creator": is_creator,
+            "next_draft": revisions.draft_revision(lesson)
+            if is_creator and lesson.is_published
+            else None,
             "assignment_count": lesson.assignments.count(),
         },
     )
