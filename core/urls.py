@@ -3,7 +3,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from core import views as core_views
-from lessons.views import common, dashboard, library, review, student, teacher
+from lessons.views import (
+    author_segment,
+    authoring,
+    common,
+    dashboard,
+    library,
+    review,
+    revision,
+    student,
+    teacher,
+)
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -32,6 +42,83 @@ urlpatterns = [
     path("lessons/<slug:slug>/", library.lesson_detail, name="lesson_detail"),
     path("lessons/<slug:slug>/duplicate/", library.lesson_duplicate, name="lesson_duplicate"),
     path("lessons/<slug:slug>/publish/", library.lesson_publish, name="lesson_publish"),
+    path("lessons/<slug:slug>/edit/", authoring.lesson_edit, name="lesson_edit"),
+    # Authoring: lessons/views/authoring.py (the lesson) and author_segment.py (a passage).
+    path("author/", authoring.author_home, name="author_home"),
+    path("author/new/", authoring.author_new, name="author_new"),
+    path("author/import/", authoring.author_import, name="author_import"),
+    path("author/export.zip", authoring.author_export_zip, name="author_export_zip"),
+    path("author/lessons/<int:pk>/", authoring.author_lesson, name="author_lesson"),
+    path("author/lessons/<int:pk>/details/", authoring.author_meta, name="author_meta"),
+    path("author/lessons/<int:pk>/preview/", authoring.author_preview, name="author_preview"),
+    path("author/lessons/<int:pk>/publish/", authoring.author_publish, name="author_publish"),
+    path("author/lessons/<int:pk>/delete/", authoring.author_delete, name="author_delete"),
+    path("author/lessons/<int:pk>/export/", authoring.author_export, name="author_export"),
+    path(
+        "author/lessons/<int:pk>/segments/add/",
+        authoring.author_segment_add,
+        name="author_segment_add",
+    ),
+    path(
+        "author/lessons/<int:pk>/segments/<int:position>/split/",
+        authoring.author_segment_split,
+        name="author_segment_split",
+    ),
+    path(
+        "author/lessons/<int:pk>/segments/<int:position>/merge/",
+        authoring.author_segment_merge,
+        name="author_segment_merge",
+    ),
+    path(
+        "author/lessons/<int:pk>/segments/<int:position>/move/",
+        authoring.author_segment_move,
+        name="author_segment_move",
+    ),
+    path(
+        "author/lessons/<int:pk>/segments/<int:position>/delete/",
+        authoring.author_segment_delete,
+        name="author_segment_delete",
+    ),
+    path(
+        "author/lessons/<int:pk>/segments/<int:position>/",
+        author_segment.segment_edit,
+        name="author_segment",
+    ),
+    path(
+        "author/lessons/<int:pk>/segments/<int:position>/prompts/",
+        author_segment.prompt_add,
+        name="author_prompt_add",
+    ),
+    path(
+        "author/lessons/<int:pk>/segments/<int:position>/prompts/<int:prompt_pk>/",
+        author_segment.prompt_edit,
+        name="author_prompt_edit",
+    ),
+    path(
+        "author/lessons/<int:pk>/segments/<int:position>/prompts/<int:prompt_pk>/delete/",
+        author_segment.prompt_delete,
+        name="author_prompt_delete",
+    ),
+    path(
+        "author/lessons/<int:pk>/segments/<int:position>/prompts/<int:prompt_pk>/move/",
+        author_segment.prompt_move,
+        name="author_prompt_move",
+    ),
+    path(
+        "author/lessons/<int:pk>/segments/<int:position>/key/",
+        author_segment.key_add,
+        name="author_key_add",
+    ),
+    path(
+        "author/lessons/<int:pk>/segments/<int:position>/key/<int:key_pk>/",
+        author_segment.key_edit,
+        name="author_key_edit",
+    ),
+    path(
+        "author/lessons/<int:pk>/segments/<int:position>/key/<int:key_pk>/delete/",
+        author_segment.key_delete,
+        name="author_key_delete",
+    ),
     path("assignments/<int:pk>/", student.assignment, name="assignment"),
     path("assignments/<int:pk>/segments/<int:position>/", student.segment, name="segment"),
     path(
@@ -68,6 +155,9 @@ urlpatterns = [
         "assignments/<int:pk>/students/<int:student_pk>/extend/",
         teacher.extend,
         name="extend",
+    ),
+    path(
+        "assignments/<int:pk>/revision/", revision.assignment_revision, name="assignment_revision"
     ),
     path("assignments/<int:pk>/dashboard/", dashboard.dashboard, name="dashboard"),
     path(

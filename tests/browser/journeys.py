@@ -16,7 +16,9 @@ def log_in(page: Page, username: str, password: str) -> None:
 
 
 def select_words(page: Page, words: str, occurrence: int = 1) -> None:
-    """Drag the mouse across `words` in the segment text, as a reader would."""
+    """Drag the mouse across `words` in the segment text, as a reader would (scrolling it
+    into view first, as a reader would too)."""
+    page.locator("[data-segment-text]").scroll_into_view_if_needed()
     box = page.evaluate(
         """([words, occurrence]) => {
             const root = document.querySelector('[data-segment-text]');

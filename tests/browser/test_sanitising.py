@@ -81,12 +81,15 @@ CONTENT_TAGS = [
     "mark", "span", "dl", "dt", "dd", "h2",
 ]  # fmt: skip
 # The htmx attributes the app itself writes, on the elements it writes them on.
+# (The live previews of the lesson editor ride on the Markdown field itself.)
 APP_HTMX = {
     "data-hx-headers": ["BODY"],
-    "data-hx-post": ["FORM"],
-    "data-hx-target": ["FORM"],
-    "data-hx-swap": ["FORM"],
-    "data-hx-trigger": ["FORM"],
+    "data-hx-post": ["FORM", "TEXTAREA"],
+    "data-hx-target": ["FORM", "TEXTAREA"],
+    "data-hx-swap": ["FORM", "TEXTAREA"],
+    "data-hx-trigger": ["FORM", "TEXTAREA"],
+    "data-hx-sync": ["TEXTAREA"],
+    "data-hx-swap-oob": ["DIV"],
 }
 
 SCAN = """([userContent, contentTags, appHtmx]) => {
@@ -322,8 +325,23 @@ def teacher_visits(c: Class) -> list[Visit]:
 
 
 def editor_visits(c: Class) -> list[Visit]:
-    """The lesson editor's pages (the editor is built later): add them here."""
-    return []
+    """The lesson editor's pages, on a draft of the teacher's with the same vectors (in the
+    introduction, the passages' titles and bodies, prompts and key explanations): the
+    lesson overview, its preview and details, and every passage's editor, whose preview
+    pane shows the body rendered as the live preview does."""
+    data = vector_lesson()
+    data.meta["slug"] = "sanitising-vectors-draft"
+    draft = services.lesson_import(data=data, created_by=c.teacher, is_published=False)
+    base = f"/author/lessons/{draft.pk}"
+    return [
+        Visit("author lesson", f"{base}/", axe=True),
+        Visit("author lesson preview", f"{base}/?preview=1"),
+        Visit("author details", f"{base}/details/", axe=True),
+        *(
+            Visit(f"passage editor {n}", f"{base}/segments/{n}/", axe=n == 1)
+            for n in range(1, SEGMENTS + 1)
+        ),
+    ]
 
 
 def visit_all(page: Page, tripwire: Tripwire, visits: list[Visit]) -> None:
