@@ -3,6 +3,8 @@ assign it; a student answers; the author then edits the lesson and publishes a s
 revision, and the student's work still points at the same words, before and after the
 teacher moves the class to the new revision."""
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -138,3 +140,25 @@ def test_build_publish_assign_answer_then_edit_without_moving_the_students_words
     assert highlight.segment.text[: highlight.start].count("traitors") == 1  # the second one
     assert_no_console_errors(page)
     assert_no_console_errors(student_page)
+
+
+def test_a_corpus_article_is_imported_from_the_browser(page):
+    data = Path(__file__).resolve().parent.parent / "data" / "corpus"
+    teacher = factories.make_teacher("Ms Rivera")
+    log_in(page, teacher.username, "a-long-teacher-password")
+    page.goto("/author/import/")
+    page.get_by_role("link", name="Import a corpus article").click()
+    audit(page)
+    page.get_by_label("Article text").set_input_files(data / "article8001.txt")
+    page.get_by_label("Labels file").set_input_files(data / "article8001-bad.labels")
+    page.get_by_role("button", name="Import the article").click()
+    expect(page.get_by_text("Nothing was imported")).to_be_visible()
+    expect(page.get_by_text("article8001-bad.labels:2:")).to_be_visible()
+    audit(page)
+    page.get_by_label("Article text").set_input_files(data / "article8001.txt")
+    page.get_by_label("Labels file").set_input_files(data / "article8001.labels")
+    page.get_by_role("button", name="Import the article").click()
+    expect(page.get_by_text("Write an explanation for each")).to_be_visible()
+    lesson = Lesson.objects.get(created_by=teacher)
+    assert page.url.endswith(f"/author/lessons/{lesson.pk}/")
+    audit(page)
