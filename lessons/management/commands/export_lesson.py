@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import F
 
 from lessons.lessonfile import dump_lesson
 from lessons.models import Lesson
@@ -16,7 +17,8 @@ class Command(BaseCommand):
         lesson = (
             Lesson.objects.filter(slug=slug)
             .select_related("taxonomy")
-            .order_by("replaced_at", "-is_published", "-revision")  # the current revision
+            # The current revision: not replaced (NULL first on every database), published.
+            .order_by(F("replaced_at").asc(nulls_first=True), "-is_published", "-revision")
             .first()
         )
         if lesson is None:
