@@ -275,6 +275,20 @@ def highlight_delete(*, highlight: Highlight) -> None:
     highlight.delete()
 
 
+def _answer_create(submission: Submission, prompt: Prompt, text: str = "") -> Answer:
+    """A new answer; when a concurrent save of the same form (the autosave racing "Save and
+    continue") created it first, that one, brought up to date: the last save wins."""
+    try:
+        with transaction.atomic():
+            return Answer.objects.create(submission=submission, prompt=prompt, text=text)
+    except IntegrityError:
+        answer = Answer.objects.select_for_update().get(submission=submission, prompt=prompt)
+        if answer.text != text:
+            answer.text = text
+            answer.save(update_fields=["text", "updated_at"])
+        return answer
+
+
 @transaction.atomic
 def answers_save(
     *,
@@ -294,7 +308,7 @@ def answers_save(
         answer = existing.get(prompt.pk)
         if answer is None:
             if text:
-                Answer.objects.create(submission=submission, prompt=prompt, text=text)
+                _answer_create(submission, prompt, text=text)
         elif answer.text != text:
             answer.text = text
             answer.save(update_fields=["text", "updated_at"])
@@ -304,7 +318,7 @@ def answers_save(
         if answer is None:
             if not chosen:
                 continue
-            answer = Answer.objects.create(submission=submission, prompt=prompt)
+            answer = _answer_create(submission, prompt)
         elif set(answer.techniques.all()) == chosen:
             continue
         else:

@@ -100,3 +100,20 @@ def test_a_request_too_large_gets_a_400_page(client, world, sam, settings):
 
     assert response.status_code == 400
     assert "too large" in response.content.decode()
+
+
+def test_an_autosave_racing_save_and_continue_keeps_one_answer_with_the_last_text(world):
+    """The autosave and "Save and continue" both find no answer and both create it: the
+    second gets the database's refusal, and must update the first instead of failing (500)."""
+    from lessons import services
+    from lessons.models import Answer
+
+    prompt = factories.prompt_of(world.assignment, 1, "text")
+    submission = services.submission_for(assignment=world.assignment, student=world.sam)
+    Answer.objects.create(submission=submission, prompt=prompt, text="From the autosave")
+
+    answer = services._answer_create(submission, prompt, text="From Save and continue")
+
+    assert Answer.objects.filter(submission=submission, prompt=prompt).count() == 1
+    assert answer.text == "From Save and continue"
+    assert Answer.objects.get(submission=submission, prompt=prompt).text == answer.text
