@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q
 
+from .anchoring import AmbiguousQuote, Anchor, AnchorError, locate
 from .models import MAX_SCORE, Assignment, Lesson, Taxonomy, Technique
 
 
@@ -60,6 +61,27 @@ class HighlightForm(HighlightEditForm):
     end = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
     occurrence = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     field_order = ["quote", "start", "end", "occurrence", "technique", "note"]
+    quote_choices: list[Anchor] = []  # set by anchor_in when the words occur several times
+
+    def anchor_in(self, text: str) -> Anchor | None:
+        """Where the valid form's words are in `text`. None when they cannot be placed: the
+        reason is then the quote field's error, and for repeated words `quote_choices` holds
+        the places to choose from ("Which one do you mean?")."""
+        data = self.cleaned_data
+        try:
+            return locate(
+                text,
+                data["quote"],
+                start=data["start"],
+                end=data["end"],
+                occurrence=data["occurrence"],
+            )
+        except AmbiguousQuote as error:
+            self.quote_choices = error.choices
+            self.add_error("quote", str(error))
+        except AnchorError as error:
+            self.add_error("quote", str(error))
+        return None
 
     def clean(self):
         # The hidden fields are filled in by the page, so their errors are not the

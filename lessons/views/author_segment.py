@@ -17,7 +17,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import segment_editing
 from ..access import get_draft_for_author
-from ..anchoring import AmbiguousQuote, AnchorError, locate
 from ..forms import technique_choices
 from ..models import KeySpan, Lesson, Prompt, Segment
 from ..rendering import Mark, annotate, render_markdown
@@ -248,23 +247,12 @@ def key_add(request: HttpRequest, pk: int, position: int) -> HttpResponse:
     form = KeySpanForm(request.POST, techniques=lesson.taxonomy.techniques.all())
     if not form.is_valid():
         return _page(request, lesson, segment, key_form=form, status=400)
-    data = form.cleaned_data
-    try:
-        anchor = locate(
-            segment.text,
-            data["quote"],
-            start=data["start"],
-            end=data["end"],
-            occurrence=data["occurrence"],
-        )
-    except AmbiguousQuote as error:
-        form.add_error("quote", str(error))
+    anchor = form.anchor_in(segment.text)
+    if anchor is None:
         return _page(
-            request, lesson, segment, key_form=form, quote_choices=error.choices, status=400
+            request, lesson, segment, key_form=form, quote_choices=form.quote_choices, status=400
         )
-    except AnchorError as error:
-        form.add_error("quote", str(error))
-        return _page(request, lesson, segment, key_form=form, status=400)
+    data = form.cleaned_data
     try:
         key = segment_editing.key_span_create(
             segment=segment,

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 
 from .. import services
 from ..access import get_assignment_for_student, get_highlight_for_student
-from ..anchoring import AmbiguousQuote, AnchorError, locate
 from ..feedback import build as build_feedback
 from ..forms import HighlightEditForm, HighlightForm, technique_choices
 from ..models import MAX_SCORE, Answer, Assignment, Prompt, Segment, Submission
@@ -209,29 +208,18 @@ def highlight_add(request: HttpRequest, pk: int, position: int) -> HttpResponse:
         )  # fmt: skip
     if not form.is_valid():
         return _segment_page(request, assignment, submission, segment, form=form, status=400)
-    data = form.cleaned_data
-    try:
-        anchor = locate(
-            segment.text,
-            data["quote"],
-            start=data["start"],
-            end=data["end"],
-            occurrence=data["occurrence"],
-        )
-    except AmbiguousQuote as error:
-        form.add_error("quote", str(error))
+    anchor = form.anchor_in(segment.text)
+    if anchor is None:
         return _segment_page(
             request,
             assignment,
             submission,
             segment,
             form=form,
-            quote_choices=error.choices,
+            quote_choices=form.quote_choices,
             status=400,
         )
-    except AnchorError as error:
-        form.add_error("quote", str(error))
-        return _segment_page(request, assignment, submission, segment, form=form, status=400)
+    data = form.cleaned_data
     try:
         highlight = services.highlight_create(
             submission=submission,
