@@ -1,6 +1,6 @@
 """Server time of the class dashboard pages, beside the time to simply fetch their rows.
 
-    DJANGO_SETTINGS_MODULE=core.settings .venv/bin/python bench/dashboard.py \
+    DJANGO_SETTINGS_MODULE=lens.settings .venv/bin/python bench/dashboard.py \
         [--sizes 30,200,1000] [--runs 5]
 
 Builds, in a fresh database, classes of the given sizes on the seed lesson with realistic
@@ -79,16 +79,8 @@ def _build_class(size: int, lesson, teacher, rng: random.Random):
     from django.utils import timezone
 
     from core.models import Classroom, Enrollment, User
-    from lessons.models import (
-        CONTEXT_LENGTH,
-        Answer,
-        Assignment,
-        Highlight,
-        KeySpan,
-        Prompt,
-        Segment,
-        Submission,
-    )
+    from lessons.library.models import CONTEXT_LENGTH, KeySpan, Prompt, Segment
+    from lessons.work.models import Answer, Assignment, Highlight, Submission
 
     classroom = Classroom.objects.create(name=f"Bench {size}", teacher=teacher)
     assignment = Assignment.objects.create(
@@ -196,7 +188,8 @@ def _build_class(size: int, lesson, teacher, rng: random.Random):
 def _raw_fetches(assignment):
     """For each page, a function that fetches the rows that page reads, and nothing more."""
     from core.models import User
-    from lessons.models import Answer, Highlight, KeySpan, Segment, Submission
+    from lessons.library.models import KeySpan, Segment
+    from lessons.work.models import Answer, Highlight, Submission
 
     lesson = assignment.lesson
 
@@ -284,13 +277,13 @@ def _run(kind: str, sizes: list[int], runs: int, seed: int) -> None:
     from django.urls import reverse
 
     from core.models import User
-    from lessons.lessonfile import parse_lesson
-    from lessons.models import Submission
-    from lessons.services import lesson_import
+    from lessons.library.lessonfile import parse_lesson
+    from lessons.library.services import lesson_import
+    from lessons.work.models import Submission
 
     settings.ALLOWED_HOSTS = ["testserver"]
     call_command("migrate", verbosity=0)
-    seed_file = ROOT / "lessons/seed/solidarity-resolution-2017.md"
+    seed_file = ROOT / "lessons/library/seed/solidarity-resolution-2017.md"
     lesson = lesson_import(data=parse_lesson(seed_file.read_text("utf-8")))
     teacher = User.objects.create(
         username="bench-teacher", display_name="Bench Teacher", role=User.Role.TEACHER
@@ -321,7 +314,7 @@ def _run(kind: str, sizes: list[int], runs: int, seed: int) -> None:
         all_ms = _median_ms(all_work, runs)
         for page in ("dashboard", "export_students", "export_highlights", "class_map"):
             client = student_client if page == "class_map" else teacher_client
-            url = reverse(page, args=[assignment.pk])
+            url = reverse(f"insights:{page}", args=[assignment.pk])
 
             def get(client=client, url=url):
                 response = client.get(url)

@@ -1,6 +1,6 @@
 """Time to move a class to a new revision of its lesson, and what the move carries over.
 
-    DJANGO_SETTINGS_MODULE=core.settings .venv/bin/python bench/revision_move.py \
+    DJANGO_SETTINGS_MODULE=lens.settings .venv/bin/python bench/revision_move.py \
         [--sizes 30,200,1000] [--runs 3]
 
 Builds the classes of bench/dashboard.py (the seed lesson, ~15 highlights per student, every
@@ -31,16 +31,16 @@ import dashboard  # bench/dashboard.py: database set-up and the class builder
 
 def _revise(lesson, author):
     """The author's second revision of `lesson`, published."""
-    from lessons import revisions
-    from lessons.models import Prompt, Segment
-    from lessons.rendering import plain_text, render_markdown
+    from lessons.library import services as library_services
+    from lessons.library.models import Prompt, Segment
+    from lessons.library.rendering import plain_text, render_markdown
 
     def rewrite(segment, body):
         html = render_markdown(body)
         segment.body, segment.body_html, segment.text = body, html, plain_text(html)
         segment.save()
 
-    draft = revisions.lesson_edit_draft(lesson=lesson, by=author)
+    draft = library_services.lesson_edit_draft(lesson=lesson, by=author)
     segments = {s.position: s for s in draft.segments.all()}
     for position in range(2, 7):
         rewrite(segments[position], "Read this passage closely. " + segments[position].body)
@@ -63,7 +63,7 @@ def _revise(lesson, author):
     prompts[1].text += " Say why in one sentence."
     prompts[1].save()
     prompts[-1].delete()
-    return revisions.lesson_publish(lesson=draft)
+    return library_services.lesson_publish(lesson=draft)
 
 
 def _median_ms(function, runs: int) -> float:
@@ -83,13 +83,14 @@ def _run(kind: str, sizes: list[int], runs: int, seed: int) -> None:
     from django.db import connection, transaction
 
     from core.models import User
-    from lessons import revisions
-    from lessons.lessonfile import parse_lesson
-    from lessons.models import Answer, Highlight, Submission
-    from lessons.services import lesson_import
+    from lessons.library.lessonfile import parse_lesson
+    from lessons.library.services import lesson_import
+    from lessons.work import selectors as work_selectors
+    from lessons.work import services as work_services
+    from lessons.work.models import Answer, Highlight, Submission
 
     call_command("migrate", verbosity=0)
-    seed_file = dashboard.ROOT / "lessons/seed/solidarity-resolution-2017.md"
+    seed_file = dashboard.ROOT / "lessons/library/seed/solidarity-resolution-2017.md"
     teacher = User.objects.create(
         username="bench-teacher", display_name="Bench Teacher", role=User.Role.TEACHER
     )
@@ -113,11 +114,11 @@ def _run(kind: str, sizes: list[int], runs: int, seed: int) -> None:
             list(Answer.objects.filter(submission__assignment=assignment).values())
 
         def dry_run(assignment=assignment):
-            return revisions.plan_move(assignment, newer)
+            return work_selectors.plan_move(assignment, newer)
 
         def move(assignment=assignment, check=False):
             with transaction.atomic():
-                revisions.assignment_move(assignment=assignment, to=newer, by=teacher)
+                work_services.assignment_move(assignment=assignment, to=newer, by=teacher)
                 if check:  # every highlight on its words in the new revision
                     moved = Highlight.objects.filter(submission__assignment=assignment)
                     for h in moved.select_related("segment"):

@@ -2,11 +2,12 @@
 Bob's class B. Bob is the other teacher, Olga the student of another class."""
 
 from dataclasses import dataclass
+from importlib import import_module
 
 import pytest
 
 from core.models import Classroom, User
-from lessons.models import Assignment
+from lessons.work.models import Assignment
 
 from . import factories
 
@@ -50,8 +51,11 @@ def _taxonomies(request, django_db_blocker):
     tests) end with a flush that takes them away: put them back, as after `migrate`."""
     uses_db = {"db", "transactional_db", "live_server"} & set(request.fixturenames)
     if uses_db or request.node.get_closest_marker("django_db"):
-        from lessons.models import Taxonomy, Technique
-        from lessons.taxonomy_data import load_taxonomies
+        from lessons.library.models import Taxonomy, Technique
+
+        load_taxonomies = import_module(
+            "lessons.library.migrations.0002_taxonomies"
+        ).load_taxonomies
 
         with django_db_blocker.unblock():
             if not Taxonomy.objects.exists():

@@ -5,12 +5,16 @@ from pathlib import Path
 
 from core import services as core_services
 from core.models import Classroom, User
-from lessons import services as lesson_services
-from lessons.anchoring import locate
-from lessons.lessonfile import parse_lesson
-from lessons.models import Answer, Assignment, Highlight, Lesson, Prompt
+from lessons.library import services as library_services
+from lessons.library.anchoring import locate
+from lessons.library.lessonfile import parse_lesson
+from lessons.library.models import Lesson, Prompt
+from lessons.work import services as work_services
+from lessons.work.models import Answer, Assignment, Highlight
 
-SEED_LESSON = Path(__file__).resolve().parent.parent / "lessons/seed/solidarity-resolution-2017.md"
+SEED_LESSON = (
+    Path(__file__).resolve().parent.parent / "lessons/library/seed/solidarity-resolution-2017.md"
+)
 _counter = itertools.count(1)
 
 SMALL_LESSON = """---
@@ -84,18 +88,18 @@ def make_classroom(teacher: User, name: str = "Class") -> Classroom:
 def make_lesson(source: str | None = None) -> Lesson:
     n = next(_counter)
     source = source or SMALL_LESSON.format(title=f"Practice {n}", slug=f"practice-{n}")
-    return lesson_services.lesson_import(data=parse_lesson(source))
+    return library_services.lesson_import(data=parse_lesson(source))
 
 
 def seed_lesson() -> Lesson:
     existing = Lesson.objects.filter(slug="solidarity-resolution-2017").first()
     if existing:
         return existing
-    return lesson_services.lesson_import(data=parse_lesson(SEED_LESSON.read_text("utf-8")))
+    return library_services.lesson_import(data=parse_lesson(SEED_LESSON.read_text("utf-8")))
 
 
 def make_assignment(classroom: Classroom, lesson: Lesson | None = None, **kwargs) -> Assignment:
-    assignment, _ = lesson_services.assignment_create(
+    assignment, _ = work_services.assignment_create(
         classroom=classroom, lesson=lesson or make_lesson(), **kwargs
     )
     return assignment
@@ -112,9 +116,9 @@ def make_highlight(
     note: str = "",
 ) -> Highlight:
     """A student's highlight, placed by its quote as a typed quote would be."""
-    submission = lesson_services.submission_for(assignment=assignment, student=student)
+    submission = work_services.submission_for(assignment=assignment, student=student)
     segment = assignment.lesson.segments.get(position=position)
-    return lesson_services.highlight_create(
+    return work_services.highlight_create(
         submission=submission,
         segment=segment,
         technique=assignment.lesson.taxonomy.techniques.get(code=technique_code),
@@ -130,12 +134,12 @@ def make_answer(
     text: str = "",
     technique_codes: tuple[str, ...] = (),
 ) -> Answer:
-    submission = lesson_services.submission_for(assignment=assignment, student=student)
+    submission = work_services.submission_for(assignment=assignment, student=student)
     if prompt.kind == Prompt.Kind.CHOOSE:
         techniques = assignment.lesson.taxonomy.techniques.filter(code__in=technique_codes)
-        lesson_services.answers_save(submission=submission, texts={}, choices={prompt: techniques})
+        work_services.answers_save(submission=submission, texts={}, choices={prompt: techniques})
     else:
-        lesson_services.answers_save(submission=submission, texts={prompt: text}, choices={})
+        work_services.answers_save(submission=submission, texts={prompt: text}, choices={})
     return Answer.objects.get(submission=submission, prompt=prompt)
 
 
@@ -147,15 +151,15 @@ def prompt_of(assignment: Assignment, position: int, kind: str) -> Prompt:
 
 def hand_in(assignment: Assignment, student: User, *, position: int | None = None):
     """The student opens the lesson up to `position` (default: the last passage) and hands in."""
-    submission = lesson_services.submission_for(assignment=assignment, student=student)
+    submission = work_services.submission_for(assignment=assignment, student=student)
     last = position or assignment.lesson.segments.count()
-    lesson_services.submission_move(submission=submission, position=last)
-    lesson_services.submission_submit(submission=submission)
+    work_services.submission_move(submission=submission, position=last)
+    work_services.submission_submit(submission=submission)
     return submission
 
 
 def open_at(assignment: Assignment, student: User, position: int):
     """The student has opened the lesson and is at `position`."""
-    submission = lesson_services.submission_for(assignment=assignment, student=student)
-    lesson_services.submission_move(submission=submission, position=position)
+    submission = work_services.submission_for(assignment=assignment, student=student)
+    work_services.submission_move(submission=submission, position=position)
     return submission

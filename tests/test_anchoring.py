@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lessons.anchoring import (
+from lessons.library.anchoring import (
     CONTEXT_LENGTH,
     EDGE_CHARS,
     AmbiguousQuote,

@@ -10,22 +10,22 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import User
-from lessons import revisions
-from lessons import services as lesson_services
-from lessons.anchoring import Unplaceable, anchor_at, occurrences, reanchor
-from lessons.models import (
+from lessons.library import services as library_services
+from lessons.library.anchoring import Unplaceable, anchor_at, occurrences, reanchor
+from lessons.library.models import KeySpan, Lesson, Segment
+from lessons.library.rendering import plain_text, render_markdown
+from lessons.work import selectors as work_selectors
+from lessons.work import services as lesson_services
+from lessons.work import services as work_services
+from lessons.work.models import (
     Answer,
     Assignment,
     Highlight,
-    KeySpan,
-    Lesson,
     Review,
     RevisionMove,
-    Segment,
     Submission,
     UnplacedWork,
 )
-from lessons.rendering import plain_text, render_markdown
 
 from . import factories
 
@@ -173,7 +173,7 @@ def _split(draft: Lesson, position: int, first: str, second: str) -> Segment:
 
 def _revise(lesson: Lesson) -> Lesson:
     """The author edits the lesson the ways authors do, and publishes revision 2."""
-    draft = revisions.lesson_edit_draft(lesson=lesson, by=lesson.created_by)
+    draft = library_services.lesson_edit_draft(lesson=lesson, by=lesson.created_by)
     assert draft.revision == lesson.revision + 1 and not draft.is_published
     seg = {s.position: s for s in draft.segments.all()}
     _set_body(seg[1], NEW_LEADER)
@@ -184,7 +184,7 @@ def _revise(lesson: Lesson) -> Lesson:
     seg[3].prompts.all().delete()
     _split(draft, 4, *NEW_BREAD)
     _set_body(seg[5], NEW_CHORUS)  # now passage 6
-    return revisions.lesson_publish(lesson=draft)
+    return library_services.lesson_publish(lesson=draft)
 
 
 def _highlight(assignment, student, quote, code, **kwargs) -> Highlight:
@@ -354,7 +354,7 @@ def test_a_published_revision_is_not_changed_by_the_authors_edit(story):
 def test_the_dry_run_says_where_everything_would_go_and_writes_nothing(story):
     before = _everything(story.assignment)
 
-    plan = revisions.plan_move(story.assignment, story.new)
+    plan = work_selectors.plan_move(story.assignment, story.new)
 
     assert _everything(story.assignment) == before
     placed = {(_name(story, h.submission.student), h.quote) for h, _, _ in plan.highlights}
@@ -371,7 +371,7 @@ def test_the_dry_run_says_where_everything_would_go_and_writes_nothing(story):
 def test_after_the_move_every_highlight_is_on_the_same_words_or_listed(story):
     totals = _totals(story.assignment)
 
-    move = revisions.assignment_move(assignment=story.assignment, to=story.new, by=story.alice)
+    move = work_services.assignment_move(assignment=story.assignment, to=story.new, by=story.alice)
 
     story.assignment.refresh_from_db()
     assert story.assignment.lesson == story.new
@@ -409,7 +409,7 @@ def test_after_the_move_every_highlight_is_on_the_same_words_or_listed(story):
 
 
 def test_unplaced_work_is_kept_whole_with_its_reason(story):
-    move = revisions.assignment_move(assignment=story.assignment, to=story.new, by=story.alice)
+    move = work_services.assignment_move(assignment=story.assignment, to=story.new, by=story.alice)
 
     rows = {(r.kind, r.quote or r.prompt_text): r for r in UnplacedWork.objects.filter(move=move)}
     cold_war = rows[("highlight", "Cold War")]
@@ -441,7 +441,7 @@ def test_answers_and_reviews_follow_their_question_and_key_span(story):
     old_prompt = factories.prompt_of(story.assignment, 1, "text")
     old_key = KeySpan.objects.get(segment__lesson=story.lesson, quote="glorious leader")
 
-    revisions.assignment_move(assignment=story.assignment, to=story.new, by=story.alice)
+    work_services.assignment_move(assignment=story.assignment, to=story.new, by=story.alice)
 
     story.assignment.refresh_from_db()
     submission = Submission.objects.get(assignment=story.assignment, student=story.sam)
@@ -470,7 +470,7 @@ def test_answers_and_reviews_follow_their_question_and_key_span(story):
 def test_another_class_on_the_same_lesson_is_not_moved(story):
     before = _everything(story.other)
 
-    revisions.assignment_move(assignment=story.assignment, to=story.new, by=story.alice)
+    work_services.assignment_move(assignment=story.assignment, to=story.new, by=story.alice)
 
     assert _everything(story.other) == before
     story.other.refresh_from_db()
@@ -481,7 +481,7 @@ def test_another_class_on_the_same_lesson_is_not_moved(story):
 
 
 def test_words_that_were_edited_are_not_matched_loosely(story):
-    revisions.assignment_move(assignment=story.assignment, to=story.new, by=story.alice)
+    work_services.assignment_move(assignment=story.assignment, to=story.new, by=story.alice)
 
     assert "cold war" in story.new.segments.get(position=2).text
     assert not Highlight.objects.filter(
@@ -503,11 +503,11 @@ def test_two_highlights_that_would_land_on_the_same_words_keep_the_second_listed
         _highlight(
             assignment, world.sam, "Join them", "Bandwagon,Reductio_ad_hitlerum", position=position
         )
-    draft = revisions.lesson_edit_draft(lesson=Lesson.objects.get(pk=lesson.pk), by=author)
+    draft = library_services.lesson_edit_draft(lesson=Lesson.objects.get(pk=lesson.pk), by=author)
     draft.segments.get(position=2).delete()  # the author merges the repeated passage away
-    new = revisions.lesson_publish(lesson=draft)
+    new = library_services.lesson_publish(lesson=draft)
 
-    move = revisions.assignment_move(assignment=assignment, to=new, by=world.alice)
+    move = work_services.assignment_move(assignment=assignment, to=new, by=world.alice)
 
     placed = Highlight.objects.get(submission__assignment=assignment)
     assert (placed.segment.lesson, placed.segment.position, placed.start) == (new, 1, 0)
@@ -526,11 +526,11 @@ def test_positions_are_kept_within_a_revision_with_fewer_passages(world):
     factories.open_at(assignment, tom, 4)
     factories.open_at(assignment, tom, 2)
     factories.open_at(assignment, ann, 1)
-    draft = revisions.lesson_edit_draft(lesson=lesson, by=author)
+    draft = library_services.lesson_edit_draft(lesson=lesson, by=author)
     draft.segments.filter(position__gt=3).delete()
-    new = revisions.lesson_publish(lesson=draft)
+    new = library_services.lesson_publish(lesson=draft)
 
-    revisions.assignment_move(assignment=assignment, to=new, by=world.alice)
+    work_services.assignment_move(assignment=assignment, to=new, by=world.alice)
 
     where = {
         s.student: (s.position, s.reached) for s in Submission.objects.filter(assignment=assignment)
@@ -540,11 +540,11 @@ def test_positions_are_kept_within_a_revision_with_fewer_passages(world):
 
 def test_the_student_sees_revision_1_until_the_move_then_the_same_words_marked(client, story):
     client.force_login(story.sam)
-    url = reverse("segment", args=[story.assignment.pk, 1])
+    url = reverse("work:segment", args=[story.assignment.pk, 1])
     page = client.get(url).content.decode()
     assert "Listen, citizens" not in page
 
-    revisions.assignment_move(assignment=story.assignment, to=story.new, by=story.alice)
+    work_services.assignment_move(assignment=story.assignment, to=story.new, by=story.alice)
 
     page = client.get(url).content.decode()
     assert "Listen, citizens" in page
@@ -645,7 +645,7 @@ def test_reanchor_does_not_move_a_highlight_to_another_occurrence_of_its_words()
 
 
 def _url(assignment: Assignment) -> str:
-    return reverse("assignment_revision", args=[assignment.pk])
+    return reverse("work:assignment_revision", args=[assignment.pk])
 
 
 @pytest.mark.parametrize(
@@ -660,7 +660,7 @@ def test_only_the_classs_teacher_sees_the_revision_page(client, story, persona, 
 
     if expected == "login":
         assert response.status_code == 302
-        assert response.url == f"{reverse('login')}?next={_url(story.assignment)}"
+        assert response.url == f"{reverse('core:login')}?next={_url(story.assignment)}"
     else:
         assert response.status_code == expected
 
@@ -766,10 +766,10 @@ def test_posting_the_same_move_twice_changes_nothing_the_second_time(client, sto
 )
 def test_a_move_to_anything_but_the_newest_revision_is_refused(client, story, which, message):
     if which == "draft":
-        revisions.lesson_edit_draft(lesson=story.new, by=story.author)
+        library_services.lesson_edit_draft(lesson=story.new, by=story.author)
     if which == "replaced":
-        revisions.lesson_publish(
-            lesson=revisions.lesson_edit_draft(lesson=story.new, by=story.author)
+        library_services.lesson_publish(
+            lesson=library_services.lesson_edit_draft(lesson=story.new, by=story.author)
         )
     to = {
         "unknown": "999999",
@@ -826,12 +826,20 @@ def test_the_dashboard_and_settings_point_to_a_newer_revision_only_when_there_is
     client.force_login(story.alice)
     notice = "A newer revision of this lesson is published"
 
-    page = client.get(reverse(view, args=[story.assignment.pk])).content.decode()
+    page = client.get(
+        reverse(
+            ("insights:" if view == "dashboard" else "work:") + view, args=[story.assignment.pk]
+        )
+    ).content.decode()
     assert notice in page
     assert f'<a href="{_url(story.assignment)}">see what moving changes</a>' in page
 
     client.post(_url(story.assignment), {"to": story.new.pk})
-    page = client.get(reverse(view, args=[story.assignment.pk])).content.decode()
+    page = client.get(
+        reverse(
+            ("insights:" if view == "dashboard" else "work:") + view, args=[story.assignment.pk]
+        )
+    ).content.decode()
     assert notice not in page
     assert (
         f'<a href="{_url(story.assignment)}#kept-heading">8 pieces of work could not be '
@@ -839,7 +847,9 @@ def test_the_dashboard_and_settings_point_to_a_newer_revision_only_when_there_is
     ) in page
 
     client.force_login(story.bob)
-    page = client.get(reverse(view, args=[story.other.pk])).content.decode()
+    page = client.get(
+        reverse(("insights:" if view == "dashboard" else "work:") + view, args=[story.other.pk])
+    ).content.decode()
     assert notice in page and "could not be carried over" not in page
 
 
@@ -847,8 +857,8 @@ def test_the_students_work_page_lists_that_students_work_not_carried_over(client
     client.force_login(story.alice)
     client.post(_url(story.assignment), {"to": story.new.pk})
 
-    sam = client.get(reverse("student_work", args=[story.assignment.pk, story.sam.pk]))
-    tom = client.get(reverse("student_work", args=[story.assignment.pk, story.tom.pk]))
+    sam = client.get(reverse("insights:student_work", args=[story.assignment.pk, story.sam.pk]))
+    tom = client.get(reverse("insights:student_work", args=[story.assignment.pk, story.tom.pk]))
 
     sam, tom = sam.content.decode(), tom.content.decode()
     assert "Work not carried over to revision 2" in sam
@@ -879,9 +889,9 @@ PAGES = {
     "plan": lambda a: _url(a),
     "kept": lambda a: _url(a),
     "student_work": lambda a: reverse(
-        "student_work", args=[a.pk, a.submissions.order_by("pk").first().student_id]
+        "insights:student_work", args=[a.pk, a.submissions.order_by("pk").first().student_id]
     ),
-    "dashboard": lambda a: reverse("dashboard", args=[a.pk]),
+    "dashboard": lambda a: reverse("insights:dashboard", args=[a.pk]),
 }
 # Each of Sam's copies: 7 highlights placed; 3 highlights, 2 answers and 2 reviews kept.
 EVIDENCE = {
@@ -900,7 +910,7 @@ def test_the_revision_pages_run_as_many_queries_for_30_students_as_for_3(
     for size in (3, 30):
         teacher, assignment, new = _class_with_work(size)
         if page != "plan":
-            revisions.assignment_move(assignment=assignment, to=new, by=teacher)
+            work_services.assignment_move(assignment=assignment, to=new, by=teacher)
         client.force_login(teacher)
         url = PAGES[page](assignment)
         with CaptureQueriesContext(connection) as queries:

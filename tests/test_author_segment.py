@@ -9,11 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from lessons import segment_editing, services
-from lessons.anchoring import locate
-from lessons.lessonfile import parse_lesson
-from lessons.models import KeySpan, Lesson, Prompt, Segment, Technique
-from lessons.segment_forms import MAX_BODY_LENGTH
+from lessons.authoring import passages as segment_editing
+from lessons.authoring.passage_forms import MAX_BODY_LENGTH
+from lessons.library import services
+from lessons.library.anchoring import locate
+from lessons.library.lessonfile import parse_lesson
+from lessons.library.models import KeySpan, Lesson, Prompt, Segment, Technique
 
 from . import factories
 
@@ -64,7 +65,7 @@ def _prompt(lesson, kind, position=1) -> Prompt:
 
 
 def _url(name, lesson, position=1, *ids) -> str:
-    return reverse(name, args=[lesson.pk, position, *ids])
+    return reverse(f"authoring:{name}", args=[lesson.pk, position, *ids])
 
 
 def _keys(lesson, position=1):
@@ -174,7 +175,7 @@ def test_only_the_author_reaches_the_passage_editor(client, world, draft, view, 
 
     if persona == "anonymous":
         assert response.status_code == 302
-        assert response.url == f"{reverse('login')}?next={url}"
+        assert response.url == f"{reverse('core:login')}?next={url}"
     elif persona == "alice":
         assert response.status_code == OWNER_GETS.get(view, 302)
         if method == "post":
@@ -208,7 +209,7 @@ def test_a_published_lesson_is_not_edited_even_by_its_author(client, world, alic
 
 def test_a_passage_that_does_not_exist_is_404(client, draft, alice):
     for position in (0, 3, 999):
-        response = client.get(reverse("author_segment", args=[draft.pk, position]))
+        response = client.get(reverse("authoring:author_segment", args=[draft.pk, position]))
         assert response.status_code == 404
         assert "This lesson has no such passage." in response.content.decode()
     assert client.post(_url("author_key_add", draft, 3), {"quote": "x"}).status_code == 404
@@ -238,7 +239,7 @@ def test_the_page_shows_the_passage_its_neighbours_and_the_coverage(client, draf
     assert "Passage 2 of 2: Second" in page
     assert f'href="{_url("author_segment", draft, 1)}"' in page
     assert "Next passage" not in page
-    assert f'href="{reverse("author_lesson", args=[draft.pk])}"' in page
+    assert f'href="{reverse("authoring:author_lesson", args=[draft.pk])}"' in page
     assert "Everyone 𝒜gree𝓈 with us." in page
     assert "1 key span: Bandwagon, reductio ad Hitlerum." in page
     assert "2 prompts: Highlight the techniques, Written answer." in page
@@ -252,7 +253,7 @@ def test_the_live_preview_is_wired_to_the_preview_endpoint(client, draft, alice)
     page = client.get(_url("author_segment", draft)).content.decode()
 
     form = re.search(r'<form id="segment-form"[^>]*>', page)[0]
-    assert f'data-hx-post="{reverse("author_preview", args=[draft.pk])}"' in form
+    assert f'data-hx-post="{reverse("authoring:author_preview", args=[draft.pk])}"' in form
     assert 'data-hx-trigger="input changed delay:400ms"' in form
     assert 'data-hx-target="#preview"' in form
     assert 'name="markdown"' in page

@@ -10,9 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from lessons import authoring, revisions, services
-from lessons.lessonfile import dump_lesson, parse_lesson
-from lessons.models import KeySpan, Lesson, Prompt, Segment, Taxonomy
+from lessons.authoring import services as authoring
+from lessons.library import services
+from lessons.library import services as revisions
+from lessons.library.lessonfile import dump_lesson, parse_lesson
+from lessons.library.models import KeySpan, Lesson, Prompt, Segment, Taxonomy
 
 from . import factories
 
@@ -226,13 +228,13 @@ def _lesson_of(world, alices, which) -> Lesson | None:
 def _request(world, alices, view, which, args):
     lesson = _lesson_of(world, alices, which)
     if view == "lesson_edit":
-        url = reverse(view, args=[lesson.slug])
+        url = reverse(f"authoring:{view}", args=[lesson.slug])
     elif view in POSITIONAL:
-        url = reverse(view, args=[lesson.pk, 1])
+        url = reverse(f"authoring:{view}", args=[lesson.pk, 1])
     elif which and view != "author_export_zip":
-        url = reverse(view, args=[lesson.pk])
+        url = reverse(f"authoring:{view}", args=[lesson.pk])
     else:
-        url = reverse(view)
+        url = reverse(f"authoring:{view}")
     data = {
         None: lambda: None,
         "new": _new_data,
@@ -259,7 +261,7 @@ def test_every_authoring_view_answers_each_persona_as_expected(
 
     if expected == LOGIN:
         assert response.status_code == 302
-        assert response.url.startswith(f"{reverse('login')}?next=")
+        assert response.url.startswith(f"{reverse('core:login')}?next=")
     else:
         assert response.status_code == expected
     if expected in (LOGIN, 404, 405):
@@ -272,9 +274,9 @@ def test_every_authoring_view_answers_each_persona_as_expected(
 
 def test_the_nav_offers_writing_to_teachers_only(client, world):
     client.force_login(world.alice)
-    assert reverse("author_home") in client.get(reverse("home")).content.decode()
+    assert reverse("authoring:author_home") in client.get(reverse("work:home")).content.decode()
     client.force_login(world.sam)
-    assert reverse("author_home") not in client.get(reverse("home")).content.decode()
+    assert reverse("authoring:author_home") not in client.get(reverse("work:home")).content.decode()
 
 
 # The author's lessons -------------------------------------------------------------------
@@ -287,31 +289,31 @@ def test_my_lessons_lists_drafts_revisions_and_published_lessons_with_their_clas
     factories.make_assignment(world.class_a, published)
     factories.make_assignment(world.class_b, published)
     client.force_login(world.alice)
-    page = client.get(reverse("author_home")).content.decode()
+    page = client.get(reverse("authoring:author_home")).content.decode()
     assert "New lesson, draft" in page
     assert "Published, revision 1" in page
     assert "Assigned to 2 classes (any revision)." in page
     assert "Edit (starts revision 2)" in page
-    assert reverse("author_lesson", args=[alices["draft"].pk]) in page
-    assert reverse("author_new") in page and reverse("author_import") in page
+    assert reverse("authoring:author_lesson", args=[alices["draft"].pk]) in page
+    assert reverse("authoring:author_new") in page and reverse("authoring:author_import") in page
 
     draft = revisions.lesson_edit_draft(lesson=published, by=world.alice)
-    page = client.get(reverse("author_home")).content.decode()
+    page = client.get(reverse("authoring:author_home")).content.decode()
     assert "Revision 2 of “Alice&#x27;s published”, draft" in page
     assert "Continue editing revision 2" in page
-    assert reverse("author_lesson", args=[draft.pk]) in page
+    assert reverse("authoring:author_lesson", args=[draft.pk]) in page
     assert "Edit (starts revision 2)" not in page
     # Bob sees none of it.
     client.force_login(world.bob)
-    page = client.get(reverse("author_home")).content.decode()
+    page = client.get(reverse("authoring:author_home")).content.decode()
     assert "Alice" not in page
 
 
 def test_the_export_form_offers_every_lesson_of_mine(client, world, alices):
     client.force_login(world.alice)
-    response = client.get(reverse("author_home"))
+    response = client.get(reverse("authoring:author_home"))
     page = response.content.decode()
-    assert f'action="{reverse("author_export_zip")}"' in page
+    assert f'action="{reverse("authoring:author_export_zip")}"' in page
     for lesson in alices.values():
         assert f'name="lesson" value="{lesson.pk}"' in page
 
@@ -334,11 +336,11 @@ def test_a_lesson_is_created_from_plain_text_exactly_as_pasted(client, world):
     client.force_login(world.alice)
     data = _new_data() | {"title": "The Enemy's Sanctions", "text": PLAIN, "author": "KCNA"}
 
-    response = client.post(reverse("author_new"), data)
+    response = client.post(reverse("authoring:author_new"), data)
 
     lesson = Lesson.objects.get(created_by=world.alice)
     assert response.status_code == 302
-    assert response.url == reverse("author_lesson", args=[lesson.pk])
+    assert response.url == reverse("authoring:author_lesson", args=[lesson.pk])
     assert (lesson.slug, lesson.is_published, lesson.revision) == ("the-enemys-sanctions", False, 1)
     assert lesson.author == "KCNA"
     texts = [s.text for s in lesson.segments.order_by("position")]
@@ -373,7 +375,7 @@ def test_a_lesson_is_created_from_markdown_where_headings_start_and_name_passage
     client.force_login(world.alice)
     data = _new_data() | {"title": "Resolution", "text": MARKDOWN, "markup": "markdown"}
 
-    assert client.post(reverse("author_new"), data).status_code == 302
+    assert client.post(reverse("authoring:author_new"), data).status_code == 302
 
     lesson = Lesson.objects.get(created_by=world.alice)
     segments = list(lesson.segments.order_by("position"))
@@ -390,14 +392,14 @@ def test_a_lesson_is_created_from_markdown_where_headings_start_and_name_passage
 def test_slugs_are_made_unique_and_an_address_given_is_kept(client, world):
     client.force_login(world.alice)
     for _ in range(3):
-        client.post(reverse("author_new"), _new_data() | {"title": "Same title"})
+        client.post(reverse("authoring:author_new"), _new_data() | {"title": "Same title"})
     slugs = sorted(Lesson.objects.filter(created_by=world.alice).values_list("slug", flat=True))
     assert slugs == ["same-title", "same-title-2", "same-title-3"]
-    client.post(reverse("author_new"), _new_data() | {"slug": "my-own-address"})
+    client.post(reverse("authoring:author_new"), _new_data() | {"slug": "my-own-address"})
     assert Lesson.objects.filter(slug="my-own-address", created_by=world.alice).exists()
     # Taken, or not a slug: refused, with the input kept.
     for slug, message in [("same-title", "already uses"), ("Not A_Slug", "a-z, 0-9")]:
-        response = client.post(reverse("author_new"), _new_data() | {"slug": slug})
+        response = client.post(reverse("authoring:author_new"), _new_data() | {"slug": slug})
         assert response.status_code == 400
         page = response.content.decode()
         assert message in page
@@ -421,7 +423,7 @@ def test_slugs_are_made_unique_and_an_address_given_is_kept(client, world):
 def test_bad_input_for_a_new_lesson_is_a_400_that_creates_nothing(client, world, change, message):
     client.force_login(world.alice)
     before = _snapshot()
-    response = client.post(reverse("author_new"), _new_data() | change)
+    response = client.post(reverse("authoring:author_new"), _new_data() | change)
     assert response.status_code == 400
     assert message in response.content.decode()
     assert _snapshot() == before
@@ -448,7 +450,9 @@ def test_proposed_passages_follow_the_rules_on_the_page():
 
 
 def _post(client, view, lesson, position, data=None, **extra):
-    return client.post(reverse(view, args=[lesson.pk, position]), data or {}, **extra)
+    return client.post(
+        reverse(f"authoring:{view}", args=[lesson.pk, position]), data or {}, **extra
+    )
 
 
 def test_splitting_keeps_every_key_span_on_its_words(client, world, alices):
@@ -537,7 +541,7 @@ def test_moving_swaps_passages_with_their_prompts_and_keys(client, world, alices
     assert [s[2:] for s in moved] == [state[1][2:], state[0][2:]]
     for key in _keys(draft).values():
         assert key.segment.text[key.start : key.end] == key.quote
-    page = client.get(reverse("author_lesson", args=[draft.pk])).content.decode()
+    page = client.get(reverse("authoring:author_lesson", args=[draft.pk])).content.decode()
     assert page.index("Passage 1: Second") < page.index("Passage 2: First")
     _post(client, "author_segment_move", draft, 2, {"direction": "up"})
     assert _state(draft) == state
@@ -560,7 +564,8 @@ def test_with_htmx_the_editor_answers_with_its_part_and_the_news(client, world, 
     assert f'id="up-{first.uid}" class="secondary" autofocus' in page
     # The message is not left over for the next page.
     assert (
-        "moved down" not in client.get(reverse("author_lesson", args=[draft.pk])).content.decode()
+        "moved down"
+        not in client.get(reverse("authoring:author_lesson", args=[draft.pk])).content.decode()
     )
 
 
@@ -647,7 +652,9 @@ def test_deleting_a_passage_asks_first_then_renumbers(client, world, alices):
     draft = alices["draft"]
     second = draft.segments.get(position=2)
     client.force_login(world.alice)
-    page = client.get(reverse("author_segment_delete", args=[draft.pk, 1])).content.decode()
+    page = client.get(
+        reverse("authoring:author_segment_delete", args=[draft.pk, 1])
+    ).content.decode()
     assert "Delete passage 1: First?" in page
     assert "its 2 prompts and its 6 key spans are deleted" in page
     assert draft.segments.count() == 2
@@ -657,22 +664,28 @@ def test_deleting_a_passage_asks_first_then_renumbers(client, world, alices):
     assert response.status_code == 302
     assert list(draft.segments.values_list("uid", "position")) == [(second.uid, 1)]
     assert KeySpan.objects.filter(segment__lesson=draft).count() == 1
-    assert client.get(reverse("author_segment_delete", args=[draft.pk, 2])).status_code == 404
+    assert (
+        client.get(reverse("authoring:author_segment_delete", args=[draft.pk, 2])).status_code
+        == 404
+    )
 
 
 def test_adding_a_passage_appends_it_and_opens_its_page(client, world, alices):
     draft = alices["draft"]
     client.force_login(world.alice)
     response = client.post(
-        reverse("author_segment_add", args=[draft.pk]), {"title": "Third", "body": "More *words*."}
+        reverse("authoring:author_segment_add", args=[draft.pk]),
+        {"title": "Third", "body": "More *words*."},
     )
     added = draft.segments.get(position=3)
     assert response.status_code == 302
-    assert response.url == reverse("author_segment", args=[draft.pk, 3])
+    assert response.url == reverse("authoring:author_segment", args=[draft.pk, 3])
     assert (added.title, added.text) == ("Third", "More words.")
-    client.post(reverse("author_segment_add", args=[draft.pk]), {})
+    client.post(reverse("authoring:author_segment_add", args=[draft.pk]), {})
     assert draft.segments.get(position=4).body == ""
-    response = client.post(reverse("author_segment_add", args=[draft.pk]), {"body": "x" * 20_001})
+    response = client.post(
+        reverse("authoring:author_segment_add", args=[draft.pk]), {"body": "x" * 20_001}
+    )
     assert response.status_code == 400
     assert "at most 20000 characters" in response.content.decode()
     assert draft.segments.count() == 4
@@ -681,9 +694,9 @@ def test_adding_a_passage_appends_it_and_opens_its_page(client, world, alices):
 def test_the_editor_shows_each_passage_with_its_prompts_and_key_coverage(client, world, alices):
     draft = alices["draft"]
     client.force_login(world.alice)
-    segment_add = reverse("author_segment_add", args=[draft.pk])
+    segment_add = reverse("authoring:author_segment_add", args=[draft.pk])
     client.post(segment_add, {"body": "A passage with no key yet."})
-    page = client.get(reverse("author_lesson", args=[draft.pk])).content.decode()
+    page = client.get(reverse("authoring:author_lesson", args=[draft.pk])).content.decode()
     assert "Passage 1: First" in page
     assert "Our glorious leader says the traitors" in page
     assert (
@@ -692,20 +705,22 @@ def test_the_editor_shows_each_passage_with_its_prompts_and_key_coverage(client,
     ) in page
     assert "No answer key yet" in page
     assert page.count("No answer key yet") == 1
-    assert reverse("author_segment", args=[draft.pk, 2]) in page
-    assert reverse("author_segment_split", args=[draft.pk, 1]) in page
+    assert reverse("authoring:author_segment", args=[draft.pk, 2]) in page
+    assert reverse("authoring:author_segment_split", args=[draft.pk, 1]) in page
     assert (
         '<option value="2">2: The traitors always fail. Everyone knows what the…</option>' in page
     )
-    assert reverse("author_export", args=[draft.pk]) in page
-    assert f"{reverse('author_lesson', args=[draft.pk])}?preview" in page
+    assert reverse("authoring:author_export", args=[draft.pk]) in page
+    assert f"{reverse('authoring:author_lesson', args=[draft.pk])}?preview" in page
     assert "The lesson is ready to publish." in page
 
 
 def test_the_preview_shows_what_students_read(client, world, alices):
     draft = alices["draft"]
     client.force_login(world.alice)
-    page = client.get(reverse("author_lesson", args=[draft.pk]) + "?preview").content.decode()
+    page = client.get(
+        reverse("authoring:author_lesson", args=[draft.pk]) + "?preview"
+    ).content.decode()
     assert "A short <em>fictional</em> text for practice." in page
     assert "Passage 2 of 2: Second" in page
     assert 'class="source-text"' in page
@@ -726,7 +741,7 @@ def _details(lesson, **change):
 def test_saving_the_details_renders_the_introduction(client, world, alices):
     draft = alices["draft"]
     client.force_login(world.alice)
-    url = reverse("author_meta", args=[draft.pk])
+    url = reverse("authoring:author_meta", args=[draft.pk])
     response = client.post(
         url, _details(draft, title="New title", introduction="Read **this**.", slug="new-address")
     )
@@ -740,7 +755,7 @@ def test_the_preview_button_shows_the_introduction_without_saving(client, world,
     draft = alices["draft"]
     client.force_login(world.alice)
     response = client.post(
-        reverse("author_meta", args=[draft.pk]),
+        reverse("authoring:author_meta", args=[draft.pk]),
         _details(draft, introduction="A *new* intro <script>alert(1)</script>", preview="1"),
     )
     page = response.content.decode()
@@ -755,8 +770,8 @@ def test_the_preview_button_shows_the_introduction_without_saving(client, world,
 def test_the_introduction_has_a_live_preview_wired_with_htmx(client, world, alices):
     draft = alices["draft"]
     client.force_login(world.alice)
-    page = client.get(reverse("author_meta", args=[draft.pk])).content.decode()
-    preview = reverse("author_preview", args=[draft.pk])
+    page = client.get(reverse("authoring:author_meta", args=[draft.pk])).content.decode()
+    preview = reverse("authoring:author_preview", args=[draft.pk])
     assert f'data-hx-post="{preview}?field=introduction"' in page
     assert 'data-hx-trigger="input changed delay:400ms"' in page
     assert 'data-hx-target="#preview-introduction"' in page
@@ -766,7 +781,7 @@ def test_the_introduction_has_a_live_preview_wired_with_htmx(client, world, alic
 def test_the_preview_view_returns_the_sanitised_fragment(client, world, alices):
     draft = alices["draft"]
     client.force_login(world.alice)
-    url = reverse("author_preview", args=[draft.pk])
+    url = reverse("authoring:author_preview", args=[draft.pk])
     response = client.post(url, {"markdown": "**Bold** <img src=x onerror=alert(1)>"})
     assert response.status_code == 200
     assert (
@@ -783,7 +798,7 @@ def test_the_taxonomy_changes_only_before_any_key_span_and_on_revision_1(client,
     draft = alices["draft"]
     ipa = Taxonomy.objects.get(slug="ipa-1937")
     client.force_login(world.alice)
-    url = reverse("author_meta", args=[draft.pk])
+    url = reverse("authoring:author_meta", args=[draft.pk])
     page = client.get(url).content.decode()
     assert "The answer key already names techniques from this list" in page
     client.post(url, _details(draft, taxonomy=ipa.pk, title="Kept"))
@@ -798,7 +813,7 @@ def test_the_taxonomy_changes_only_before_any_key_span_and_on_revision_1(client,
     published = alices["published"]
     revision = revisions.lesson_edit_draft(lesson=published, by=world.alice)
     KeySpan.objects.filter(segment__lesson=revision).delete()
-    url = reverse("author_meta", args=[revision.pk])
+    url = reverse("authoring:author_meta", args=[revision.pk])
     assert "Earlier revisions use this list" in client.get(url).content.decode()
     assert "Every revision of a lesson keeps the address" in client.get(url).content.decode()
     client.post(url, _details(revision, taxonomy=ipa.pk, slug="another-address"))
@@ -810,7 +825,7 @@ def test_bad_details_are_a_400_with_the_input_kept(client, world, alices):
     draft = alices["draft"]
     other = make_draft(world.bob, "bobs-lesson", "Bob's")
     client.force_login(world.alice)
-    url = reverse("author_meta", args=[draft.pk])
+    url = reverse("authoring:author_meta", args=[draft.pk])
     for change, message in [
         ({"slug": other.slug, "title": "Typed title"}, "already uses the address"),
         ({"title": "", "author": "Typed author"}, "This field is required"),
@@ -830,49 +845,49 @@ def test_bad_details_are_a_400_with_the_input_kept(client, world, alices):
 
 def test_publishing_lists_what_is_missing_and_refuses_until_it_is_done(client, world):
     client.force_login(world.alice)
-    client.post(reverse("author_new"), _new_data())
+    client.post(reverse("authoring:author_new"), _new_data())
     draft = Lesson.objects.get(created_by=world.alice)
-    page = client.get(reverse("author_lesson", args=[draft.pk])).content.decode()
+    page = client.get(reverse("authoring:author_lesson", args=[draft.pk])).content.decode()
     assert "The lesson needs its author." in page
-    response = client.post(reverse("author_publish", args=[draft.pk]))
+    response = client.post(reverse("authoring:author_publish", args=[draft.pk]))
     assert response.status_code == 400
     assert "Not published yet." in response.content.decode()
     draft.refresh_from_db()
     assert not draft.is_published
 
     details = _details(draft, author="A", audience="B", provenance="C", introduction="D")
-    client.post(reverse("author_meta", args=[draft.pk]), details)
-    response = client.post(reverse("author_publish", args=[draft.pk]))
+    client.post(reverse("authoring:author_meta", args=[draft.pk]), details)
+    response = client.post(reverse("authoring:author_publish", args=[draft.pk]))
     assert response.status_code == 302
-    assert response.url == reverse("lesson_detail", args=[draft.slug])
+    assert response.url == reverse("library:lesson_detail", args=[draft.slug])
     draft.refresh_from_db()
     assert draft.is_published
     # Published: no longer editable here, and a second click finds nothing to publish.
-    assert client.post(reverse("author_publish", args=[draft.pk])).status_code == 404
-    assert client.get(reverse("author_lesson", args=[draft.pk])).status_code == 404
+    assert client.post(reverse("authoring:author_publish", args=[draft.pk])).status_code == 404
+    assert client.get(reverse("authoring:author_lesson", args=[draft.pk])).status_code == 404
 
 
 def test_editing_a_published_lesson_starts_the_next_revision(client, world, alices):
     published = alices["published"]
     factories.make_assignment(world.class_a, published)
     client.force_login(world.alice)
-    detail = reverse("lesson_detail", args=[published.slug])
+    detail = reverse("library:lesson_detail", args=[published.slug])
     page = client.get(detail).content.decode()
     assert "Revision 1" in page
     assert "Edit (starts revision 2)" in page
 
-    response = client.post(reverse("lesson_edit", args=[published.slug]))
+    response = client.post(reverse("authoring:lesson_edit", args=[published.slug]))
 
     draft = Lesson.objects.get(root=published)
     assert response.status_code == 302
-    assert response.url == reverse("author_lesson", args=[draft.pk])
+    assert response.url == reverse("authoring:author_lesson", args=[draft.pk])
     assert (draft.revision, draft.is_published, draft.slug) == (2, False, published.slug)
     page = client.get(response.url).content.decode()
     assert "Revision 2, draft" in page
     assert "Classes that have revision 1 stay on it" in page
     assert "Continue editing revision 2" in client.get(detail).content.decode()
     # A second click continues the same draft.
-    assert client.post(reverse("lesson_edit", args=[published.slug])).url == response.url
+    assert client.post(reverse("authoring:lesson_edit", args=[published.slug])).url == response.url
     assert Lesson.objects.filter(root=published).count() == 1
 
     # Reshaping the draft leaves the published revision exactly as it was.
@@ -881,30 +896,30 @@ def test_editing_a_published_lesson_starts_the_next_revision(client, world, alic
     _post(client, "author_segment_move", draft, 2, {"direction": "down"})
     assert _state(published) == state
 
-    response = client.post(reverse("author_publish", args=[draft.pk]), follow=True)
+    response = client.post(reverse("authoring:author_publish", args=[draft.pk]), follow=True)
     assert "Revision 2 is published" in response.content.decode()
     published.refresh_from_db()
     assert published.is_replaced
     assert world.class_a.assignments.get(lesson__slug=published.slug).lesson == published
     client.force_login(world.bob)
-    library = client.get(reverse("library")).content.decode()
+    library = client.get(reverse("library:library")).content.decode()
     assert "Published · revision 2" in library
 
 
 def test_a_draft_is_deleted_after_confirmation_but_never_a_published_lesson(client, world, alices):
     draft = alices["draft"]
     client.force_login(world.alice)
-    page = client.get(reverse("author_delete", args=[draft.pk])).content.decode()
+    page = client.get(reverse("authoring:author_delete", args=[draft.pk])).content.decode()
     assert "Delete the draft “Alice&#x27;s draft”?" in page
-    response = client.post(reverse("author_delete", args=[draft.pk]))
+    response = client.post(reverse("authoring:author_delete", args=[draft.pk]))
     assert response.status_code == 302
-    assert response.url == reverse("author_home")
+    assert response.url == reverse("authoring:author_home")
     assert not Lesson.objects.filter(pk=draft.pk).exists()
     published = alices["published"]
-    assert client.post(reverse("author_delete", args=[published.pk])).status_code == 404
+    assert client.post(reverse("authoring:author_delete", args=[published.pk])).status_code == 404
     # A draft revision goes; the published revision stays.
     revision = revisions.lesson_edit_draft(lesson=published, by=world.alice)
-    client.post(reverse("author_delete", args=[revision.pk]))
+    client.post(reverse("authoring:author_delete", args=[revision.pk]))
     assert list(Lesson.objects.filter(slug=published.slug)) == [published]
 
 
@@ -914,7 +929,7 @@ def test_a_draft_is_deleted_after_confirmation_but_never_a_published_lesson(clie
 def test_a_lesson_exports_as_its_lesson_file(client, world, alices):
     draft = alices["draft"]
     client.force_login(world.alice)
-    response = client.get(reverse("author_export", args=[draft.pk]))
+    response = client.get(reverse("authoring:author_export", args=[draft.pk]))
     assert response["Content-Disposition"] == 'attachment; filename="alices-draft.md"'
     assert response["Content-Type"] == "text/markdown; charset=utf-8"
     text = response.content.decode()
@@ -925,7 +940,9 @@ def test_a_lesson_exports_as_its_lesson_file(client, world, alices):
 def test_a_zip_holds_the_chosen_lessons(client, world, alices):
     client.force_login(world.alice)
     lessons = [alices["draft"], world.assignment.lesson]
-    response = client.get(reverse("author_export_zip"), {"lesson": [x.pk for x in lessons]})
+    response = client.get(
+        reverse("authoring:author_export_zip"), {"lesson": [x.pk for x in lessons]}
+    )
     assert response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"] == 'attachment; filename="lessons.zip"'
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
@@ -945,7 +962,7 @@ def test_a_zip_of_nothing_or_of_what_is_not_mine_is_refused(client, world, alice
     client.force_login(world.alice)
     if query.get("lesson") == "bob":
         query = {"lesson": [alices["draft"].pk, bobs.pk]}
-    response = client.get(reverse("author_export_zip"), query)
+    response = client.get(reverse("authoring:author_export_zip"), query)
     assert response.status_code == status
     if status == 400:
         assert "Choose at least one lesson to export." in response.content.decode()
@@ -969,11 +986,11 @@ def _lesson_file(slug: str, title: str = "Imported") -> bytes:
 def test_an_uploaded_lesson_file_becomes_my_draft(client, world):
     client.force_login(world.bob)
     response = client.post(
-        reverse("author_import"), {"file": _file("one.md", _lesson_file("imported-one"))}
+        reverse("authoring:author_import"), {"file": _file("one.md", _lesson_file("imported-one"))}
     )
     lesson = Lesson.objects.get(slug="imported-one")
     assert response.status_code == 302
-    assert response.url == reverse("author_lesson", args=[lesson.pk])
+    assert response.url == reverse("authoring:author_lesson", args=[lesson.pk])
     assert (lesson.created_by, lesson.is_published) == (world.bob, False)
     assert KeySpan.objects.filter(segment__lesson=lesson).count() == 4
 
@@ -982,9 +999,9 @@ def test_a_zip_of_lesson_files_becomes_my_drafts(client, world):
     client.force_login(world.bob)
     data = _zip({"a.md": _lesson_file("zip-a"), "dir/b.md": _lesson_file("zip-b"),
                  "__MACOSX/._a.md": b"\x00\x01", "dir/": b""})  # fmt: skip
-    response = client.post(reverse("author_import"), {"file": _file("two.zip", data)})
+    response = client.post(reverse("authoring:author_import"), {"file": _file("two.zip", data)})
     assert response.status_code == 302
-    assert response.url == reverse("author_home")
+    assert response.url == reverse("authoring:author_home")
     drafts = Lesson.objects.filter(created_by=world.bob, is_published=False)
     assert sorted(drafts.values_list("slug", flat=True)) == ["zip-a", "zip-b"]
 
@@ -1028,7 +1045,7 @@ def test_a_bad_upload_names_every_problem_and_imports_nothing(client, world, nam
     factories.make_lesson(factories.SMALL_LESSON.format(title="Taken", slug="practice-taken"))
     client.force_login(world.alice)
     before = _snapshot()
-    response = client.post(reverse("author_import"), {"file": _file(name, data)})
+    response = client.post(reverse("authoring:author_import"), {"file": _file(name, data)})
     page = response.content.decode()
     assert response.status_code == 400
     assert "Nothing was imported." in page
@@ -1051,10 +1068,10 @@ def test_oversized_uploads_and_zip_bombs_are_refused(client, world, settings):
         ("bigfile.zip", _zip({"a.md": b" " * (2 * 1024 * 1024 + 1)}), "too large for a lesson"),
     ]
     for name, data, message in cases:
-        response = client.post(reverse("author_import"), {"file": _file(name, data)})
+        response = client.post(reverse("authoring:author_import"), {"file": _file(name, data)})
         assert response.status_code == 400, name
         assert message in response.content.decode(), name
-    assert client.post(reverse("author_import"), {}).status_code == 400
+    assert client.post(reverse("authoring:author_import"), {}).status_code == 400
     assert _snapshot() == before
 
 
@@ -1096,9 +1113,9 @@ def test_the_editor_makes_as_many_queries_for_30_passages_as_for_3(
     client.force_login(world.alice)
     small, large = _lesson_with(world.alice, 3), _lesson_with(world.alice, 30)
     for suffix in ("", "?preview"):
-        few = _count(client, reverse("author_lesson", args=[small.pk]) + suffix)
+        few = _count(client, reverse("authoring:author_lesson", args=[small.pk]) + suffix)
         with django_assert_max_num_queries(few):
-            response = client.get(reverse("author_lesson", args=[large.pk]) + suffix)
+            response = client.get(reverse("authoring:author_lesson", args=[large.pk]) + suffix)
         assert "Part 29" in response.content.decode()
 
 
@@ -1111,7 +1128,7 @@ def test_my_lessons_makes_as_many_queries_for_30_lessons_as_for_3(
     revisions.lesson_publish(lesson=lesson)
     factories.make_assignment(world.class_a, lesson)
     revisions.lesson_edit_draft(lesson=lesson, by=world.alice)
-    few = _count(client, reverse("author_home"))
+    few = _count(client, reverse("authoring:author_home"))
     for n in range(27):
         lesson = make_draft(world.alice, f"more-{n}", f"More {n}")
         if n % 2:
@@ -1120,5 +1137,5 @@ def test_my_lessons_makes_as_many_queries_for_30_lessons_as_for_3(
         if n % 4 == 1:
             revisions.lesson_edit_draft(lesson=lesson, by=world.alice)
     with django_assert_max_num_queries(few):
-        response = client.get(reverse("author_home"))
+        response = client.get(reverse("authoring:author_home"))
     assert len(response.context["lessons"]) >= 30

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from lessons.models import Highlight, Submission
+from lessons.work.models import Highlight, Submission
 
 from . import factories
 
@@ -38,7 +38,7 @@ def test_unknown_or_enormous_ids_are_not_found(client, world, sam, url):
 
 
 def test_a_post_to_a_passage_that_does_not_exist_creates_no_work(client, world, sam):
-    url = reverse("highlight_add", args=[world.assignment.pk, 99])
+    url = reverse("work:highlight_add", args=[world.assignment.pk, 99])
 
     response = client.post(url, {"quote": "traitors", "technique": 1})
 
@@ -53,7 +53,7 @@ def test_a_post_to_a_passage_that_does_not_exist_creates_no_work(client, world, 
 def test_nonsense_offsets_are_refused_with_a_message(client, world, sam, start, end):
     factories.make_highlight(world.assignment, sam, "glorious leader", "Loaded_Language")
     technique = world.assignment.lesson.taxonomy.techniques.get(code="Doubt")
-    url = reverse("highlight_add", args=[world.assignment.pk, 1])
+    url = reverse("work:highlight_add", args=[world.assignment.pk, 1])
 
     response = client.post(
         url, {"quote": "traitors", "start": start, "end": end, "technique": technique.pk}
@@ -65,7 +65,7 @@ def test_nonsense_offsets_are_refused_with_a_message(client, world, sam, start, 
 
 
 def test_an_enormous_technique_id_is_refused(client, world, sam):
-    url = reverse("highlight_add", args=[world.assignment.pk, 1])
+    url = reverse("work:highlight_add", args=[world.assignment.pk, 1])
 
     response = client.post(url, {"quote": "glorious leader", "technique": str(HUGE)})
 
@@ -78,13 +78,13 @@ def test_an_unknown_highlight_is_not_found(client, world, sam):
     factories.make_highlight(world.assignment, sam, "glorious leader", "Loaded_Language")
 
     for name in ("highlight_edit", "highlight_delete"):
-        response = client.post(reverse(name, args=[world.assignment.pk, HUGE]))
+        response = client.post(reverse(f"work:{name}", args=[world.assignment.pk, HUGE]))
         assert response.status_code == 404
     assert Highlight.objects.count() == 1
 
 
 def test_a_not_found_page_says_why_in_the_site_layout(client, world, sam):
-    response = client.get(reverse("segment", args=[world.assignment.pk, 9]))
+    response = client.get(reverse("work:segment", args=[world.assignment.pk, 9]))
 
     assert response.status_code == 404
     page = response.content.decode()
@@ -94,7 +94,7 @@ def test_a_not_found_page_says_why_in_the_site_layout(client, world, sam):
 
 def test_a_request_too_large_gets_a_400_page(client, world, sam, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-    url = reverse("answers_save", args=[world.assignment.pk, 1])
+    url = reverse("work:answers_save", args=[world.assignment.pk, 1])
 
     response = client.post(url, {"answers": "1", "prompt-1": "x" * 5000})
 
@@ -105,8 +105,8 @@ def test_a_request_too_large_gets_a_400_page(client, world, sam, settings):
 def test_an_autosave_racing_save_and_continue_keeps_one_answer_with_the_last_text(world):
     """The autosave and "Save and continue" both find no answer and both create it: the
     second gets the database's refusal, and must update the first instead of failing (500)."""
-    from lessons import services
-    from lessons.models import Answer
+    from lessons.work import services
+    from lessons.work.models import Answer
 
     prompt = factories.prompt_of(world.assignment, 1, "text")
     submission = services.submission_for(assignment=world.assignment, student=world.sam)

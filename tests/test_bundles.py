@@ -7,8 +7,8 @@ import zipfile
 import pytest
 from django.urls import reverse
 
-from lessons import bundles
-from lessons.models import Lesson
+from lessons.library import bundles
+from lessons.library.models import Lesson
 
 from . import factories
 
@@ -143,7 +143,7 @@ def test_a_zip_of_lessons_goes_out_and_back_in_unchanged(client, db):
     small = factories.make_lesson()
     teacher = factories.make_teacher()
     client.force_login(teacher)
-    url = reverse("author_export_zip")
+    url = reverse("authoring:author_export_zip")
     exported = client.get(url, {"lesson": [seed.pk, small.pk]}).content
     assert sorted(_files(exported)) == sorted([f"{seed.slug}.md", f"{small.slug}.md"])
     # Into a fresh database: the lessons are gone, then come back from the zip.
@@ -151,7 +151,7 @@ def test_a_zip_of_lessons_goes_out_and_back_in_unchanged(client, db):
 
     upload = io.BytesIO(exported)
     upload.name = "lessons.zip"
-    response = client.post(reverse("author_import"), {"file": upload})
+    response = client.post(reverse("authoring:author_import"), {"file": upload})
 
     assert response.status_code == 302
     imported = Lesson.objects.filter(created_by=teacher).order_by("slug")
@@ -167,12 +167,12 @@ def test_a_single_lesson_file_goes_out_and_back_in_unchanged(client, db):
     teacher = factories.make_teacher()
     client.force_login(teacher)
     lesson = factories.make_lesson()
-    exported = client.get(reverse("author_export", args=[lesson.pk])).content
+    exported = client.get(reverse("authoring:author_export", args=[lesson.pk])).content
     lesson.delete()
 
     upload = io.BytesIO(exported)
     upload.name = "whatever.md"
-    client.post(reverse("author_import"), {"file": upload})
+    client.post(reverse("authoring:author_import"), {"file": upload})
 
     imported = Lesson.objects.get(created_by=teacher)
-    assert client.get(reverse("author_export", args=[imported.pk])).content == exported
+    assert client.get(reverse("authoring:author_export", args=[imported.pk])).content == exported

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core import services as core_services
 from core.models import JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH, Classroom, Enrollment, User
-from lessons.models import Assignment
+from lessons.work.models import Assignment
 
 from . import factories
 
@@ -23,7 +23,7 @@ def _fast_passwords(settings):
 
 def _join(client, code, name="Amira K.", password=PASSWORD, password2=None):
     return client.post(
-        reverse("join"),
+        reverse("core:join"),
         {
             "code": code,
             "display_name": name,
@@ -39,7 +39,7 @@ def _messages(response) -> list[str]:
 
 def test_teacher_signup_creates_a_signed_in_teacher(client, db):
     response = client.post(
-        reverse("signup"),
+        reverse("core:signup"),
         {
             "username": "carol",
             "display_name": "Carol Teacher",
@@ -49,17 +49,17 @@ def test_teacher_signup_creates_a_signed_in_teacher(client, db):
     )
 
     assert response.status_code == 302
-    assert response.url == reverse("classroom_new")
+    assert response.url == reverse("core:classroom_new")
     carol = User.objects.get(username="carol")
     assert carol.is_teacher
     assert carol.email == "carol@example.org"
     assert carol.check_password("a-very-long-password-9")
-    assert "My classes" in client.get(reverse("home")).content.decode()
+    assert "My classes" in client.get(reverse("work:home")).content.decode()
 
 
 def test_a_teacher_signup_without_email_is_refused(client, db):
     response = client.post(
-        reverse("signup"),
+        reverse("core:signup"),
         {"username": "carol", "display_name": "Carol", "password1": "a-very-long-password-9"},
     )
 
@@ -70,12 +70,12 @@ def test_a_teacher_signup_without_email_is_refused(client, db):
 def test_a_teacher_creates_a_class_with_a_short_unambiguous_join_code(client, world):
     client.force_login(world.alice)
 
-    response = client.post(reverse("classroom_new"), {"name": "10B Media Studies"})
+    response = client.post(reverse("core:classroom_new"), {"name": "10B Media Studies"})
 
     classroom = Classroom.objects.get(name="10B Media Studies")
     assert classroom.teacher == world.alice
     assert response.status_code == 302
-    assert response.url == reverse("classroom", args=[classroom.pk])
+    assert response.url == reverse("work:classroom", args=[classroom.pk])
     code = classroom.join_code
     assert len(code) == JOIN_CODE_LENGTH == 6
     assert set(code) <= set(JOIN_CODE_ALPHABET)
@@ -121,7 +121,7 @@ def test_an_anonymous_student_joins_with_a_code_name_and_password(client, world)
     response = _join(client, world.class_a.join_code, name="  Amira   K. ")
 
     assert response.status_code == 302
-    assert response.url == reverse("classroom_welcome", args=[world.class_a.pk])
+    assert response.url == reverse("core:classroom_welcome", args=[world.class_a.pk])
     response = client.get(response.url)
     amira = User.objects.get(display_name="Amira K.")
     assert amira.is_student
@@ -133,9 +133,9 @@ def test_an_anonymous_student_joins_with_a_code_name_and_password(client, world)
     assert response.wsgi_request.user == amira
 
     client.logout()
-    again = client.post(reverse("login"), {"username": amira.username, "password": PASSWORD})
+    again = client.post(reverse("core:login"), {"username": amira.username, "password": PASSWORD})
     assert again.status_code == 302
-    home = client.get(reverse("home")).content.decode()
+    home = client.get(reverse("work:home")).content.decode()
     assert "My lessons" in home
     assert "Class A" in home
 
@@ -150,7 +150,7 @@ def test_a_password_like_the_students_name_is_refused(client, world):
 
 def test_a_password_like_the_teachers_name_is_refused(client, db):
     response = client.post(
-        reverse("signup"),
+        reverse("core:signup"),
         {
             "username": "ct2024",
             "display_name": "Carolina Teacherson",
@@ -164,7 +164,7 @@ def test_a_password_like_the_teachers_name_is_refused(client, db):
 
 
 def test_the_join_page_asks_for_no_email(client, world):
-    page = client.get(reverse("join")).content.decode()
+    page = client.get(reverse("core:join")).content.decode()
     assert 'name="code"' in page
     assert 'name="display_name"' in page
     assert 'type="email"' not in page
@@ -197,10 +197,10 @@ def test_mismatched_passwords_are_refused(client, world):
 def test_a_signed_in_student_joins_a_second_class(client, world):
     client.force_login(world.sam)
 
-    response = client.post(reverse("join"), {"code": world.class_b.join_code})
+    response = client.post(reverse("core:join"), {"code": world.class_b.join_code})
 
     assert response.status_code == 302
-    assert response.url == reverse("classroom", args=[world.class_b.pk])
+    assert response.url == reverse("work:classroom", args=[world.class_b.pk])
     assert set(Classroom.objects.attended_by(world.sam)) == {world.class_a, world.class_b}
     assert "You joined Class B." in _messages(response)
     assert client.get(response.url).status_code == 200
@@ -209,7 +209,7 @@ def test_a_signed_in_student_joins_a_second_class(client, world):
 def test_joining_the_same_class_twice_is_harmless(client, world):
     client.force_login(world.sam)
 
-    response = client.post(reverse("join"), {"code": world.class_a.join_code.lower()})
+    response = client.post(reverse("core:join"), {"code": world.class_a.join_code.lower()})
 
     assert response.status_code == 302
     assert Enrollment.objects.filter(student=world.sam).count() == 1
@@ -219,10 +219,10 @@ def test_joining_the_same_class_twice_is_harmless(client, world):
 def test_teachers_cannot_join_a_class_as_students(client, world):
     client.force_login(world.alice)
 
-    response = client.post(reverse("join"), {"code": world.class_b.join_code})
+    response = client.post(reverse("core:join"), {"code": world.class_b.join_code})
 
     assert response.status_code == 302
-    assert response.url == reverse("home")
+    assert response.url == reverse("work:home")
     assert "Teachers cannot join a class as a student." in _messages(response)
     assert not Enrollment.objects.filter(student=world.alice).exists()
     assert not world.alice.is_student
@@ -231,17 +231,17 @@ def test_teachers_cannot_join_a_class_as_students(client, world):
 def test_the_teacher_sees_the_roster_with_logins_and_progress(client, world):
     assignment = world.assignment
     client.force_login(world.sam)
-    client.get(reverse("segment", args=[assignment.pk, 2]))
+    client.get(reverse("work:segment", args=[assignment.pk, 2]))
     factories.make_highlight(assignment, world.sam, "glorious leader")
     factories.make_highlight(assignment, world.sam, "traitors", "Repetition", occurrence=2)
     hana = factories.make_student("Hana Handed", world.class_a)
     factories.make_highlight(assignment, hana, "glorious leader")
     client.force_login(hana)
-    client.post(reverse("submit", args=[assignment.pk]))
+    client.post(reverse("work:submit", args=[assignment.pk]))
     factories.make_student("Nico Notyet", world.class_a)
 
     client.force_login(world.alice)
-    response = client.get(reverse("classroom", args=[world.class_a.pk]))
+    response = client.get(reverse("work:classroom", args=[world.class_a.pk]))
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -254,7 +254,7 @@ def test_the_teacher_sees_the_roster_with_logins_and_progress(client, world):
     assert "passage 1 of 2, 1 highlight<" in page
     assert page.count("Handed in") == 1
     assert "Not started" in page
-    assert reverse("student_work", args=[assignment.pk, world.sam.pk]) in page
+    assert reverse("insights:student_work", args=[assignment.pk, world.sam.pk]) in page
     assert "Olga Other" not in page
 
 
@@ -262,7 +262,7 @@ def test_the_teachers_home_lists_her_classes_only(client, world):
     factories.make_student("Second Student", world.class_a)
     client.force_login(world.alice)
 
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("work:home")).content.decode()
 
     assert "Class A" in page
     assert "2 students · 1 lesson assigned" in page
@@ -277,9 +277,9 @@ def test_names_with_markup_are_escaped(client, world):
     mallory = factories.make_student("<img src=x>Mallory", world.class_a)
 
     client.force_login(world.alice)
-    roster = client.get(reverse("classroom", args=[world.class_a.pk])).content.decode()
+    roster = client.get(reverse("work:classroom", args=[world.class_a.pk])).content.decode()
     client.force_login(mallory)
-    home = client.get(reverse("home")).content.decode()
+    home = client.get(reverse("work:home")).content.decode()
 
     for page in (roster, home):
         assert "<img src=x>" not in page
@@ -292,7 +292,7 @@ def test_a_new_code_replaces_the_old_one_and_students_stay(client, world):
     old = world.class_a.join_code
     client.force_login(world.alice)
 
-    response = client.post(reverse("classroom_new_code", args=[world.class_a.pk]))
+    response = client.post(reverse("core:classroom_new_code", args=[world.class_a.pk]))
 
     assert response.status_code == 302
     world.class_a.refresh_from_db()
@@ -315,7 +315,7 @@ def test_a_teacher_assigns_a_lesson_to_her_class(client, world):
     client.force_login(world.alice)
 
     response = client.post(
-        reverse("classroom_assign", args=[world.class_a.pk]),
+        reverse("work:classroom_assign", args=[world.class_a.pk]),
         {"lesson": lesson.pk, "opens_at": "2030-03-01T08:00", "due_at": "2030-03-08T17:30"},
     )
 
@@ -323,7 +323,7 @@ def test_a_teacher_assigns_a_lesson_to_her_class(client, world):
     assignment = Assignment.objects.get(classroom=world.class_a, lesson=lesson)
     assert assignment.opens_at.year == 2030
     assert (assignment.due_at - assignment.opens_at) == timedelta(days=7, hours=9, minutes=30)
-    page = client.get(reverse("classroom", args=[world.class_a.pk])).content.decode()
+    page = client.get(reverse("work:classroom", args=[world.class_a.pk])).content.decode()
     assert lesson.title in page
     assert "due 8 March 2030, 17:30" in page
 
@@ -332,7 +332,7 @@ def test_assigning_the_same_lesson_twice_makes_one_assignment(client, world):
     client.force_login(world.alice)
 
     response = client.post(
-        reverse("classroom_assign", args=[world.class_a.pk]),
+        reverse("work:classroom_assign", args=[world.class_a.pk]),
         {"lesson": world.assignment.lesson.pk},
     )
 
@@ -345,7 +345,7 @@ def test_a_due_date_before_the_opening_is_refused(client, world):
     client.force_login(world.alice)
 
     response = client.post(
-        reverse("classroom_assign", args=[world.class_a.pk]),
+        reverse("work:classroom_assign", args=[world.class_a.pk]),
         {"lesson": lesson.pk, "opens_at": "2030-03-08T08:00", "due_at": "2030-03-01T08:00"},
     )
 
@@ -359,18 +359,20 @@ def test_a_lesson_that_opens_later_is_closed_to_students_until_then(client, worl
     assignment = factories.make_assignment(world.class_a, opens_at=opens)
     client.force_login(world.sam)
 
-    page = client.get(reverse("assignment", args=[assignment.pk]))
+    page = client.get(reverse("work:assignment", args=[assignment.pk]))
     assert page.status_code == 200
     assert "This lesson opens on" in page.content.decode()
-    assert reverse("segment", args=[assignment.pk, 1]) not in page.content.decode()
+    assert reverse("work:segment", args=[assignment.pk, 1]) not in page.content.decode()
     for position in (1, 2):
-        assert client.get(reverse("segment", args=[assignment.pk, position])).status_code == 404
+        assert (
+            client.get(reverse("work:segment", args=[assignment.pk, position])).status_code == 404
+        )
     added = client.post(
-        reverse("highlight_add", args=[assignment.pk, 1]),
+        reverse("work:highlight_add", args=[assignment.pk, 1]),
         {"quote": "glorious leader", "technique": assignment.lesson.taxonomy.techniques.first().pk},
     )
     assert added.status_code == 404
-    assert client.get(reverse("submit", args=[assignment.pk])).status_code == 404
+    assert client.get(reverse("work:submit", args=[assignment.pk])).status_code == 404
     assert not assignment.submissions.exists()
 
 
@@ -378,7 +380,7 @@ def test_a_teacher_gives_a_student_who_forgot_a_new_password(client, world):
     client.force_login(world.alice)
 
     response = client.post(
-        reverse("classroom_student_password", args=[world.class_a.pk, world.sam.pk])
+        reverse("core:classroom_student_password", args=[world.class_a.pk, world.sam.pk])
     )
 
     assert response.status_code == 200
@@ -394,7 +396,7 @@ def test_a_teacher_cannot_reset_the_password_of_a_student_outside_her_class(clie
     client.force_login(world.alice)
 
     response = client.post(
-        reverse("classroom_student_password", args=[world.class_a.pk, world.olga.pk])
+        reverse("core:classroom_student_password", args=[world.class_a.pk, world.olga.pk])
     )
 
     assert response.status_code == 404
@@ -406,15 +408,15 @@ def test_a_removed_student_leaves_the_class_but_their_work_is_kept(client, world
     client.force_login(world.alice)
 
     response = client.post(
-        reverse("classroom_student_remove", args=[world.class_a.pk, world.sam.pk])
+        reverse("core:classroom_student_remove", args=[world.class_a.pk, world.sam.pk])
     )
 
     assert response.status_code == 302
     assert not world.class_a.enrollments.filter(student=world.sam).exists()
     assert world.sam.submissions.get().highlights.count() == 1
-    page = client.get(reverse("classroom", args=[world.class_a.pk]))
+    page = client.get(reverse("work:classroom", args=[world.class_a.pk]))
     assert "is no longer in Class A" in page.content.decode()
     assert world.sam not in [row["student"] for row in page.context["roster"]]
     client.force_login(world.sam)
-    assert client.get(reverse("classroom", args=[world.class_a.pk])).status_code == 404
-    assert client.get(reverse("segment", args=[world.assignment.pk, 1])).status_code == 404
+    assert client.get(reverse("work:classroom", args=[world.class_a.pk])).status_code == 404
+    assert client.get(reverse("work:segment", args=[world.assignment.pk, 1])).status_code == 404

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from lessons.corpus import (
+from lessons.library.corpus import (
     ARTICLE,
     LABELS,
     PROMPT,
@@ -23,10 +23,10 @@ from lessons.corpus import (
     paragraphs,
     parse_labels,
 )
-from lessons.lessonfile import LessonFormatError, dump_lesson, parse_lesson
-from lessons.models import KeySpan, Lesson, Prompt, Segment
-from lessons.rendering import plain_text, render_markdown
-from lessons.services import lesson_import, lesson_to_data
+from lessons.library.lessonfile import LessonFormatError, dump_lesson, parse_lesson
+from lessons.library.models import KeySpan, Lesson, Prompt, Segment
+from lessons.library.rendering import plain_text, render_markdown
+from lessons.library.services import lesson_import, lesson_to_data
 
 DATA = Path(__file__).resolve().parent / "data" / "corpus"
 ARTICLE_FILE = DATA / "article8001.txt"

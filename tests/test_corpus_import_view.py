@@ -7,10 +7,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from lessons.models import KeySpan, Lesson
+from lessons.library.models import KeySpan, Lesson
 
 DATA = Path(__file__).resolve().parent / "data" / "corpus"
-URL = reverse("author_import_corpus")
+URL = reverse("authoring:author_import_corpus")
 
 
 def _files(labels: str = "article8001.labels", article: bytes | None = None) -> dict:
@@ -36,7 +36,7 @@ def test_only_teachers_reach_the_corpus_import(client, world, persona, expected)
 
     assert page.status_code == expected
     if persona == "anonymous":
-        assert page.url.startswith(reverse("login"))
+        assert page.url.startswith(reverse("core:login"))
     if expected == 200:
         assert posted.status_code == 302
         assert Lesson.objects.count() == before + 1
@@ -51,7 +51,7 @@ def test_the_article_becomes_the_authors_draft_with_the_gold_labels_as_key(clien
     response = client.post(URL, {**_files(), "author": "The Ministry (fictional)"}, follow=True)
 
     lesson = Lesson.objects.get(title="Freedonia Rejoices as the Grand Canal Opens 🎉")
-    assert response.redirect_chain[-1][0] == reverse("author_lesson", args=[lesson.pk])
+    assert response.redirect_chain[-1][0] == reverse("authoring:author_lesson", args=[lesson.pk])
     assert (lesson.created_by, lesson.is_published) == (world.alice, False)
     assert lesson.taxonomy.slug == "semeval-2020" and lesson.author == "The Ministry (fictional)"
     keys = KeySpan.objects.filter(segment__lesson=lesson).select_related("segment")

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
-from lessons.csv_export import neutralise
-from lessons.models import Highlight, Submission
+from lessons.insights.exports import neutralise
+from lessons.work.models import Highlight, Submission
 
 from . import factories
 
@@ -70,7 +70,7 @@ def small_class(world):
 
 def _get(client, world, name):
     client.force_login(world.alice)
-    return client.get(reverse(name, args=[world.assignment.pk]))
+    return client.get(reverse(f"insights:{name}", args=[world.assignment.pk]))
 
 
 def test_the_students_export_has_one_row_per_enrolled_student(client, small_class):
@@ -150,7 +150,7 @@ def test_accents_survive_in_utf8(client, world):
 def test_students_get_no_export_so_the_key_never_leaks(client, small_class, persona, name):
     client.force_login(getattr(small_class, persona))
 
-    response = client.get(reverse(name, args=[small_class.assignment.pk]))
+    response = client.get(reverse(f"insights:{name}", args=[small_class.assignment.pk]))
 
     assert response.status_code == 404
     body = response.content.decode()

@@ -13,8 +13,8 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lessons import scoring, services
-from lessons.dashboard import (
+from lessons.insights import scoring
+from lessons.insights.dashboard import (
     KeyIndex,
     _agreement,
     build_dashboard,
@@ -22,7 +22,8 @@ from lessons.dashboard import (
     heat_level,
     load_class,
 )
-from lessons.models import Assignment
+from lessons.work import services
+from lessons.work.models import Assignment
 
 from . import factories
 
@@ -31,7 +32,8 @@ TEACHER_PAGES = ("dashboard", "export_students", "export_highlights")
 
 
 def _url(name, world):
-    return reverse(name, args=[world.assignment.pk])
+    namespace = "work" if name == "assignment_settings" else "insights"
+    return reverse(f"{namespace}:{name}", args=[world.assignment.pk])
 
 
 def _login(client, world, persona):
@@ -80,7 +82,7 @@ def test_only_the_owning_teacher_opens_the_dashboard_and_exports(client, world, 
 
     if persona == "anonymous":
         assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
+        assert response["Location"].startswith(reverse("core:login"))
     elif persona == "alice":
         assert response.status_code == 200
     else:
@@ -95,7 +97,7 @@ def test_only_a_student_of_the_class_reaches_the_class_map(client, world, person
 
     if persona == "anonymous":
         assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
+        assert response["Location"].startswith(reverse("core:login"))
     elif persona == "sam":
         assert response.status_code == 403  # not handed in yet
     else:
@@ -106,7 +108,7 @@ def test_bob_cannot_open_the_dashboard_of_his_own_lesson_in_alices_class(client,
     client.force_login(world.bob)
 
     assert client.get(_url("dashboard", world)).status_code == 404
-    response = client.get(reverse("dashboard", args=[world.other_assignment.pk]))
+    response = client.get(reverse("insights:dashboard", args=[world.other_assignment.pk]))
     assert response.status_code == 200
     assert "Sam Student" not in response.content.decode()
 
@@ -124,7 +126,7 @@ def test_the_dashboard_shows_each_students_progress(client, classwork):
     assert sam.count("cell-done") == 2
     assert "LATE" in sam
     assert 'value="2"' in sam  # progress bar: two passages done
-    assert reverse("student_work", args=[classwork.assignment.pk, classwork.sam.pk]) in sam
+    assert reverse("insights:student_work", args=[classwork.assignment.pk, classwork.sam.pk]) in sam
     assert "cell-progress" in tara and "cell-none" in tara and "LATE" not in tara
     assert "until " in tara  # the extension
     assert "not yet" in tara
@@ -248,7 +250,7 @@ def test_the_dashboard_lists_the_key_spans_most_often_missed(client, classwork):
     ]
     assert "missed by 3 of 3" in page
     first = board.missed[0].key
-    assert reverse("review_key_span", args=[classwork.assignment.pk, first.pk]) in page
+    assert reverse("insights:review_key_span", args=[classwork.assignment.pk, first.pk]) in page
 
 
 def test_the_dashboard_lists_passages_by_agreement_lowest_first(client, world):
@@ -307,7 +309,7 @@ def test_a_lesson_without_a_key_still_gets_a_dashboard(client, world):
     factories.make_highlight(assignment, world.sam, "glorious leader")
     client.force_login(world.alice)
 
-    response = client.get(reverse("dashboard", args=[assignment.pk]))
+    response = client.get(reverse("insights:dashboard", args=[assignment.pk]))
 
     assert response.status_code == 200
     page = response.content.decode()

@@ -5,7 +5,8 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from core.models import Classroom, Enrollment, User
-from lessons.models import Answer, Assignment, Highlight, KeySpan, Lesson, Segment, Submission
+from lessons.library.models import KeySpan, Lesson, Segment
+from lessons.work.models import Answer, Assignment, Highlight, Submission
 
 TEACHER = ("teacher", "lens-teacher-demo")
 STUDENTS = [
@@ -113,16 +114,17 @@ def test_demo_submissions_are_left_open_where_the_students_stopped(demo):
 
 
 def test_loading_the_demo_again_after_the_class_moved_to_a_new_revision(demo):
-    from lessons import revisions
+    from lessons.library import services as library_services
+    from lessons.work import services as work_services
 
     teacher = User.objects.get(username=TEACHER[0])
     lesson = Lesson.objects.get(slug="solidarity-resolution-2017")
     Lesson.objects.filter(pk=lesson.pk).update(created_by=teacher)
     lesson.refresh_from_db()
-    draft = revisions.lesson_edit_draft(lesson=lesson, by=teacher)
-    revisions.lesson_publish(lesson=draft)
+    draft = library_services.lesson_edit_draft(lesson=lesson, by=teacher)
+    library_services.lesson_publish(lesson=draft)
     assignment = Assignment.objects.get()
-    revisions.assignment_move(assignment=assignment, to=draft, by=teacher)
+    work_services.assignment_move(assignment=assignment, to=draft, by=teacher)
     before = counts()
 
     load_demo()

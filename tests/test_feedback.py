@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from lessons import services
-from lessons.models import Assignment, Highlight, Submission
+from lessons.work import services
+from lessons.work.models import Assignment, Highlight, Submission
 
 from . import factories
 
@@ -39,20 +39,20 @@ def test_before_handing_in_there_is_no_feedback_and_no_key_anywhere(client, sams
     world = sams_work
     client.force_login(world.sam)
 
-    response = client.get(reverse("feedback", args=[world.assignment.pk]))
+    response = client.get(reverse("insights:feedback", args=[world.assignment.pk]))
 
     assert response.status_code == 403
     assert "after you hand in" in response.content.decode()
     for url in [
-        reverse("feedback", args=[world.assignment.pk]),
-        reverse("assignment", args=[world.assignment.pk]),
-        reverse("segment", args=[world.assignment.pk, 1]),
-        reverse("submit", args=[world.assignment.pk]),
+        reverse("insights:feedback", args=[world.assignment.pk]),
+        reverse("work:assignment", args=[world.assignment.pk]),
+        reverse("work:segment", args=[world.assignment.pk, 1]),
+        reverse("work:submit", args=[world.assignment.pk]),
     ]:
         page = client.get(url).content.decode()
         assert EXPLANATION not in page
     htmx = client.post(
-        reverse("highlight_add", args=[world.assignment.pk, 1]),
+        reverse("work:highlight_add", args=[world.assignment.pk, 1]),
         {"quote": "always fail", "technique": Highlight.objects.first().technique_id},
         HTTP_HX_REQUEST="true",
     )
@@ -66,7 +66,7 @@ def test_feedback_released_on_submit_marks_each_highlight_and_lists_what_was_mis
     _submit(world)
     client.force_login(world.sam)
 
-    response = client.get(reverse("feedback", args=[world.assignment.pk]))
+    response = client.get(reverse("insights:feedback", args=[world.assignment.pk]))
 
     assert response.status_code == 200
     page = response.content.decode()
@@ -96,7 +96,7 @@ def test_feedback_after_the_due_date_waits_for_it_and_for_an_extension(client, w
     _set(world.assignment, due_at=now + timedelta(days=1), feedback_release="after_due")
     _submit(world)
     client.force_login(world.sam)
-    url = reverse("feedback", args=[world.assignment.pk])
+    url = reverse("insights:feedback", args=[world.assignment.pk])
 
     assert client.get(url).status_code == 403
     _set(world.assignment, due_at=now - timedelta(hours=1))
@@ -113,13 +113,13 @@ def test_manual_release_waits_for_the_teacher(client, world):
     _set(world.assignment, feedback_release="manual")
     _submit(world)
     client.force_login(world.sam)
-    url = reverse("feedback", args=[world.assignment.pk])
+    url = reverse("insights:feedback", args=[world.assignment.pk])
     assert client.get(url).status_code == 403
 
     client.force_login(world.alice)
-    response = client.post(reverse("feedback_release", args=[world.assignment.pk]))
+    response = client.post(reverse("work:feedback_release", args=[world.assignment.pk]))
     assert response.status_code == 302
-    again = client.post(reverse("feedback_release", args=[world.assignment.pk]), follow=True)
+    again = client.post(reverse("work:feedback_release", args=[world.assignment.pk]), follow=True)
     assert "already released" in again.content.decode()
 
     client.force_login(world.sam)
@@ -155,10 +155,10 @@ def test_without_late_work_nothing_changes_after_the_due_date(client, world):
     technique = Highlight.objects.get().technique_id
 
     added = client.post(
-        reverse("highlight_add", args=[world.assignment.pk, 1]),
+        reverse("work:highlight_add", args=[world.assignment.pk, 1]),
         {"quote": "always fail", "technique": technique},
     )
-    handed_in = client.post(reverse("submit", args=[world.assignment.pk]))
+    handed_in = client.post(reverse("work:submit", args=[world.assignment.pk]))
 
     assert added.status_code == 409
     assert "due date has passed" in added.content.decode()
@@ -170,7 +170,7 @@ def test_without_late_work_nothing_changes_after_the_due_date(client, world):
 
 def test_the_teacher_changes_the_settings(client, world):
     client.force_login(world.alice)
-    url = reverse("assignment_settings", args=[world.assignment.pk])
+    url = reverse("work:assignment_settings", args=[world.assignment.pk])
     assert client.get(url).status_code == 200
 
     refused = client.post(url, {"feedback_release": "after_due", "accept_late": "on"})
@@ -193,12 +193,12 @@ def test_the_teacher_changes_the_settings(client, world):
 
 def test_the_teacher_extends_and_then_removes_an_extension(client, world):
     client.force_login(world.alice)
-    url = reverse("extend", args=[world.assignment.pk, world.sam.pk])
+    url = reverse("work:extend", args=[world.assignment.pk, world.sam.pk])
 
     client.post(url, {f"student-{world.sam.pk}-due_at": "2031-05-01T12:00"})
     submission = Submission.objects.get(student=world.sam)
     assert submission.extended_due_at.year == 2031
-    page = client.get(reverse("assignment_settings", args=[world.assignment.pk]))
+    page = client.get(reverse("work:assignment_settings", args=[world.assignment.pk]))
     assert "(extended)" in page.content.decode()
 
     client.post(url, {f"student-{world.sam.pk}-due_at": ""})
@@ -210,7 +210,7 @@ def test_a_teacher_cannot_extend_for_a_student_of_another_class(client, world):
     client.force_login(world.alice)
 
     response = client.post(
-        reverse("extend", args=[world.assignment.pk, world.olga.pk]),
+        reverse("work:extend", args=[world.assignment.pk, world.olga.pk]),
         {f"student-{world.olga.pk}-due_at": "2031-05-01T12:00"},
     )
 
@@ -234,7 +234,7 @@ LOGIN = "login"
 )
 def test_each_persona_gets_only_what_is_theirs(client, world, name, method, expected):
     args = [world.assignment.pk] + ([world.sam.pk] if name == "extend" else [])
-    url = reverse(name, args=args)
+    url = reverse(("insights:" if name == "feedback" else "work:") + name, args=args)
     for persona, status in zip(["anonymous", "sam", "olga", "alice", "bob"], expected, strict=True):
         client.logout()
         if persona != "anonymous":
@@ -243,7 +243,7 @@ def test_each_persona_gets_only_what_is_theirs(client, world, name, method, expe
         response = getattr(client, method)(url, data)
         if status == LOGIN:
             assert response.status_code == 302
-            assert response.url.startswith(reverse("login"))
+            assert response.url.startswith(reverse("core:login"))
         else:
             assert response.status_code == status, persona
 
@@ -260,7 +260,7 @@ def test_the_feedback_page_runs_the_same_queries_whatever_the_class_size(
     client.force_login(world.sam)
 
     with django_assert_max_num_queries(12):
-        response = client.get(reverse("feedback", args=[world.assignment.pk]))
+        response = client.get(reverse("insights:feedback", args=[world.assignment.pk]))
 
     assert response.status_code == 200
 
@@ -269,8 +269,8 @@ def test_the_lesson_page_offers_the_feedback_only_once_released(client, world):
     _set(world.assignment, feedback_release="manual")
     _submit(world)
     client.force_login(world.sam)
-    url = reverse("assignment", args=[world.assignment.pk])
-    feedback_url = reverse("feedback", args=[world.assignment.pk])
+    url = reverse("work:assignment", args=[world.assignment.pk])
+    feedback_url = reverse("insights:feedback", args=[world.assignment.pk])
 
     before = client.get(url).content.decode()
     services.feedback_release(assignment=world.assignment)
@@ -285,7 +285,7 @@ def test_the_teacher_sees_a_students_work_against_the_key(client, sams_work):
     world = sams_work
     client.force_login(world.alice)
 
-    page = client.get(reverse("student_work", args=[world.assignment.pk, world.sam.pk]))
+    page = client.get(reverse("insights:student_work", args=[world.assignment.pk, world.sam.pk]))
 
     content = page.content.decode()
     assert "Found <strong>1 of 4</strong> techniques" in content
@@ -309,29 +309,34 @@ def test_students_see_reviewed_comments_but_not_drafts(client, world):
     )
     client.force_login(world.sam)
 
-    page = client.get(reverse("feedback", args=[world.assignment.pk])).content.decode()
+    page = client.get(reverse("insights:feedback", args=[world.assignment.pk])).content.decode()
 
     assert "Good thinking." in page
     assert "<strong>4/5</strong>" in page
     assert "Still drafting this one." not in page
     client.force_login(world.alice)
-    teacher_page = client.get(reverse("student_work", args=[world.assignment.pk, world.sam.pk]))
+    teacher_page = client.get(
+        reverse("insights:student_work", args=[world.assignment.pk, world.sam.pk])
+    )
     assert "Still drafting this one." in teacher_page.content.decode()
 
 
 def test_the_teacher_writes_an_overall_comment_from_the_students_work_page(client, world):
     factories.make_highlight(world.assignment, world.sam, "glorious leader")
     client.force_login(world.alice)
-    url = reverse("student_work", args=[world.assignment.pk, world.sam.pk])
+    url = reverse("insights:student_work", args=[world.assignment.pk, world.sam.pk])
     submission = Submission.objects.get(student=world.sam)
 
     page = client.get(url).content.decode()
     response = client.post(
-        reverse("review_save", args=[world.assignment.pk, submission.pk]),
+        reverse("insights:review_save", args=[world.assignment.pk, submission.pk]),
         {"comment": "Well argued overall.", "score": "5", "reviewed": "on", "next": url},
     )
 
-    assert f'action="{reverse("review_save", args=[world.assignment.pk, submission.pk])}"' in page
+    assert (
+        f'action="{reverse("insights:review_save", args=[world.assignment.pk, submission.pk])}"'
+        in page
+    )
     assert response.status_code == 302
     assert response.url.startswith(url)
     review = submission.reviews.get()

@@ -3,9 +3,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from lessons.lessonfile import LessonFormatError, dump_lesson, parse_lesson
-from lessons.models import KeySpan, Lesson, Prompt, Segment
-from lessons.services import lesson_import, lesson_to_data
+from lessons.library.lessonfile import LessonFormatError, dump_lesson, parse_lesson
+from lessons.library.models import KeySpan, Lesson, Prompt, Segment
+from lessons.library.services import lesson_import, lesson_to_data
 
 from . import factories
 

@@ -5,8 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from lessons import services
-from lessons.models import Assignment, KeySpan, Lesson, Prompt, Segment
+from lessons.library import services
+from lessons.library.models import KeySpan, Lesson, Prompt, Segment
+from lessons.work.models import Assignment
 
 from . import factories
 
@@ -65,7 +66,7 @@ def _snapshot():
 def test_every_library_view_answers_each_persona_as_expected(
     client, world, alices, view, method, which, persona, expected
 ):
-    url = reverse(view, args=[_slug(world, alices, which)] if which else [])
+    url = reverse(f"library:{view}", args=[_slug(world, alices, which)] if which else [])
     data = {"published": "0"} if view == "lesson_publish" and method == "post" else None
     if persona != "anonymous":
         client.force_login(getattr(world, persona))
@@ -75,7 +76,7 @@ def test_every_library_view_answers_each_persona_as_expected(
 
     if expected == LOGIN:
         assert response.status_code == 302
-        assert response.url == f"{reverse('login')}?next={url}"
+        assert response.url == f"{reverse('core:login')}?next={url}"
     else:
         assert response.status_code == expected
     if expected in (LOGIN, 404, 405) or view in ("library", "lesson_detail"):
@@ -85,7 +86,7 @@ def test_every_library_view_answers_each_persona_as_expected(
 
 
 def _titles(client, **params) -> list[str]:
-    response = client.get(reverse("library"), params)
+    response = client.get(reverse("library:library"), params)
     assert response.status_code == 200
     return [lesson.title for lesson in response.context["lessons"]]
 
@@ -115,7 +116,7 @@ def test_the_library_lists_published_lessons_and_only_my_drafts(client, world, c
     assert "Bob's radio talk" in titles
     assert world.assignment.lesson.title in titles
     assert "Bob's secret draft" not in titles
-    page = client.get(reverse("library")).content.decode()
+    page = client.get(reverse("library:library")).content.decode()
     assert f"{len(titles)} lessons" in page
     assert "Draft" in page and "Published" in page
 
@@ -142,14 +143,14 @@ def test_search_and_each_filter_narrow_the_list(client, world, catalogue):
     assert _titles(client, mine="on") == ["Alice's draft", "Alice's published"]
     assert _titles(client, q="alice", mine="on", level="Advanced") == []
     # The selects offer the values that exist, and nothing from drafts of others.
-    form = client.get(reverse("library")).context["form"]
+    form = client.get(reverse("library:library")).context["form"]
     assert [v for v, _ in form.fields["language"].choices] == ["", "de", "en"]
     assert [v for v, _ in form.fields["level"].choices] == ["", "Advanced", "Beginner"]
 
 
 def test_an_unknown_filter_value_is_a_400_with_the_error(client, world, catalogue):
     client.force_login(world.alice)
-    response = client.get(reverse("library"), {"language": "xx"})
+    response = client.get(reverse("library:library"), {"language": "xx"})
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
 
@@ -157,7 +158,7 @@ def test_an_unknown_filter_value_is_a_400_with_the_error(client, world, catalogu
 def test_the_lesson_page_shows_the_text_prompts_and_full_key(client, world):
     lesson = world.assignment.lesson
     client.force_login(world.bob)
-    page = client.get(reverse("lesson_detail", args=[lesson.slug])).content.decode()
+    page = client.get(reverse("library:lesson_detail", args=[lesson.slug])).content.decode()
     assert "Written for Lens tests." in page  # provenance
     assert "A short <em>fictional</em> text for practice." in page
     for segment in lesson.segments.all():
@@ -193,10 +194,10 @@ def _content(lesson):
 def test_duplicating_copies_everything_into_a_draft_of_the_duplicator(client, world):
     lesson = world.assignment.lesson
     client.force_login(world.bob)
-    response = client.post(reverse("lesson_duplicate", args=[lesson.slug]))
+    response = client.post(reverse("library:lesson_duplicate", args=[lesson.slug]))
     copy = Lesson.objects.get(slug=f"{lesson.slug}-copy")
     assert response.status_code == 302
-    assert response.url == reverse("lesson_detail", args=[copy.slug])
+    assert response.url == reverse("library:lesson_detail", args=[copy.slug])
     assert copy.title == f"{lesson.title} (copy)"
     assert copy.is_published is False
     assert copy.created_by == world.bob
@@ -214,9 +215,9 @@ def test_duplicating_copies_everything_into_a_draft_of_the_duplicator(client, wo
     assert Prompt.objects.filter(segment__lesson=lesson).count() == 5
     assert copy not in Lesson.objects.published()
     # A draft is visible to its creator only.
-    assert client.get(reverse("lesson_detail", args=[copy.slug])).status_code == 200
+    assert client.get(reverse("library:lesson_detail", args=[copy.slug])).status_code == 200
     client.force_login(world.alice)
-    assert client.get(reverse("lesson_detail", args=[copy.slug])).status_code == 404
+    assert client.get(reverse("library:lesson_detail", args=[copy.slug])).status_code == 404
     assert copy.title not in _titles(client)
 
 
@@ -234,7 +235,7 @@ def test_repeated_duplication_gives_unique_slugs(world):
 def test_publish_and_unpublish(client, world, alices):
     draft = alices["draft"]
     client.force_login(world.alice)
-    url = reverse("lesson_publish", args=[draft.slug])
+    url = reverse("library:lesson_publish", args=[draft.slug])
     response = client.post(url, {"published": "1"})
     assert response.status_code == 302
     draft.refresh_from_db()
@@ -254,7 +255,7 @@ def test_unpublishing_an_assigned_lesson_is_refused(client, world, alices):
     factories.make_assignment(world.class_a, lesson)
     client.force_login(world.alice)
     response = client.post(
-        reverse("lesson_publish", args=[lesson.slug]), {"published": "0"}, follow=True
+        reverse("library:lesson_publish", args=[lesson.slug]), {"published": "0"}, follow=True
     )
     assert "cannot be unpublished" in response.content.decode()
     lesson.refresh_from_db()
@@ -265,13 +266,13 @@ def test_unpublishing_an_assigned_lesson_is_refused(client, world, alices):
 
 def test_a_draft_cannot_be_assigned(client, world, alices):
     client.force_login(world.alice)
-    url = reverse("classroom_assign", args=[world.class_a.pk])
+    url = reverse("work:classroom_assign", args=[world.class_a.pk])
     before = Assignment.objects.count()
     response = client.post(url, {"lesson": alices["draft"].pk})
     assert response.status_code == 400
     assert Assignment.objects.count() == before
     # The class page does not offer it either; once published it can be assigned.
-    page = client.get(reverse("classroom", args=[world.class_a.pk])).content.decode()
+    page = client.get(reverse("work:classroom", args=[world.class_a.pk])).content.decode()
     assert "Alice&#x27;s draft" not in page
     services.lesson_set_published(lesson=alices["draft"], published=True)
     assert client.post(url, {"lesson": alices["draft"].pk}).status_code == 302
@@ -280,7 +281,7 @@ def test_a_draft_cannot_be_assigned(client, world, alices):
 
 def _library_queries(client, params) -> int:
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(reverse("library"), params)
+        response = client.get(reverse("library:library"), params)
     assert response.status_code == 200
     return len(queries)
 
@@ -297,6 +298,6 @@ def test_the_library_makes_as_many_queries_for_30_lessons_as_for_3(
         _lesson(f"Practice extra {n}", f"practice-extra-{n}", owner=world.alice)
     assert Lesson.objects.count() >= 30
     with django_assert_max_num_queries(few):
-        response = client.get(reverse("library"), params)
+        response = client.get(reverse("library:library"), params)
     assert len(response.context["lessons"]) >= 29
     assert _library_queries(client, params) == few

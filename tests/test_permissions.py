@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from core.models import Classroom, Enrollment, User
-from lessons.models import Answer, Assignment, Highlight, Submission
+from lessons.work.models import Answer, Assignment, Highlight, Submission
 
 from . import factories
 
@@ -20,31 +20,31 @@ def _technique(world, code):
 
 
 URLS = {
-    "home": lambda w, h: reverse("home"),
-    "join": lambda w, h: reverse("join"),
-    "signup": lambda w, h: reverse("signup"),
-    "login": lambda w, h: reverse("login"),
-    "classroom_new": lambda w, h: reverse("classroom_new"),
-    "classroom": lambda w, h: reverse("classroom", args=[w.class_a.pk]),
-    "classroom_new_code": lambda w, h: reverse("classroom_new_code", args=[w.class_a.pk]),
-    "classroom_assign": lambda w, h: reverse("classroom_assign", args=[w.class_a.pk]),
-    "classroom_welcome": lambda w, h: reverse("classroom_welcome", args=[w.class_a.pk]),
+    "home": lambda w, h: reverse("work:home"),
+    "join": lambda w, h: reverse("core:join"),
+    "signup": lambda w, h: reverse("core:signup"),
+    "login": lambda w, h: reverse("core:login"),
+    "classroom_new": lambda w, h: reverse("core:classroom_new"),
+    "classroom": lambda w, h: reverse("work:classroom", args=[w.class_a.pk]),
+    "classroom_new_code": lambda w, h: reverse("core:classroom_new_code", args=[w.class_a.pk]),
+    "classroom_assign": lambda w, h: reverse("work:classroom_assign", args=[w.class_a.pk]),
+    "classroom_welcome": lambda w, h: reverse("core:classroom_welcome", args=[w.class_a.pk]),
     "classroom_student_password": lambda w, h: reverse(
-        "classroom_student_password", args=[w.class_a.pk, w.sam.pk]
+        "core:classroom_student_password", args=[w.class_a.pk, w.sam.pk]
     ),
     "classroom_student_remove": lambda w, h: reverse(
-        "classroom_student_remove", args=[w.class_a.pk, w.sam.pk]
+        "core:classroom_student_remove", args=[w.class_a.pk, w.sam.pk]
     ),
-    "taxonomies": lambda w, h: reverse("taxonomies"),
-    "taxonomy": lambda w, h: reverse("taxonomy", args=["semeval-2020"]),
-    "assignment": lambda w, h: reverse("assignment", args=[w.assignment.pk]),
-    "segment": lambda w, h: reverse("segment", args=[w.assignment.pk, 1]),
-    "highlight_add": lambda w, h: reverse("highlight_add", args=[w.assignment.pk, 1]),
-    "answers_save": lambda w, h: reverse("answers_save", args=[w.assignment.pk, 1]),
-    "highlight_edit": lambda w, h: reverse("highlight_edit", args=[w.assignment.pk, h.pk]),
-    "highlight_delete": lambda w, h: reverse("highlight_delete", args=[w.assignment.pk, h.pk]),
-    "submit": lambda w, h: reverse("submit", args=[w.assignment.pk]),
-    "student_work": lambda w, h: reverse("student_work", args=[w.assignment.pk, w.sam.pk]),
+    "taxonomies": lambda w, h: reverse("library:taxonomies"),
+    "taxonomy": lambda w, h: reverse("library:taxonomy", args=["semeval-2020"]),
+    "assignment": lambda w, h: reverse("work:assignment", args=[w.assignment.pk]),
+    "segment": lambda w, h: reverse("work:segment", args=[w.assignment.pk, 1]),
+    "highlight_add": lambda w, h: reverse("work:highlight_add", args=[w.assignment.pk, 1]),
+    "answers_save": lambda w, h: reverse("work:answers_save", args=[w.assignment.pk, 1]),
+    "highlight_edit": lambda w, h: reverse("work:highlight_edit", args=[w.assignment.pk, h.pk]),
+    "highlight_delete": lambda w, h: reverse("work:highlight_delete", args=[w.assignment.pk, h.pk]),
+    "submit": lambda w, h: reverse("work:submit", args=[w.assignment.pk]),
+    "student_work": lambda w, h: reverse("insights:student_work", args=[w.assignment.pk, w.sam.pk]),
 }
 
 DATA = {
@@ -171,11 +171,11 @@ def test_every_view_answers_each_persona_as_expected(
 
     if expected == LOGIN:
         assert response.status_code == 302
-        assert response.url == f"{reverse('login')}?next={url}"
+        assert response.url == f"{reverse('core:login')}?next={url}"
     else:
         assert response.status_code == expected
         if expected == 302:
-            assert not response.url.startswith(reverse("login"))
+            assert not response.url.startswith(reverse("core:login"))
     if expected in REFUSED:
         assert _snapshot() == before
     content = response.content.decode()
@@ -188,7 +188,7 @@ def test_every_view_answers_each_persona_as_expected(
 
 
 def test_the_class_page_shows_its_members_only_to_them(client, world):
-    url = reverse("classroom", args=[world.class_a.pk])
+    url = reverse("work:classroom", args=[world.class_a.pk])
     client.force_login(world.sam)
     assert "Class A" in client.get(url).content.decode()
     client.force_login(world.alice)
@@ -209,8 +209,8 @@ def test_only_sam_can_change_or_remove_his_highlight(client, world, sams_highlig
     pk = sams_highlight.pk
     doubt = _technique(world, "Doubt").pk
     for assignment in {world.assignment, own_assignment}:
-        edit = reverse("highlight_edit", args=[assignment.pk, pk])
-        delete = reverse("highlight_delete", args=[assignment.pk, pk])
+        edit = reverse("work:highlight_edit", args=[assignment.pk, pk])
+        delete = reverse("work:highlight_delete", args=[assignment.pk, pk])
         response = client.post(edit, {f"h{pk}-technique": doubt, f"h{pk}-note": "Hacked"})
         assert response.status_code == 404
         assert client.post(delete).status_code == 404
@@ -225,8 +225,8 @@ def test_olga_cannot_reach_sams_highlight_through_her_own_assignment(client, wor
     client.force_login(world.olga)
     pk = sams_highlight.pk
     doubt = _technique(world, "Doubt").pk
-    edit = reverse("highlight_edit", args=[world.other_assignment.pk, pk])
-    delete = reverse("highlight_delete", args=[world.other_assignment.pk, pk])
+    edit = reverse("work:highlight_edit", args=[world.other_assignment.pk, pk])
+    delete = reverse("work:highlight_delete", args=[world.other_assignment.pk, pk])
 
     assert client.post(edit, {f"h{pk}-technique": doubt, f"h{pk}-note": "x"}).status_code == 404
     assert client.post(delete).status_code == 404
@@ -235,7 +235,7 @@ def test_olga_cannot_reach_sams_highlight_through_her_own_assignment(client, wor
 
 
 def test_only_the_owning_teacher_sees_a_students_work(client, world, sams_highlight):
-    url = reverse("student_work", args=[world.assignment.pk, world.sam.pk])
+    url = reverse("insights:student_work", args=[world.assignment.pk, world.sam.pk])
     client.force_login(world.alice)
     response = client.get(url)
     assert response.status_code == 200
@@ -254,7 +254,9 @@ def test_a_teacher_asking_for_another_class_student_under_her_assignment_gets_40
     factories.make_highlight(world.other_assignment, world.olga, "glorious leader")
     client.force_login(world.alice)
 
-    response = client.get(reverse("student_work", args=[world.assignment.pk, world.olga.pk]))
+    response = client.get(
+        reverse("insights:student_work", args=[world.assignment.pk, world.olga.pk])
+    )
 
     assert response.status_code == 404
     assert "Olga Other" not in response.content.decode()
@@ -265,7 +267,9 @@ def test_a_teacher_cannot_see_her_student_under_another_class_assignment(client,
     factories.make_highlight(world.other_assignment, world.sam, "glorious leader")
     client.force_login(world.alice)
 
-    response = client.get(reverse("student_work", args=[world.other_assignment.pk, world.sam.pk]))
+    response = client.get(
+        reverse("insights:student_work", args=[world.other_assignment.pk, world.sam.pk])
+    )
 
     assert response.status_code == 404
     assert "glorious leader" not in response.content.decode()
@@ -275,12 +279,12 @@ def test_a_student_of_another_class_gets_404_on_every_page_of_the_lesson(client,
     client.force_login(world.olga)
     pk = world.assignment.pk
     for url in [
-        reverse("assignment", args=[pk]),
-        reverse("segment", args=[pk, 1]),
-        reverse("segment", args=[pk, 2]),
-        reverse("submit", args=[pk]),
+        reverse("work:assignment", args=[pk]),
+        reverse("work:segment", args=[pk, 1]),
+        reverse("work:segment", args=[pk, 2]),
+        reverse("work:submit", args=[pk]),
     ]:
         assert client.get(url).status_code == 404
     assert not Submission.objects.filter(student=world.olga).exists()
-    own = client.get(reverse("segment", args=[world.other_assignment.pk, 1]))
+    own = client.get(reverse("work:segment", args=[world.other_assignment.pk, 1]))
     assert own.status_code == 200

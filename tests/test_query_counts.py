@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from lessons import services as lesson_services
+from lessons.work import services as lesson_services
 
 from . import factories
 
@@ -23,14 +23,17 @@ MAX_QUERIES = {
 }
 
 PAGES = {
-    "teacher_home": ("alice", lambda w: reverse("home")),
-    "teacher_class": ("alice", lambda w: reverse("classroom", args=[w.class_a.pk])),
-    "student_work": ("alice", lambda w: reverse("student_work", args=[w.assignment.pk, w.sam.pk])),
-    "student_home": ("sam", lambda w: reverse("home")),
-    "student_class": ("sam", lambda w: reverse("classroom", args=[w.class_a.pk])),
-    "assignment": ("sam", lambda w: reverse("assignment", args=[w.assignment.pk])),
-    "segment": ("sam", lambda w: reverse("segment", args=[w.assignment.pk, 1])),
-    "submit": ("sam", lambda w: reverse("submit", args=[w.assignment.pk])),
+    "teacher_home": ("alice", lambda w: reverse("work:home")),
+    "teacher_class": ("alice", lambda w: reverse("work:classroom", args=[w.class_a.pk])),
+    "student_work": (
+        "alice",
+        lambda w: reverse("insights:student_work", args=[w.assignment.pk, w.sam.pk]),
+    ),
+    "student_home": ("sam", lambda w: reverse("work:home")),
+    "student_class": ("sam", lambda w: reverse("work:classroom", args=[w.class_a.pk])),
+    "assignment": ("sam", lambda w: reverse("work:assignment", args=[w.assignment.pk])),
+    "segment": ("sam", lambda w: reverse("work:segment", args=[w.assignment.pk, 1])),
+    "submit": ("sam", lambda w: reverse("work:submit", args=[w.assignment.pk])),
 }
 
 
@@ -107,7 +110,7 @@ def test_the_class_page_shows_all_30_students_work(client, class_world):
     _grow_class(class_world, 30)
     client.force_login(class_world.alice)
 
-    page = client.get(reverse("classroom", args=[class_world.class_a.pk])).content.decode()
+    page = client.get(reverse("work:classroom", args=[class_world.class_a.pk])).content.decode()
 
     assert "Students (30)" in page
     assert page.count("passage 2 of 2, 4 highlights") == 60

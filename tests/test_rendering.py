@@ -3,7 +3,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from lessons.rendering import Mark, annotate, plain_text, render_markdown
+from lessons.library.rendering import Mark, annotate, plain_text, render_markdown
 
 VOID = {"br", "hr", "img", "input", "meta", "link", "wbr"}
 SOURCE = "Our glorious leader 😀 says the **traitors** will *fail*.\n\nThe traitors always fail."

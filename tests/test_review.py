@@ -5,8 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from lessons import services as lesson_services
-from lessons.models import MAX_SCORE, KeySpan, Prompt, Review, Submission
+from lessons.library.models import KeySpan, Prompt
+from lessons.work import services as lesson_services
+from lessons.work.models import MAX_SCORE, Review, Submission
 
 from . import factories
 
@@ -40,16 +41,16 @@ def _submit(assignment, student):
 
 
 def _prompt_url(world, prompt, **query):
-    url = reverse("review_prompt", args=[world.assignment.pk, prompt.pk])
+    url = reverse("insights:review_prompt", args=[world.assignment.pk, prompt.pk])
     return url + ("?blind=1" if query.get("blind") else "")
 
 
 def _key_url(world, key):
-    return reverse("review_key_span", args=[world.assignment.pk, key.pk])
+    return reverse("insights:review_key_span", args=[world.assignment.pk, key.pk])
 
 
 def _save_url(assignment, submission):
-    return reverse("review_save", args=[assignment.pk, submission.pk])
+    return reverse("insights:review_save", args=[assignment.pk, submission.pk])
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ def sams_answer(world):
 # Permissions -------------------------------------------------------------------------------
 
 URLS = {
-    "review_queue": lambda w, s: reverse("review_queue", args=[w.assignment.pk]),
+    "review_queue": lambda w, s: reverse("insights:review_queue", args=[w.assignment.pk]),
     "review_prompt": lambda w, s: _prompt_url(w, _text_prompt(w)),
     "review_key_span": lambda w, s: _key_url(w, _key(w)),
     "review_save": lambda w, s: _save_url(w.assignment, s),
@@ -96,7 +97,7 @@ def test_only_the_classes_teacher_reviews_its_work(
 
     if expected == LOGIN:
         assert response.status_code == 302
-        assert response.url == f"{reverse('login')}?next={url}"
+        assert response.url == f"{reverse('core:login')}?next={url}"
     else:
         assert response.status_code == expected
     content = response.content.decode()
@@ -392,7 +393,7 @@ def test_an_htmx_save_with_a_mistake_returns_the_form_with_the_error(client, wor
 
 def test_the_queue_lists_handed_in_answers_until_they_are_reviewed(client, world, sams_answer):
     client.force_login(world.alice)
-    queue = reverse("review_queue", args=[world.assignment.pk])
+    queue = reverse("insights:review_queue", args=[world.assignment.pk])
     prompt_link = f'href="{_prompt_url(world, _text_prompt(world))}#submission-'
 
     assert prompt_link not in client.get(queue).content.decode()  # still working
@@ -428,7 +429,7 @@ def test_the_queue_puts_the_oldest_work_first_and_counts_per_question(client, wo
     _submit(world.assignment, world.sam)
     client.force_login(world.alice)
 
-    page = client.get(reverse("review_queue", args=[world.assignment.pk])).content.decode()
+    page = client.get(reverse("insights:review_queue", args=[world.assignment.pk])).content.decode()
 
     assert page.index("Rita Ramos") < page.index("Sam Student")
     assert "2 answers to review" in page
@@ -439,7 +440,7 @@ def test_the_blind_queue_names_nobody(client, world, sams_answer):
     _submit(world.assignment, world.sam)
     client.force_login(world.alice)
 
-    page = client.get(reverse("review_queue", args=[world.assignment.pk]) + "?blind=1")
+    page = client.get(reverse("insights:review_queue", args=[world.assignment.pk]) + "?blind=1")
 
     content = page.content.decode()
     assert "Sam Student" not in content and world.sam.username not in content
@@ -459,7 +460,7 @@ def test_students_see_the_comment_and_score_once_feedback_is_released(client, wo
         {"prompt": sams_answer.prompt_id, "comment": "Name the group they blame.", "score": "4",
          "reviewed": "on"},
     )  # fmt: skip
-    feedback = reverse("feedback", args=[world.assignment.pk])
+    feedback = reverse("insights:feedback", args=[world.assignment.pk])
     client.force_login(world.sam)
 
     before = client.get(feedback)
@@ -518,7 +519,7 @@ def _count(client, url) -> int:
 )
 def test_a_review_page_runs_as_many_queries_for_50_students_as_for_5(client, world, page, most):
     urls = {
-        "queue": reverse("review_queue", args=[world.assignment.pk]),
+        "queue": reverse("insights:review_queue", args=[world.assignment.pk]),
         "prompt": _prompt_url(world, _text_prompt(world)),
         "choose": _prompt_url(world, factories.prompt_of(world.assignment, 1, "choose")),
         "key": _key_url(world, _key(world)),

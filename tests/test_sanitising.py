@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lessons.rendering import (
+from lessons.library.rendering import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
     Mark,

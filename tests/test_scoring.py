@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lessons.scoring import (
+from lessons.insights.scoring import (
     Scores,
     Span,
     Verdict,

@@ -8,8 +8,9 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from lessons.anchoring import CONTEXT_LENGTH
-from lessons.models import Answer, Highlight, Submission, Technique
+from lessons.library.anchoring import CONTEXT_LENGTH
+from lessons.library.models import Technique
+from lessons.work.models import Answer, Highlight, Submission
 
 from . import factories
 
@@ -38,20 +39,20 @@ def _technique(world, code):
 
 
 def _add_url(world, position=1):
-    return reverse("highlight_add", args=[world.assignment.pk, position])
+    return reverse("work:highlight_add", args=[world.assignment.pk, position])
 
 
 def _answers_url(world, position=1):
-    return reverse("answers_save", args=[world.assignment.pk, position])
+    return reverse("work:answers_save", args=[world.assignment.pk, position])
 
 
 def _segment_url(world, position=1):
-    return reverse("segment", args=[world.assignment.pk, position])
+    return reverse("work:segment", args=[world.assignment.pk, position])
 
 
 def _edit(client, world, highlight, technique, note):
     return client.post(
-        reverse("highlight_edit", args=[world.assignment.pk, highlight.pk]),
+        reverse("work:highlight_edit", args=[world.assignment.pk, highlight.pk]),
         {f"h{highlight.pk}-technique": technique.pk, f"h{highlight.pk}-note": note},
     )
 
@@ -72,7 +73,7 @@ def _answers(world):
 
 
 def test_the_assignment_page_shows_where_the_text_comes_from(client, world, sam):
-    response = client.get(reverse("assignment", args=[world.assignment.pk]))
+    response = client.get(reverse("work:assignment", args=[world.assignment.pk]))
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -271,7 +272,9 @@ def test_a_student_removes_a_highlight(client, world, sam):
     highlight = factories.make_highlight(world.assignment, world.sam, "glorious leader")
     keep = factories.make_highlight(world.assignment, world.sam, "traitors", occurrence=1)
 
-    response = client.post(reverse("highlight_delete", args=[world.assignment.pk, highlight.pk]))
+    response = client.post(
+        reverse("work:highlight_delete", args=[world.assignment.pk, highlight.pk])
+    )
 
     assert response.status_code == 302
     assert list(Highlight.objects.values_list("pk", flat=True)) == [keep.pk]
@@ -503,11 +506,11 @@ def test_save_and_continue_goes_to_the_next_passage(client, world, sam):
     assert response.url == _segment_url(world, 2)
     assert _answers(world)[text.pk] == ("Them.", [])
     last = client.post(_answers_url(world, 2), {"answers": "1", "go": "review"})
-    assert last.url == reverse("submit", args=[world.assignment.pk])
+    assert last.url == reverse("work:submit", args=[world.assignment.pk])
 
 
 def test_the_student_resumes_where_they_left_off(client, world, sam):
-    assignment_url = reverse("assignment", args=[world.assignment.pk])
+    assignment_url = reverse("work:assignment", args=[world.assignment.pk])
     assert "Start reading" in client.get(assignment_url).content.decode()
 
     client.get(_segment_url(world, 1))
@@ -531,7 +534,7 @@ def test_the_review_counts_highlights_and_unanswered_questions(client, world, sa
         world.assignment, world.sam, factories.prompt_of(world.assignment, 1, "text"), "Them."
     )
 
-    response = client.get(reverse("submit", args=[world.assignment.pk]))
+    response = client.get(reverse("work:submit", args=[world.assignment.pk]))
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -549,7 +552,7 @@ def test_a_chosen_technique_counts_as_an_answer_in_the_review(client, world, sam
         prompt = factories.prompt_of(world.assignment, position, kind)
         factories.make_answer(world.assignment, world.sam, prompt, **kwargs)
 
-    page = client.get(reverse("submit", args=[world.assignment.pk])).content.decode()
+    page = client.get(reverse("work:submit", args=[world.assignment.pk])).content.decode()
 
     assert "and answered every question" in page
 
@@ -559,7 +562,7 @@ def test_a_cleared_answer_counts_as_unanswered_in_the_review(client, world, sam)
     choose = factories.prompt_of(world.assignment, 1, "choose")
     factories.make_answer(world.assignment, world.sam, text, "Them.")
     factories.make_answer(world.assignment, world.sam, choose, technique_codes=("Doubt",))
-    url = reverse("submit", args=[world.assignment.pk])
+    url = reverse("work:submit", args=[world.assignment.pk])
     assert "<strong>1 question</strong> is still unanswered" in client.get(url).content.decode()
 
     doubt = _technique(world, "Doubt").pk
@@ -576,13 +579,13 @@ def test_a_cleared_answer_counts_as_unanswered_in_the_review(client, world, sam)
 
 
 def test_handing_in_locks_the_work_and_a_second_hand_in_is_refused(client, world, sam):
-    url = reverse("submit", args=[world.assignment.pk])
+    url = reverse("work:submit", args=[world.assignment.pk])
     client.get(_segment_url(world, 1))
 
     response = client.post(url)
 
     assert response.status_code == 302
-    assert response.url == reverse("assignment", args=[world.assignment.pk])
+    assert response.url == reverse("work:assignment", args=[world.assignment.pk])
     submission = Submission.objects.get(student=world.sam)
     submitted_at = submission.submitted_at
     assert submitted_at is not None
@@ -600,7 +603,7 @@ def test_after_handing_in_nothing_can_change(client, world, sam):
     highlight = factories.make_highlight(world.assignment, world.sam, "glorious leader")
     text = factories.prompt_of(world.assignment, 1, "text")
     factories.make_answer(world.assignment, world.sam, text, "Before.")
-    client.post(reverse("submit", args=[world.assignment.pk]))
+    client.post(reverse("work:submit", args=[world.assignment.pk]))
     highlights, answers = _highlights(world), _answers(world)
 
     responses = [
@@ -609,7 +612,7 @@ def test_after_handing_in_nothing_can_change(client, world, sam):
             {"quote": "traitors", "occurrence": 1, "technique": _technique(world, "Doubt").pk},
         ),
         _edit(client, world, highlight, _technique(world, "Doubt"), "After."),
-        client.post(reverse("highlight_delete", args=[world.assignment.pk, highlight.pk])),
+        client.post(reverse("work:highlight_delete", args=[world.assignment.pk, highlight.pk])),
         client.post(_answers_url(world), {"answers": "1", f"prompt-{text.pk}": "After."}),
         client.post(
             _add_url(world),
@@ -657,12 +660,12 @@ def test_htmx_edit_and_delete_return_the_workspace(client, world, sam):
     doubt = _technique(world, "Doubt")
 
     edited = client.post(
-        reverse("highlight_edit", args=[world.assignment.pk, highlight.pk]),
+        reverse("work:highlight_edit", args=[world.assignment.pk, highlight.pk]),
         {f"h{highlight.pk}-technique": doubt.pk, f"h{highlight.pk}-note": "Hmm."},
         **HTMX,
     )
     deleted = client.post(
-        reverse("highlight_delete", args=[world.assignment.pk, highlight.pk]), **HTMX
+        reverse("work:highlight_delete", args=[world.assignment.pk, highlight.pk]), **HTMX
     )
 
     assert edited.status_code == 200
@@ -749,18 +752,18 @@ def test_a_post_with_the_token_from_hx_headers_succeeds(world):
 def _pages(client, world):
     factories.make_highlight(world.assignment, world.sam, "glorious leader")
     anonymous = Client()
-    yield anonymous.get(reverse("home"))
-    yield anonymous.get(reverse("login"))
-    yield anonymous.get(reverse("join"))
-    yield anonymous.get(reverse("taxonomy", args=["semeval-2020"]))
+    yield anonymous.get(reverse("work:home"))
+    yield anonymous.get(reverse("core:login"))
+    yield anonymous.get(reverse("core:join"))
+    yield anonymous.get(reverse("library:taxonomy", args=["semeval-2020"]))
     client.force_login(world.sam)
-    yield client.get(reverse("home"))
-    yield client.get(reverse("assignment", args=[world.assignment.pk]))
+    yield client.get(reverse("work:home"))
+    yield client.get(reverse("work:assignment", args=[world.assignment.pk]))
     yield client.get(_segment_url(world))
-    yield client.get(reverse("submit", args=[world.assignment.pk]))
+    yield client.get(reverse("work:submit", args=[world.assignment.pk]))
     client.force_login(world.alice)
-    yield client.get(reverse("classroom", args=[world.class_a.pk]))
-    yield client.get(reverse("student_work", args=[world.assignment.pk, world.sam.pk]))
+    yield client.get(reverse("work:classroom", args=[world.class_a.pk]))
+    yield client.get(reverse("insights:student_work", args=[world.assignment.pk, world.sam.pk]))
 
 
 def test_every_page_has_a_strict_content_security_policy(client, world):
@@ -795,7 +798,7 @@ def test_notes_and_answers_are_escaped_for_the_student_and_the_teacher(client, w
     student_page = client.get(_segment_url(world)).content.decode()
     client.force_login(world.alice)
     teacher_page = client.get(
-        reverse("student_work", args=[world.assignment.pk, world.sam.pk])
+        reverse("insights:student_work", args=[world.assignment.pk, world.sam.pk])
     ).content.decode()
 
     for page in (student_page, teacher_page):

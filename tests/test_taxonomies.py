@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from lessons.models import Taxonomy, Technique
+from lessons.library.models import Taxonomy, Technique
 
 # The IDs of /work/shared/TECHNIQUES.md, as the research corpora write them.
 SEMEVAL_2020 = [
@@ -131,7 +131,7 @@ def test_the_techniques_index_lists_every_taxonomy_for_anyone(client, db):
     for taxonomy in Taxonomy.objects.all():
         assert escape(taxonomy.name) in content
         assert escape(taxonomy.description) in content
-        assert f'href="{reverse("taxonomy", args=[taxonomy.slug])}"' in content
+        assert f'href="{reverse("library:taxonomy", args=[taxonomy.slug])}"' in content
         assert f"{len(EXPECTED[taxonomy.slug])} techniques" in content
 
 

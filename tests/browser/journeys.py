@@ -2,7 +2,7 @@
 
 from playwright.sync_api import Page, expect
 
-from lessons.models import Highlight
+from lessons.work.models import Highlight
 
 from .support import check_axe
 

@@ -5,7 +5,7 @@ carried over; then the student finds their highlights on the same words in the n
 import pytest
 from playwright.sync_api import expect
 
-from lessons.models import Highlight
+from lessons.work.models import Highlight
 from tests import factories
 from tests.test_assignment_revision import _do_work, _lesson, _revise
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from lessons.models import Assignment, Highlight, Lesson
+from lessons.library.models import Lesson
+from lessons.work.models import Assignment, Highlight
 from tests import factories
 
 from .conftest import _open_page

@@ -4,9 +4,9 @@ by dragging over words or by typing them with the keyboard only, and its prompts
 import pytest
 from playwright.sync_api import Page, expect
 
-from lessons import services
-from lessons.lessonfile import parse_lesson
-from lessons.models import KeySpan, Lesson, Prompt
+from lessons.library import services
+from lessons.library.lessonfile import parse_lesson
+from lessons.library.models import KeySpan, Lesson, Prompt
 from tests import factories
 
 from .journeys import assert_only_refusals, audit, log_in, select_words, tab_to

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from lessons.anchoring import locate
-from lessons.models import KeySpan, Lesson
+from lessons.library.anchoring import locate
+from lessons.library.models import KeySpan, Lesson
 from tests import factories
 
 from .conftest import _open_page

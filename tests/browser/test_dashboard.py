@@ -4,7 +4,7 @@ there, axe-core finds no violation, and the harness has the Nu checker validate 
 import pytest
 from playwright.sync_api import expect
 
-from lessons.models import Assignment
+from lessons.work.models import Assignment
 from tests import factories
 
 from .journeys import audit, log_in

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from lessons import services
-from lessons.models import Assignment
+from lessons.work import services
+from lessons.work.models import Assignment
 from tests import factories
 
 from .journeys import audit, log_in

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from lessons.models import Lesson
+from lessons.library.models import Lesson
 from tests import factories
 
 from .journeys import audit, log_in

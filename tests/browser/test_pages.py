@@ -5,8 +5,8 @@ import pytest
 from playwright.sync_api import expect
 
 from core.models import Classroom
-from lessons import services
-from lessons.anchoring import locate
+from lessons.library.anchoring import locate
+from lessons.work import services
 from tests import factories
 
 from .journeys import audit, log_in, select_words

@@ -4,8 +4,8 @@ reads the comment on the feedback page."""
 import pytest
 from playwright.sync_api import expect
 
-from lessons import services
-from lessons.models import Review
+from lessons.work import services
+from lessons.work.models import Review
 from tests import factories
 
 from .journeys import audit, log_in, tab_to

@@ -29,10 +29,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from lessons import services
-from lessons.anchoring import locate, occurrences
-from lessons.lessonfile import KeyData, LessonData, PromptData, SegmentData
-from lessons.models import Assignment, KeySpan, Lesson, Prompt
+from lessons.library import services as library_services
+from lessons.library.anchoring import locate, occurrences
+from lessons.library.lessonfile import KeyData, LessonData, PromptData, SegmentData
+from lessons.library.models import KeySpan, Lesson, Prompt
+from lessons.work import services as work_services
+from lessons.work.models import Assignment
 from tests import factories
 
 from .conftest import _open_page, _save_artifacts
@@ -230,7 +232,7 @@ def build_class() -> Class:
     short = itertools.cycle(v for v in VECTORS if len(one_line(v)) <= 45)
     teacher = factories.make_teacher(f"T {one_line(next(short))}")
     classroom = factories.make_classroom(teacher, f"Class {LITERAL} {one_line(next(short))}")
-    lesson = services.lesson_import(data=vector_lesson())
+    lesson = library_services.lesson_import(data=vector_lesson())
     assignment = factories.make_assignment(
         classroom, lesson, feedback_release=Assignment.Release.MANUAL
     )
@@ -251,16 +253,16 @@ def build_class() -> Class:
                     factories.make_answer(assignment, student, prompt, technique_codes=TECHNIQUES)
         submission = factories.hand_in(assignment, student)
         comments = itertools.cycle(VECTORS[n::3])
-        services.review_save(
+        work_services.review_save(
             submission=submission, reviewer=teacher, comment=next(comments), score=3
         )
         for prompt in Prompt.objects.filter(segment__lesson=lesson).exclude(kind="highlight"):
-            services.review_save(
+            work_services.review_save(
                 submission=submission, reviewer=teacher, comment=next(comments), score=2,
                 prompt=prompt,
             )  # fmt: skip
         for key in KeySpan.objects.filter(segment__lesson=lesson):
-            services.review_save(
+            work_services.review_save(
                 submission=submission, reviewer=teacher, comment=next(comments), score=None,
                 key_span=key,
             )  # fmt: skip
@@ -331,7 +333,7 @@ def editor_visits(c: Class) -> list[Visit]:
     pane shows the body rendered as the live preview does."""
     data = vector_lesson()
     data.meta["slug"] = "sanitising-vectors-draft"
-    draft = services.lesson_import(data=data, created_by=c.teacher, is_published=False)
+    draft = library_services.lesson_import(data=data, created_by=c.teacher, is_published=False)
     base = f"/author/lessons/{draft.pk}"
     return [
         Visit("author lesson", f"{base}/", axe=True),
@@ -377,9 +379,9 @@ def _student_works_in_the_browser(page: Page, tripwire: Tripwire, c: Class) -> N
     expect(page.locator("#answers-status")).to_contain_text("Saved")
     assert_safe(page, tripwire, "segment 1, answers autosaved")
     for position in range(2, SEGMENTS + 1):  # the rest of the work, as before
-        submission = services.submission_for(assignment=c.assignment, student=c.sam)
+        submission = work_services.submission_for(assignment=c.assignment, student=c.sam)
         segment = c.lesson.segments.get(position=position)
-        services.highlight_create(
+        work_services.highlight_create(
             submission=submission, segment=segment,
             technique=c.lesson.taxonomy.techniques.get(code=TECHNIQUES[1]),
             anchor=locate(segment.text, "for the key"), note=VECTORS[position * 7],
@@ -399,7 +401,7 @@ def _student_works_in_the_browser(page: Page, tripwire: Tripwire, c: Class) -> N
 
 def _teacher_reviews_and_releases(page: Page, tripwire: Tripwire, c: Class) -> None:
     a = c.assignment.pk
-    submission = services.submission_for(assignment=c.assignment, student=c.sam)
+    submission = work_services.submission_for(assignment=c.assignment, student=c.sam)
     prompt = Prompt.objects.get(segment__lesson=c.lesson, segment__position=1, kind="text")
     page.goto(f"/assignments/{a}/review/prompts/{prompt.pk}/")
     comment = "\n".join(VECTORS[12:24])
@@ -409,10 +411,12 @@ def _teacher_reviews_and_releases(page: Page, tripwire: Tripwire, c: Class) -> N
     expect(page.locator(f"#review-{submission.pk}-status")).to_contain_text("Saved")
     assert_safe(page, tripwire, "review saved by htmx")
     key = KeySpan.objects.filter(segment__lesson=c.lesson).order_by("pk").first()
-    services.review_save(
+    work_services.review_save(
         submission=submission, reviewer=c.teacher, comment=VECTORS[30], score=1, key_span=key
     )
-    services.review_save(submission=submission, reviewer=c.teacher, comment=VECTORS[40], score=5)
+    work_services.review_save(
+        submission=submission, reviewer=c.teacher, comment=VECTORS[40], score=5
+    )
     page.goto(f"/assignments/{a}/settings/")
     page.get_by_role("button", name="Release feedback now").click()
     expect(page.get_by_text("Feedback is released")).to_be_visible()

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from core.models import User
-from lessons.models import Answer, Submission
+from lessons.work.models import Answer, Submission
 from tests import factories
 
 from .journeys import assert_only_refusals, audit, log_in, select_words, stored, tab_to

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from core.models import Classroom
-from lessons.models import Review
+from lessons.work.models import Review
 from tests import factories
 
 from .journeys import audit, log_in, select_words

@@ -1,0 +1,80 @@
+"""The one path from a service's answer to an HTTP response, for every view.
+
+Views call services; a service that will not do what it was asked raises `Refusal`. The
+`refusals(render)` decorator turns that into a response in one place: the message goes to the
+user, with the refusal's status, in the page or fragment that `render` rebuilds (an htmx request
+gets the fragment with the message in place; a plain form gets the whole page with the message
+among the page's messages). `done()` is the other half: after a successful write, an htmx
+request gets the fragment and a plain form a message and a redirect (so a refresh never posts
+twice).
+"""
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Concatenate, ParamSpec
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django_htmx.middleware import HtmxDetails
+
+from .refusals import Refusal
+
+logger = logging.getLogger("lens.refusals")
+
+P = ParamSpec("P")
+
+
+class HtmxHttpRequest(HttpRequest):
+    """The request every view receives: `HtmxMiddleware` sets `htmx`."""
+
+    htmx: HtmxDetails
+
+
+View = Callable[Concatenate[HtmxHttpRequest, P], HttpResponse]
+Render = Callable[..., HttpResponse]
+
+
+def refusals(render: Render) -> Callable[[View[P]], View[P]]:
+    """Decorate a view whose services may refuse. On a `Refusal`, `render(request, *args,
+    refusal=refusal, **kwargs)` (called with the view's own arguments) rebuilds the page, or
+    the fragment for htmx, showing `refusal.message`, with `refusal.status`."""
+
+    def decorator(view: View[P]) -> View[P]:
+        @wraps(view)
+        def wrapper(request: HtmxHttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+            try:
+                return view(request, *args, **kwargs)
+            except Refusal as refusal:
+                logger.info(
+                    "refused %s %s (%s): %s",
+                    request.method,
+                    request.path,
+                    refusal.status,
+                    refusal.message,
+                )
+                if not request.htmx:
+                    messages.error(request, refusal.message)
+                response = render(request, *args, refusal=refusal, **kwargs)
+                response.status_code = refusal.status
+                return response
+
+        return wrapper
+
+    return decorator
+
+
+def done(
+    request: HtmxHttpRequest,
+    message: str,
+    *,
+    redirect_to: str,
+    fragment: Callable[[], HttpResponse],
+) -> HttpResponse:
+    """After a successful write: the fragment for htmx, a message and a redirect otherwise."""
+    if request.htmx:
+        return fragment()
+    if message:
+        messages.success(request, message)
+    return redirect(redirect_to)

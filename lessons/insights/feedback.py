@@ -1,0 +1,123 @@
+"""A student's feedback on one assignment: their highlights against the answer key, the key
+spans they missed, their scores in plain words, and the teacher's comments."""
+
+from dataclasses import dataclass, field
+
+from lessons.library.models import KeySpan, Segment
+from lessons.library.rendering import Mark, annotate
+from lessons.work.models import Answer, Highlight, Review, Submission
+
+from . import scoring
+
+VERDICT_TEXT = {
+    scoring.Verdict.CORRECT: "Correct",
+    scoring.Verdict.PARTIAL: "Partly overlapping",
+    scoring.Verdict.WRONG_TECHNIQUE: "Right words, another technique",
+    scoring.Verdict.NOT_IN_KEY: "Not in the key",
+}
+
+
+def span_of(item: Highlight | KeySpan) -> scoring.Span:
+    return scoring.Span(item.segment_id, item.start, item.end, item.technique.code)
+
+
+@dataclass
+class SegmentFeedback:
+    segment: Segment
+    html: str
+    highlights: list[Highlight] = field(default_factory=list)
+    missed: list[KeySpan] = field(default_factory=list)
+    answers: list[tuple] = field(default_factory=list)  # (prompt, answer, review)
+    key_reviews: list[Review] = field(default_factory=list)
+
+
+@dataclass
+class Feedback:
+    segments: list[SegmentFeedback]
+    scores: scoring.Scores
+    spans_found: scoring.Scores
+    found: int
+    key_total: int
+    correct: int
+    highlight_total: int
+    overall: Review | None
+
+
+def build(submission: Submission, *, include_drafts: bool = False) -> Feedback:
+    """Everything the feedback page shows, in a fixed number of queries. Students see only
+    reviews their teacher marked reviewed; the teacher also sees drafts."""
+    lesson = submission.assignment.lesson
+    segments = list(lesson.segments.prefetch_related("prompts"))
+    keys = list(KeySpan.objects.filter(segment__lesson=lesson).select_related("technique"))
+    highlights = list(submission.highlights.select_related("technique"))
+    answers = {
+        a.prompt_id: a
+        for a in Answer.objects.filter(submission=submission).prefetch_related("techniques")
+    }
+    reviews = [r for r in submission.reviews.all() if include_drafts or r.is_reviewed]
+    key_spans = [span_of(k) for k in keys]
+    student_spans = [span_of(h) for h in highlights]
+    found = set(scoring.found_key_spans(student_spans, key_spans))
+
+    by_segment: dict[int, list[KeySpan]] = {}
+    for key in keys:
+        by_segment.setdefault(key.segment_id, []).append(key)
+    mine: dict[int, list[Highlight]] = {}
+    for highlight in highlights:
+        mine.setdefault(highlight.segment_id, []).append(highlight)
+    prompt_reviews = {r.prompt_id: r for r in reviews if r.prompt_id}
+    key_reviews = {r.key_span_id: r for r in reviews if r.key_span_id}
+
+    correct = 0
+    result = []
+    for segment in segments:
+        segment_keys = by_segment.get(segment.pk, [])
+        segment_key_spans = [span_of(k) for k in segment_keys]
+        marks = []
+        for highlight in mine.get(segment.pk, []):
+            verdict = scoring.classify(span_of(highlight), segment_key_spans)
+            correct += verdict == scoring.Verdict.CORRECT
+            highlight.verdict = verdict.value
+            highlight.verdict_text = VERDICT_TEXT[verdict]
+            highlight.matches = [
+                k for k in segment_keys if scoring.overlap(span_of(highlight), span_of(k))
+            ]
+            marks.append(
+                Mark(
+                    highlight.start,
+                    highlight.end,
+                    f"{highlight.technique.name}: {highlight.verdict_text.lower()}",
+                    ident=f"highlight-{highlight.pk}",
+                    classes=(f"hl-{verdict.value}",),
+                )
+            )
+        missed = [k for k in segment_keys if span_of(k) not in found]
+        marks += [
+            Mark(k.start, k.end, f"Missed: {k.technique.name}", ident=f"key-{k.pk}",
+                 classes=("hl-missed",))
+            for k in missed
+        ]  # fmt: skip
+        result.append(
+            SegmentFeedback(
+                segment=segment,
+                html=annotate(segment.body_html, sorted(marks, key=lambda m: (m.start, m.end))),
+                highlights=mine.get(segment.pk, []),
+                missed=missed,
+                answers=[
+                    (p, answers.get(p.pk), prompt_reviews.get(p.pk))
+                    for p in segment.prompts.all()
+                    if p.is_answerable
+                ],
+                key_reviews=[key_reviews[k.pk] for k in segment_keys if k.pk in key_reviews],
+            )
+        )
+    return Feedback(
+        segments=result,
+        scores=scoring.score(student_spans, key_spans),
+        spans_found=scoring.score_spans_only(student_spans, key_spans),
+        found=len(found),
+        key_total=len(key_spans),
+        correct=correct,
+        highlight_total=len(highlights),
+        overall=next((r for r in reviews if not r.prompt_id and not r.key_span_id), None),
+    )

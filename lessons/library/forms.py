@@ -1,0 +1,148 @@
+from django import forms
+from django.conf import settings
+from django.db.models import Q
+
+from .anchoring import AmbiguousQuote, Anchor, AnchorError, locate
+from .models import Taxonomy, Technique
+
+
+class TextField(forms.CharField):
+    """Text from a <textarea>: line breaks count as one character, as the browser counts
+    them for maxlength (a form post sends each as CR LF)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n") if value else value
+
+
+class TechniqueChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Technique) -> str:
+        return obj.name
+
+
+def technique_choices(techniques) -> list:
+    """Choices grouped by category where the taxonomy has categories (SemEval-2023)."""
+    groups: dict[str, list] = {}
+    for technique in techniques:
+        groups.setdefault(technique.category, []).append((technique.pk, technique.name))
+    if list(groups) == [""]:
+        return [("", "Choose a technique…"), *groups[""]]
+    return [("", "Choose a technique…"), *groups.items()]
+
+
+class HighlightEditForm(forms.Form):
+    technique = TechniqueChoiceField(queryset=Technique.objects.none(), label="Technique")
+    note = TextField(
+        label="Why? (optional)",
+        max_length=settings.MAX_NOTE_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, techniques, choices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["technique"]
+        field.queryset = techniques
+        field.choices = choices if choices is not None else technique_choices(techniques)
+        field.error_messages["invalid_choice"] = "Choose a technique from this lesson's list."
+
+
+class HighlightForm(HighlightEditForm):
+    """Words to highlight: selected in the text (offsets filled in by highlight.js) or typed."""
+
+    quote = forms.CharField(
+        label="Words",
+        max_length=settings.MAX_QUOTE_LENGTH,
+        required=False,
+        help_text="Select words in the text, or type or paste them here.",
+        widget=forms.Textarea(attrs={"rows": 2, "data-quote-input": ""}),
+    )
+    start = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    end = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    occurrence = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    field_order = ["quote", "start", "end", "occurrence", "technique", "note"]
+    quote_choices: list[Anchor] = []  # set by anchor_in when the words occur several times
+
+    def anchor_in(self, text: str) -> Anchor | None:
+        """Where the valid form's words are in `text`. None when they cannot be placed: the
+        reason is then the quote field's error, and for repeated words `quote_choices` holds
+        the places to choose from ("Which one do you mean?")."""
+        data = self.cleaned_data
+        try:
+            return locate(
+                text,
+                data["quote"],
+                start=data["start"],
+                end=data["end"],
+                occurrence=data["occurrence"],
+            )
+        except AmbiguousQuote as error:
+            self.quote_choices = error.choices
+            self.add_error("quote", str(error))
+        except AnchorError as error:
+            self.add_error("quote", str(error))
+        return None
+
+    def clean(self):
+        # The hidden fields are filled in by the page, so their errors are not the
+        # student's to fix field by field: say plainly what to do instead.
+        if any(name in self.errors for name in ("start", "end", "occurrence")):
+            for name in ("start", "end", "occurrence"):
+                self.errors.pop(name, None)
+            self.add_error(
+                None,
+                "The selected words could not be read. Select them again, or type them.",
+            )
+        return super().clean()
+
+
+class LibraryFilterForm(forms.Form):
+    """The lesson library's search and filters: a plain GET form."""
+
+    q = forms.CharField(
+        label="Search",
+        max_length=200,
+        required=False,
+        help_text="Words from the title, author, place or source.",
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    taxonomy = forms.ModelChoiceField(
+        queryset=Taxonomy.objects.all(),
+        label="Techniques list",
+        required=False,
+        to_field_name="slug",
+        empty_label="Any",
+    )
+    language = forms.ChoiceField(label="Language", required=False)
+    level = forms.ChoiceField(label="Level", required=False)
+    author = forms.CharField(label="Author", max_length=200, required=False)
+    mine = forms.BooleanField(label="My lessons only", required=False)
+
+    def __init__(self, *args, lessons, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("language", "level"):
+            values = (
+                lessons.exclude(**{name: ""}).order_by(name).values_list(name, flat=True).distinct()
+            )
+            self.fields[name].choices = [("", "Any"), *((v, v) for v in values)]
+
+    def filter(self, lessons, user):
+        data = self.cleaned_data
+        if q := data.get("q", "").strip():
+            lessons = lessons.filter(
+                Q(title__icontains=q)
+                | Q(author__icontains=q)
+                | Q(place__icontains=q)
+                | Q(source__icontains=q)
+            )
+        if data.get("taxonomy"):
+            lessons = lessons.filter(taxonomy=data["taxonomy"])
+        if data.get("language"):
+            lessons = lessons.filter(language=data["language"])
+        if data.get("level"):
+            lessons = lessons.filter(level=data["level"])
+        if author := data.get("author", "").strip():
+            lessons = lessons.filter(author__icontains=author)
+        if data.get("mine"):
+            lessons = lessons.filter(created_by=user)
+        return lessons

@@ -1,0 +1,362 @@
+"""Writes on lessons: importing and exporting them, duplicating, and their revisions.
+
+Revisions (docs/revisions.md): a published revision is never changed. Editing it starts a
+draft of the next revision, an exact copy (passages, prompts and key spans keep their
+identity, `uid`). Publishing that draft marks the earlier revision replaced; assignments stay
+on the revision they were given until their teacher moves them (lessons.work.services).
+"""
+
+from django.db import transaction
+from django.db.models import Max, Prefetch
+from django.utils import timezone
+
+from core.models import User
+from core.refusals import Refusal
+
+from .lessonfile import KeyData, LessonData, LessonFormatError, PromptData, SegmentData
+from .models import KeySpan, Lesson, Prompt, Segment, Taxonomy
+from .rendering import plain_text, render_markdown
+
+# Lessons -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def lesson_import(
+    *,
+    data: LessonData,
+    created_by: User | None = None,
+    replace: bool = False,
+    is_published: bool = True,
+) -> Lesson:
+    """Create a lesson from parsed file data. Checks what needs the database (the taxonomy
+    and its technique IDs) and raises LessonFormatError, line by line, importing nothing."""
+    meta = data.meta
+    errors: list[tuple[int, str]] = []
+    taxonomy = Taxonomy.objects.filter(slug=meta["taxonomy"]).first()
+    if taxonomy is None:
+        known = ", ".join(Taxonomy.objects.values_list("slug", flat=True))
+        errors.append(
+            (data.meta_lines.get("taxonomy", 1), f"unknown taxonomy (use one of {known})")
+        )
+        raise LessonFormatError(errors)
+    techniques = {t.code: t for t in taxonomy.techniques.all()}
+    for segment in data.segments:
+        for key in segment.key:
+            if key.technique not in techniques:
+                errors.append(
+                    (key.line, f"unknown technique {key.technique!r} in taxonomy {taxonomy.slug}")
+                )
+    existing = Lesson.objects.filter(slug=meta["slug"]).order_by("revision").first()
+    if existing and not replace:
+        errors.append(
+            (data.meta_lines.get("slug", 1), f"a lesson with slug {meta['slug']!r} exists")
+        )
+    if existing and replace and existing.assignments.exists():
+        errors.append(
+            (data.meta_lines.get("slug", 1), "that lesson is assigned; it cannot be replaced")
+        )
+    elif existing and replace and existing.later_revisions.exists():
+        errors.append(
+            (data.meta_lines.get("slug", 1), "that lesson has revisions; it cannot be replaced")
+        )
+    if errors:
+        raise LessonFormatError(errors)
+    if existing:
+        existing.delete()
+
+    lesson = Lesson.objects.create(
+        slug=meta["slug"],
+        title=meta["title"],
+        author=meta["author"],
+        date=data.date,
+        place=meta.get("place", ""),
+        audience=meta["audience"],
+        source=meta.get("source", ""),
+        language=meta["language"],
+        level=meta.get("level", ""),
+        provenance=meta["provenance"],
+        introduction=data.introduction,
+        introduction_html=render_markdown(data.introduction),
+        taxonomy=taxonomy,
+        is_published=is_published,
+        created_by=created_by,
+    )
+    prompts, keys = [], []
+    for position, item in enumerate(data.segments, start=1):
+        html = render_markdown(item.body)
+        segment = Segment.objects.create(
+            lesson=lesson,
+            position=position,
+            title=item.title,
+            body=item.body,
+            body_html=html,
+            text=plain_text(html),
+        )
+        prompts += [
+            Prompt(segment=segment, position=n, kind=p.kind, text=p.text)
+            for n, p in enumerate(item.prompts, start=1)
+        ]
+        keys += [
+            KeySpan(
+                segment=segment,
+                position=n,
+                technique=techniques[k.technique],
+                start=k.start,
+                end=k.end,
+                quote=k.quote,
+                explanation=k.explanation,
+            )
+            for n, k in enumerate(item.key, start=1)
+        ]
+    Prompt.objects.bulk_create(prompts)
+    KeySpan.objects.bulk_create(keys)
+    return lesson
+
+
+def lesson_to_data(lesson: Lesson) -> LessonData:
+    """The inverse of `lesson_import`: what `dump_lesson` writes back to a file."""
+    meta = {
+        "title": lesson.title,
+        "slug": lesson.slug,
+        "author": lesson.author,
+        "date": lesson.date.isoformat() if lesson.date else "",
+        "place": lesson.place,
+        "audience": lesson.audience,
+        "language": lesson.language,
+        "level": lesson.level,
+        "taxonomy": lesson.taxonomy.slug,
+        "source": lesson.source,
+        "provenance": lesson.provenance,
+    }
+    segments = []
+    for segment in lesson.segments.prefetch_related("prompts", "key_spans__technique"):
+        segments.append(
+            SegmentData(
+                title=segment.title,
+                body=segment.body,
+                prompts=[PromptData(p.kind, p.text) for p in segment.prompts.all()],
+                key=[
+                    KeyData(k.technique.code, k.quote, 1, k.explanation, k.start, k.end)
+                    for k in segment.key_spans.all()
+                ],
+            )
+        )
+    return LessonData(meta=meta, introduction=lesson.introduction, segments=segments)
+
+
+# Library: duplicate and publish ---------------------------------------------------------
+
+
+class LessonActionRefused(Refusal):
+    """A lesson action that cannot be carried out; the message is for the teacher."""
+
+    status = 400
+
+
+def _copy_slug(slug: str) -> str:
+    max_length = Lesson._meta.get_field("slug").max_length
+    base = f"{slug}-copy"
+    candidate, n = base, 1
+    while Lesson.objects.filter(slug=candidate[:max_length]).exists():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate[:max_length]
+
+
+@transaction.atomic
+def lesson_duplicate(*, lesson: Lesson, by: User) -> Lesson:
+    """A draft copy of `lesson` owned by `by`: its segments, prompts and key spans exactly."""
+    title_length = Lesson._meta.get_field("title").max_length
+    suffix = " (copy)"
+    data = lesson_to_data(lesson)
+    data.meta["slug"] = _copy_slug(lesson.slug)
+    data.meta["title"] = lesson.title[: title_length - len(suffix)] + suffix
+    return lesson_import(data=data, created_by=by, is_published=False)
+
+
+def lesson_set_published(*, lesson: Lesson, published: bool) -> Lesson:
+    """Publish or unpublish (see lessons/revisions.py: a published lesson is never changed,
+    and an assigned one cannot go back to being a draft)."""
+    try:
+        if published:
+            return lesson_publish(lesson=lesson)
+        return lesson_unpublish(lesson=lesson)
+    except RevisionRefused as refusal:
+        raise LessonActionRefused(str(refusal)) from refusal
+
+
+# Revisions ------------------------------------------------------------------------------
+
+
+class RevisionRefused(Refusal):
+    """A revision action that cannot be carried out; the message is for the teacher."""
+
+    status = 400
+
+
+def check_editable(lesson: Lesson) -> None:
+    """Every authoring write calls this first: only drafts change."""
+    if lesson.is_published:
+        raise RevisionRefused(
+            "This lesson is published, so it is not changed: edit it to start a new revision."
+        )
+
+
+def lineage(lesson: Lesson):
+    """Every revision of this lesson, oldest first."""
+    root = lesson.root_id or lesson.pk
+    return Lesson.objects.filter(pk=root) | Lesson.objects.filter(root_id=root)
+
+
+def newer_revision(lesson: Lesson) -> Lesson | None:
+    """The current published revision of this lesson's lineage, when it is a later one."""
+    return (
+        lineage(lesson)
+        .filter(is_published=True, replaced_at__isnull=True, revision__gt=lesson.revision)
+        .order_by("-revision")
+        .first()
+    )
+
+
+def draft_revision(lesson: Lesson) -> Lesson | None:
+    """The draft of a later revision being written, if there is one."""
+    return (
+        lineage(lesson)
+        .filter(is_published=False, revision__gt=lesson.revision)
+        .order_by("-revision")
+        .first()
+    )
+
+
+def _copy_content(source: Lesson, target: Lesson) -> None:
+    """Copy passages, prompts and key spans, keeping their identity (`uid`)."""
+    segments = list(
+        source.segments.prefetch_related(
+            "prompts", Prefetch("key_spans", queryset=KeySpan.objects.order_by("position"))
+        )
+    )
+    copies = Segment.objects.bulk_create(
+        Segment(
+            lesson=target,
+            uid=s.uid,
+            position=s.position,
+            title=s.title,
+            body=s.body,
+            body_html=s.body_html,
+            text=s.text,
+        )
+        for s in segments
+    )
+    prompts, keys = [], []
+    for original, copy in zip(segments, copies, strict=True):
+        prompts += [
+            Prompt(segment=copy, uid=p.uid, position=p.position, kind=p.kind, text=p.text)
+            for p in original.prompts.all()
+        ]
+        keys += [
+            KeySpan(
+                segment=copy,
+                uid=k.uid,
+                position=k.position,
+                technique_id=k.technique_id,
+                start=k.start,
+                end=k.end,
+                quote=k.quote,
+                explanation=k.explanation,
+            )
+            for k in original.key_spans.all()
+        ]
+    Prompt.objects.bulk_create(prompts)
+    KeySpan.objects.bulk_create(keys)
+
+
+@transaction.atomic
+def lesson_edit_draft(*, lesson: Lesson, by: User) -> Lesson:
+    """The draft in which `by` edits `lesson`: the lesson itself when it is a draft; for a
+    published lesson, the draft of its next revision (made now, an exact copy, if needed)."""
+    lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
+    if lesson.created_by_id != by.pk:
+        raise RevisionRefused("Only the lesson's author can edit it. Duplicate it to adapt it.")
+    if not lesson.is_published:
+        return lesson
+    if lesson.is_replaced:
+        raise RevisionRefused("A later revision of this lesson exists: edit that one.")
+    existing = draft_revision(lesson)
+    if existing:
+        return existing
+    latest = lineage(lesson).aggregate(n=Max("revision"))["n"]
+    draft = Lesson.objects.get(pk=lesson.pk)
+    draft.pk = draft.id = None
+    draft._state.adding = True
+    draft.root_id = lesson.lineage_id
+    draft.revision = latest + 1
+    draft.is_published = False
+    draft.replaced_at = None
+    draft.save()
+    _copy_content(lesson, draft)
+    return draft
+
+
+def publish_problems(lesson: Lesson) -> list[str]:
+    """What must be fixed before the lesson can be published (empty when it can)."""
+    problems = []
+    for name in ("title", "author", "audience", "provenance", "introduction"):
+        if not getattr(lesson, name).strip():
+            label = Lesson._meta.get_field(name).verbose_name
+            problems.append(f"The lesson needs its {label}.")
+    segments = list(lesson.segments.all())
+    if not segments:
+        problems.append("The lesson needs at least one passage.")
+    for segment in segments:
+        if not segment.text.strip():
+            problems.append(f"Passage {segment.position} has no text.")
+    return problems
+
+
+@transaction.atomic
+def lesson_publish(*, lesson: Lesson) -> Lesson:
+    """Publish a draft. A draft of a later revision replaces the revision before it."""
+    locked = Lesson.objects.select_for_update().get(pk=lesson.pk)
+    if not locked.is_published:
+        problems = publish_problems(locked)
+        if problems:
+            raise RevisionRefused(" ".join(problems))
+        now = timezone.now()
+        lineage(locked).filter(is_published=True, replaced_at__isnull=True).exclude(
+            pk=locked.pk
+        ).update(replaced_at=now, updated_at=now)
+        locked.is_published, locked.replaced_at = True, None
+        locked.save(update_fields=["is_published", "replaced_at", "updated_at"])
+    lesson.is_published, lesson.replaced_at = locked.is_published, locked.replaced_at
+    return lesson
+
+
+@transaction.atomic
+def lesson_unpublish(*, lesson: Lesson) -> Lesson:
+    """Make a published lesson a draft again: refused while it is assigned. Unpublishing a
+    later revision makes the revision before it current again."""
+    given, lesson = lesson, Lesson.objects.select_for_update().get(pk=lesson.pk)
+    if not lesson.is_published:
+        given.is_published = False
+        return given
+    if lesson.assignments.exists():
+        raise RevisionRefused("This lesson is assigned to a class, so it cannot be unpublished.")
+    if lesson.is_replaced:
+        raise RevisionRefused("A later revision replaced this one; it is kept as it is.")
+    if draft_revision(lesson):
+        raise RevisionRefused(
+            "A draft of the next revision exists; publish or delete it before unpublishing."
+        )
+    previous = (
+        lineage(lesson)
+        .filter(is_published=True, revision__lt=lesson.revision)
+        .order_by("-revision")
+        .first()
+    )
+    if previous:
+        previous.replaced_at = None
+        previous.save(update_fields=["replaced_at", "updated_at"])
+    lesson.is_published = False
+    lesson.save(update_fields=["is_published", "updated_at"])
+    given.is_published = False
+    return given

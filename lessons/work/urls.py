@@ -1,0 +1,48 @@
+from django.urls import path
+
+from .views import assignments, classes, exercise, revision
+
+app_name = "work"
+
+urlpatterns = [
+    path("", classes.home, name="home"),
+    path("classes/<int:pk>/", classes.classroom, name="classroom"),
+    path("classes/<int:pk>/assign/", classes.classroom_assign, name="classroom_assign"),
+    path("assignments/<int:pk>/", exercise.assignment, name="assignment"),
+    path("assignments/<int:pk>/segments/<int:position>/", exercise.segment, name="segment"),
+    path(
+        "assignments/<int:pk>/segments/<int:position>/highlights/",
+        exercise.highlight_add,
+        name="highlight_add",
+    ),
+    path(
+        "assignments/<int:pk>/segments/<int:position>/answers/",
+        exercise.answers_save,
+        name="answers_save",
+    ),
+    path(
+        "assignments/<int:pk>/highlights/<int:highlight_pk>/",
+        exercise.highlight_edit,
+        name="highlight_edit",
+    ),
+    path(
+        "assignments/<int:pk>/highlights/<int:highlight_pk>/delete/",
+        exercise.highlight_delete,
+        name="highlight_delete",
+    ),
+    path("assignments/<int:pk>/submit/", exercise.submit, name="submit"),
+    path(
+        "assignments/<int:pk>/settings/",
+        assignments.assignment_settings,
+        name="assignment_settings",
+    ),
+    path("assignments/<int:pk>/release/", assignments.feedback_release, name="feedback_release"),
+    path(
+        "assignments/<int:pk>/students/<int:student_pk>/extend/",
+        assignments.extend,
+        name="extend",
+    ),
+    path(
+        "assignments/<int:pk>/revision/", revision.assignment_revision, name="assignment_revision"
+    ),
+]

@@ -1,0 +1,94 @@
+"""What a teacher sees of students' work (the dashboards build on this)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.decorators.http import require_POST
+
+from core.models import User
+from lessons.work import services
+
+from ..access import get_assignment_for_teacher
+from ..forms import AssignmentSettingsForm, ExtensionForm
+from ..models import Submission
+
+
+@login_required
+def assignment_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    """Dates, late work and the feedback release rule; extensions for single students."""
+    assignment = get_assignment_for_teacher(request.user, pk)
+    form = AssignmentSettingsForm(
+        request.POST if request.method == "POST" else None, instance=assignment
+    )
+    if request.method == "POST" and form.is_valid():
+        services.assignment_update(
+            assignment=assignment,
+            opens_at=form.cleaned_data["opens_at"],
+            due_at=form.cleaned_data["due_at"],
+            accept_late=form.cleaned_data["accept_late"],
+            feedback_release=form.cleaned_data["feedback_release"],
+        )
+        messages.success(request, "Settings saved.")
+        return redirect("work:assignment_settings", assignment.pk)
+    students = list(
+        User.objects.filter(enrollments__classroom=assignment.classroom_id).order_by(
+            "display_name", "pk"
+        )
+    )
+    extensions = dict(
+        Submission.objects.filter(assignment=assignment, extended_due_at__isnull=False).values_list(
+            "student_id", "extended_due_at"
+        )
+    )
+    rows = [
+        (
+            student,
+            extensions.get(student.pk),
+            ExtensionForm(
+                initial={"due_at": extensions.get(student.pk)}, prefix=f"student-{student.pk}"
+            ),
+        )
+        for student in students
+    ]
+    return render(
+        request,
+        "work/assignment_settings.html",
+        {"assignment": assignment, "lesson": assignment.lesson, "form": form, "rows": rows},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def feedback_release(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = get_assignment_for_teacher(request.user, pk)
+    if services.feedback_release(assignment=assignment):
+        messages.success(request, "Feedback is released: students who handed in can see it.")
+    else:
+        messages.info(request, "Feedback was already released.")
+    return redirect("work:assignment_settings", assignment.pk)
+
+
+@login_required
+@require_POST
+def extend(request: HttpRequest, pk: int, student_pk: int) -> HttpResponse:
+    assignment = get_assignment_for_teacher(request.user, pk)
+    student = get_object_or_404(User, pk=student_pk, enrollments__classroom=assignment.classroom_id)
+    form = ExtensionForm(request.POST, prefix=f"student-{student.pk}")
+    if not form.is_valid():
+        messages.error(request, f"That date could not be read for {student.display_name}.")
+        return redirect("work:assignment_settings", assignment.pk)
+    due_at = form.cleaned_data["due_at"]
+    services.submission_extend(assignment=assignment, student=student, due_at=due_at)
+    if due_at:
+        messages.success(
+            request,
+            f"{student.display_name} now has until "
+            f"{date_format(timezone.localtime(due_at), 'j F Y, H:i')}.",
+        )
+    else:
+        messages.success(request, f"{student.display_name} has the class's due date again.")
+    return redirect("work:assignment_settings", assignment.pk)
