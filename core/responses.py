@@ -36,10 +36,13 @@ View = Callable[Concatenate[HtmxHttpRequest, P], HttpResponse]
 Render = Callable[..., HttpResponse]
 
 
-def refusals(render: Render) -> Callable[[View[P]], View[P]]:
+def refusals(render: Render, *, shows_message: bool = False) -> Callable[[View[P]], View[P]]:
     """Decorate a view whose services may refuse. On a `Refusal`, `render(request, *args,
     refusal=refusal, **kwargs)` (called with the view's own arguments) rebuilds the page, or
-    the fragment for htmx, showing `refusal.message`, with `refusal.status`."""
+    the fragment for htmx, showing `refusal.message`, with `refusal.status`. A page that
+    shows the message itself, beside what it is about (`shows_message=True`), does not get
+    it again among its messages. A `render` that redirects (a plain form's message and
+    redirect) keeps its redirect status."""
 
     def decorator(view: View[P]) -> View[P]:
         @wraps(view)
@@ -54,10 +57,11 @@ def refusals(render: Render) -> Callable[[View[P]], View[P]]:
                     refusal.status,
                     refusal.message,
                 )
-                if not request.htmx:
+                if not request.htmx and not shows_message:
                     messages.error(request, refusal.message)
                 response = render(request, *args, refusal=refusal, **kwargs)
-                response.status_code = refusal.status
+                if not 300 <= response.status_code < 400:
+                    response.status_code = refusal.status
                 return response
 
         return wrapper
@@ -70,10 +74,11 @@ def done(
     message: str,
     *,
     redirect_to: str,
-    fragment: Callable[[], HttpResponse],
+    fragment: Callable[[], HttpResponse] | None = None,
 ) -> HttpResponse:
-    """After a successful write: the fragment for htmx, a message and a redirect otherwise."""
-    if request.htmx:
+    """After a successful write: the fragment for htmx, a message and a redirect otherwise
+    (always, for a page that has no fragment)."""
+    if request.htmx and fragment is not None:
         return fragment()
     if message:
         messages.success(request, message)

@@ -1,5 +1,8 @@
+import logging
+
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -8,6 +11,35 @@ from django.views.decorators.http import require_POST
 from . import services
 from .access import get_classroom_for_student, get_classroom_for_teacher, get_student_in_classroom
 from .forms import ClassroomForm, JoinForm, NewStudentForm, TeacherSignupForm
+
+security_log = logging.getLogger("lens.security")
+
+
+def client_fields(request: HttpRequest) -> dict[str, str]:
+    """Where a request came from, for a security log: the peer's address, and what a proxy
+    in front says the client was (unchecked: anyone can send X-Forwarded-For)."""
+    fields = {"client_ip": request.META.get("REMOTE_ADDR", "")}
+    if forwarded := request.META.get("HTTP_X_FORWARDED_FOR"):
+        fields["forwarded_for"] = forwarded[:200]
+    return fields
+
+
+def log_failed_login(request: HttpRequest, username: str) -> None:
+    """A login refused: the name tried and where from, never the password."""
+    username = username[:150]  # the longest a username can be; the rest is noise
+    where = client_fields(request)
+    security_log.warning(
+        "Failed login for %r from %s",
+        username,
+        where["client_ip"],
+        extra={"event": "login_failed", "username": username, "path": request.path, **where},
+    )
+
+
+class LoginView(auth_views.LoginView):
+    def form_invalid(self, form):
+        log_failed_login(self.request, form.data.get("username", ""))
+        return super().form_invalid(form)
 
 
 def join(request: HttpRequest) -> HttpResponse:
@@ -34,6 +66,14 @@ def join(request: HttpRequest) -> HttpResponse:
         else:
             messages.info(request, f"You are already in {form.classroom.name}.")
         return redirect("work:classroom", form.classroom.pk)
+    if form.has_error("code") and form.data.get("code", "").strip():
+        # Where wrong codes come from, to spot someone guessing; the page says the same as ever.
+        where = client_fields(request)
+        security_log.warning(
+            "Join refused: no class has the code typed, from %s",
+            where["client_ip"],
+            extra={"event": "join_code_wrong", "user_id": user.pk, **where},
+        )
     status = 400 if form.is_bound else 200
     return render(request, "core/join.html", {"form": form}, status=status)
 

@@ -4,17 +4,50 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+# The helpers read a variable strictly: a value they do not understand stops the start with
+# an error naming it, instead of quietly meaning False or crashing later. An empty value
+# counts as unset (`DEBUG=` in a compose file or a systemd unit).
+def _env(name: str, default: str) -> str:
+    return os.getenv(name, "").strip() or default
+
+
 def envbool(name: str, default: str) -> bool:
-    return os.getenv(name, default).lower() in ("1", "true", "yes", "on")
+    value = _env(name, default)
+    match value.lower():
+        case "1" | "true" | "yes" | "on":
+            return True
+        case "0" | "false" | "no" | "off":
+            return False
+    raise ImproperlyConfigured(
+        f"{name} must be true or false (or yes/no, on/off, 1/0), not {value!r}"
+    )
 
 
 def envint(name: str, default: str) -> int:
-    return int(os.getenv(name, default))
+    value = _env(name, default)
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+def envlist(name: str, default: str) -> list[str]:
+    """A comma-separated list, without the empty items a stray comma leaves."""
+    return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
+
+
+def envchoice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = _env(name, default)
+    for choice in choices:
+        if value.lower() == choice.lower():
+            return choice
+    raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
 
 
 DEBUG = envbool("DEBUG", "False")
@@ -22,8 +55,8 @@ DEBUG = envbool("DEBUG", "False")
 SECRET_KEY = os.getenv(
     "SECRET_KEY", "django-insecure-development-only-set-SECRET_KEY-in-production"
 )
-ALLOWED_HOSTS = os.getenv("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
-CSRF_TRUSTED_ORIGINS = [o for o in os.getenv("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -151,9 +184,27 @@ MAX_ANSWER_LENGTH = 5000
 MAX_QUOTE_LENGTH = 1000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
+# Logs go to stderr, one JSON object per line for a log collector (`lens.logging`), or
+# plain lines for a person reading them (`LOG_FORMAT=text`, the default when DEBUG is on).
+# Django's own loggers lose their handlers and pass everything to the root's one handler, so
+# an unhandled exception (django.request, with its traceback) is written once, in the same
+# format. runserver's request lines (django.server) keep Django's own handler.
+LOG_LEVEL = envchoice("LOG_LEVEL", "WARNING", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
+LOG_FORMAT = envchoice("LOG_FORMAT", "text" if DEBUG else "json", ("json", "text"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING")},
+    "formatters": {
+        "json": {"()": "lens.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": LOG_FORMAT,
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
 }

@@ -4,6 +4,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from core.admin import AdminLoginForm
+
+admin.site.site_header = admin.site.site_title = "Lens administration"
+admin.site.index_title = "Users, classes, lessons and students' work"
+admin.site.login_form = AdminLoginForm  # logs refused logins, as the site's login page does
+
 urlpatterns = [
     path("", include("core.urls")),
     path("", include("lessons.library.urls")),

@@ -2,6 +2,7 @@
 moving, and the proof that students' work stays on the same words after an author edits
 the lesson, or is listed for the teacher, never dropped and never put on other words."""
 
+import logging
 from dataclasses import dataclass
 
 import pytest
@@ -406,6 +407,25 @@ def test_after_the_move_every_highlight_is_on_the_same_words_or_listed(story):
     after = _totals(story.assignment)
     for kind, count in totals.items():
         assert after[kind] + sum(1 for r in rows if r.kind == kind) == count, kind
+
+
+def test_a_move_is_logged_with_what_it_placed_and_who_moved(story, caplog):
+    caplog.set_level(logging.INFO, logger="lessons.work.services")
+
+    move = work_services.assignment_move(assignment=story.assignment, to=story.new, by=story.alice)
+
+    [record] = [r for r in caplog.records if r.name == "lessons.work.services"]
+    assert record.levelno == logging.INFO
+    assert (record.assignment_id, record.from_revision, record.to_revision) == (
+        story.assignment.pk,
+        1,
+        2,
+    )
+    assert (record.placed, record.unplaced) == (move.placed, move.unplaced.count())
+    assert record.user_id == story.alice.pk
+    assert f"Moved assignment {story.assignment.pk} from revision 1 to revision 2" in (
+        record.getMessage()
+    )
 
 
 def test_unplaced_work_is_kept_whole_with_its_reason(story):

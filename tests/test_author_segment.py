@@ -9,8 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from lessons.authoring import passages as segment_editing
-from lessons.authoring.passage_forms import MAX_BODY_LENGTH
+from core.refusals import Refusal
+from lessons.authoring import services as authoring
+from lessons.authoring.forms import MAX_BODY_LENGTH
 from lessons.library import services
 from lessons.library.anchoring import locate
 from lessons.library.lessonfile import parse_lesson
@@ -220,10 +221,10 @@ def test_a_lesson_published_meanwhile_is_refused_by_the_services(draft):
     Lesson.objects.filter(pk=draft.pk).update(is_published=True)
     before = _snapshot()
 
-    with pytest.raises(segment_editing.EditRefused) as refusal:
-        segment_editing.prompt_create(segment=segment, kind="text", text="New?")
-    with pytest.raises(segment_editing.EditRefused):
-        segment_editing.segment_update(segment=segment, title="", body="Other words.")
+    with pytest.raises(Refusal) as refusal:
+        authoring.prompt_create(segment=segment, kind="text", text="New?")
+    with pytest.raises(Refusal):
+        authoring.segment_update(segment=segment, title="", body="Other words.")
 
     assert refusal.value.status == 409
     assert "published" in str(refusal.value)
@@ -425,7 +426,7 @@ def test_words_that_occurred_twice_are_not_guessed_when_one_is_cut(draft):
     keys = list(segment.key_spans.filter(quote="traitors").order_by("start"))
     new_text = "Our glorious leader 😀 says the traitors always fail."
 
-    placed, unplaced = segment_editing.place_keys(keys, segment.text, new_text)
+    placed, unplaced = authoring.place_keys(keys, segment.text, new_text)
 
     assert placed == []
     assert [(item.key.pk, item.reason) for item in unplaced] == [
@@ -672,7 +673,7 @@ def test_a_key_spans_technique_and_explanation_are_changed(client, draft, alice)
 def test_changing_a_key_span_into_another_is_refused(client, draft, alice):
     first = _key(draft, "traitors", n=0)
     doubt = _technique(draft, "Doubt")
-    segment_editing.key_span_create(
+    authoring.key_span_create(
         segment=_segment(draft), technique=doubt,
         anchor=locate(_segment(draft).text, "traitors", occurrence=1), explanation="Hm.",
     )  # fmt: skip
@@ -872,11 +873,11 @@ def test_prompts_of_another_passage_or_lesson_are_out_of_reach(client, world, dr
 def test_renumbering_prompts_respects_the_unique_positions(draft):
     segment = _segment(draft)
     for n in range(5):
-        segment_editing.prompt_create(segment=segment, kind="text", text=f"Question {n}?")
+        authoring.prompt_create(segment=segment, kind="text", text=f"Question {n}?")
     prompts = list(segment.prompts.order_by("position"))
 
-    segment_editing.prompt_move(prompt=prompts[-1], direction="up")
-    segment_editing.prompt_delete(prompt=prompts[0])
+    authoring.prompt_move(prompt=prompts[-1], direction="up")
+    authoring.prompt_delete(prompt=prompts[0])
 
     positions = list(segment.prompts.order_by("position").values_list("position", "text"))
     assert [p for p, _ in positions] == list(range(1, 8))
@@ -952,8 +953,8 @@ def test_the_page_runs_as_many_queries_for_20_key_spans_and_prompts_as_for_2(
         Prompt.objects.filter(segment=segment).delete()
         codes = list(lesson.taxonomy.techniques.all())
         for n in range(size):
-            segment_editing.prompt_create(segment=segment, kind="text", text=f"Question {n}?")
-            segment_editing.key_span_create(
+            authoring.prompt_create(segment=segment, kind="text", text=f"Question {n}?")
+            authoring.key_span_create(
                 segment=segment,
                 technique=codes[n % len(codes)],
                 anchor=locate(segment.text, "traitors", occurrence=1 + n // len(codes)),

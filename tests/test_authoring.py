@@ -3,6 +3,7 @@ passages without moving a key span off its words, details and preview, publishin
 revisions, exports and imports, and the pages' query counts."""
 
 import io
+import logging
 import zipfile
 
 import pytest
@@ -1052,6 +1053,31 @@ def test_a_bad_upload_names_every_problem_and_imports_nothing(client, world, nam
     for message in messages:
         assert message in page
     assert _snapshot() == before
+
+
+def test_a_refused_import_is_logged_with_the_user_the_files_and_the_count(client, world, caplog):
+    caplog.set_level(logging.WARNING, logger="lessons.authoring.services")
+    client.force_login(world.alice)
+    data = _zip({"bad.md": BROKEN, "x.pdf": b"%PDF"})
+
+    client.post(reverse("authoring:author_import"), {"file": _file("mixed.zip", data)})
+
+    [record] = [r for r in caplog.records if r.name == "lessons.authoring.services"]
+    assert record.levelno == logging.WARNING
+    assert (record.user_id, record.files, record.problems) == (world.alice.pk, ["mixed.zip"], 2)
+
+
+def test_publishing_is_logged_with_the_lesson_and_its_author(client, world, alices, caplog):
+    caplog.set_level(logging.INFO, logger="lessons.library.services")
+    draft = alices["draft"]
+    client.force_login(world.alice)
+
+    client.post(reverse("authoring:author_publish", args=[draft.pk]))
+
+    [record] = [r for r in caplog.records if r.name == "lessons.library.services"]
+    assert record.levelno == logging.INFO
+    assert "published lesson" in record.getMessage()
+    assert (record.lesson_id, record.user_id) == (draft.pk, world.alice.pk)
 
 
 def test_oversized_uploads_and_zip_bombs_are_refused(client, world, settings):

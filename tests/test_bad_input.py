@@ -1,6 +1,7 @@
 """Absurd input gets a 4xx and a message, never a 500, and saved work stays as it was."""
 
 import pytest
+from django.test.client import BOUNDARY, encode_multipart
 from django.urls import reverse
 
 from lessons.work.models import Highlight, Submission
@@ -117,3 +118,136 @@ def test_an_autosave_racing_save_and_continue_keeps_one_answer_with_the_last_tex
     assert Answer.objects.filter(submission=submission, prompt=prompt).count() == 1
     assert answer.text == "From Save and continue"
     assert Answer.objects.get(submission=submission, prompt=prompt).text == answer.text
+
+
+# Characters no database stores: a NUL (PostgreSQL refuses it) and half of a surrogate pair
+# (no encoding writes it). Each is refused with a message, what was typed comes back with
+# the character shown as �, and what was saved before stays.
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+UNSTORABLE = "has a character that cannot be saved"
+
+
+def _post(client, url, fields, **headers):
+    """Post the form. A lone surrogate cannot be sent as UTF-8, but Django decodes a
+    multipart form in the charset its client names: with `unicode_escape`, `\\ud800` in the
+    body arrives as the lone half of a pair."""
+    if not any("\ud800" in str(value) for value in fields.values()):
+        return client.post(url, fields, **headers)
+    marked = {name: str(value).replace("\ud800", "LONE-HALF") for name, value in fields.items()}
+    body = encode_multipart(BOUNDARY, marked).replace(b"LONE-HALF", b"\\ud800")
+    return client.post(
+        url,
+        body,
+        # (quoted, or the test client would re-encode the body in that charset)
+        content_type=f'multipart/form-data; boundary={BOUNDARY}; charset="unicode_escape"',
+        **headers,
+    )
+
+
+def _answer_texts(world):
+    from lessons.work.models import Answer
+
+    return dict(Answer.objects.filter(submission__student=world.sam).values_list("prompt", "text"))
+
+
+def _highlights(world):
+    return list(
+        Highlight.objects.filter(submission__student=world.sam)
+        .order_by("pk")
+        .values_list("technique__code", "start", "end", "quote", "note")
+    )
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("Before\x00after", "Before\ufffdafter"),
+        ("Before\ud800after", "Before\ufffdafter"),
+    ],
+    ids=["nul", "lone-surrogate"],
+)
+def test_an_answer_with_a_character_that_cannot_be_saved_is_refused(
+    client, world, sam, typed, shown, htmx
+):
+    prompt = factories.prompt_of(world.assignment, 1, "text")
+    factories.make_answer(world.assignment, sam, prompt, "Saved before.")
+    url = reverse("work:answers_save", args=[world.assignment.pk, 1])
+    fields = {"answers": "1", f"prompt-{prompt.pk}": typed, "go": "next"}
+
+    response = _post(client, url, fields, **(HTMX if htmx else {}))
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert f"An answer {UNSTORABLE}" in page
+    if htmx:
+        assert page.lstrip().startswith('<div id="answers-status"')
+    else:
+        assert f">{shown}</textarea>" in page  # what was typed is not lost
+    assert _answer_texts(world) == {prompt.pk: "Saved before."}
+
+
+def test_an_answer_that_is_too_long_is_refused_with_the_limit(client, world, sam, settings):
+    prompt = factories.prompt_of(world.assignment, 1, "text")
+    factories.make_answer(world.assignment, sam, prompt, "Saved before.")
+    url = reverse("work:answers_save", args=[world.assignment.pk, 1])
+    typed = "x" * (settings.MAX_ANSWER_LENGTH + 1)
+
+    page = client.post(url, {"answers": "1", f"prompt-{prompt.pk}": typed})
+    fragment = client.post(url, {"answers": "1", f"prompt-{prompt.pk}": typed}, **HTMX)
+
+    message = f"An answer is longer than {settings.MAX_ANSWER_LENGTH} characters."
+    assert (page.status_code, fragment.status_code) == (400, 400)
+    assert message in page.content.decode()
+    assert f">{typed}</textarea>" in page.content.decode()
+    assert message in fragment.content.decode()
+    assert _answer_texts(world) == {prompt.pk: "Saved before."}
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
+@pytest.mark.parametrize("character", ["\x00", "\ud800"], ids=["nul", "lone-surrogate"])
+def test_a_note_with_a_character_that_cannot_be_saved_is_refused(
+    client, world, sam, character, htmx
+):
+    highlight = factories.make_highlight(world.assignment, sam, "glorious leader", note="Kept.")
+    doubt = world.assignment.lesson.taxonomy.techniques.get(code="Doubt")
+    before = _highlights(world)
+    headers = HTMX if htmx else {}
+
+    added = _post(
+        client,
+        reverse("work:highlight_add", args=[world.assignment.pk, 1]),
+        {"quote": "always fail", "technique": doubt.pk, "note": f"Why{character}not"},
+        **headers,
+    )
+    edited = _post(
+        client,
+        reverse("work:highlight_edit", args=[world.assignment.pk, highlight.pk]),
+        {f"h{highlight.pk}-technique": doubt.pk, f"h{highlight.pk}-note": f"Why{character}not"},
+        **headers,
+    )
+
+    for response in (added, edited):
+        assert response.status_code == 400
+        assert UNSTORABLE in response.content.decode()
+    if not htmx:
+        assert "Why\ufffdnot</textarea>" in added.content.decode()
+    assert _highlights(world) == before
+
+
+@pytest.mark.parametrize("character", ["\x00", "\ud800"], ids=["nul", "lone-surrogate"])
+def test_words_to_highlight_with_a_character_that_cannot_be_saved_are_refused(
+    client, world, sam, character
+):
+    doubt = world.assignment.lesson.taxonomy.techniques.get(code="Doubt")
+    url = reverse("work:highlight_add", args=[world.assignment.pk, 1])
+    fields = {"quote": f"glorious{character}leader", "technique": doubt.pk}
+
+    response = _post(client, url, fields)
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert UNSTORABLE in page
+    assert "glorious\ufffdleader</textarea>" in page
+    assert not Highlight.objects.exists()

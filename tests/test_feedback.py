@@ -80,7 +80,7 @@ def test_feedback_released_on_submit_marks_each_highlight_and_lists_what_was_mis
     assert "Claims everyone agrees." in page  # the missed bandwagon span, with its explanation
     assert 'class="hl hl-depth-1 hl-correct"' in page or "hl-correct" in page
     feedback = response.context["feedback"]
-    verdicts = {h.quote: h.verdict for s in feedback.segments for h in s.highlights}
+    verdicts = {h.highlight.quote: h.verdict for s in feedback.segments for h in s.highlights}
     assert verdicts == {
         "glorious leader": "correct",
         "leader": "partial",

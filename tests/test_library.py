@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.refusals import Refusal
 from lessons.library import services
 from lessons.library.models import KeySpan, Lesson, Prompt, Segment
 from lessons.work.models import Assignment
@@ -88,7 +89,7 @@ def test_every_library_view_answers_each_persona_as_expected(
 def _titles(client, **params) -> list[str]:
     response = client.get(reverse("library:library"), params)
     assert response.status_code == 200
-    return [lesson.title for lesson in response.context["lessons"]]
+    return [card.lesson.title for card in response.context["lessons"]]
 
 
 @pytest.fixture
@@ -260,7 +261,7 @@ def test_unpublishing_an_assigned_lesson_is_refused(client, world, alices):
     assert "cannot be unpublished" in response.content.decode()
     lesson.refresh_from_db()
     assert lesson.is_published
-    with pytest.raises(services.LessonActionRefused):
+    with pytest.raises(Refusal):
         services.lesson_set_published(lesson=lesson, published=False)
 
 

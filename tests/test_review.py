@@ -298,6 +298,100 @@ def test_a_bad_review_is_refused_and_nothing_is_saved(client, world, sams_answer
     assert not Review.objects.exists()
 
 
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_comment_with_a_null_character_is_refused_with_a_message(
+    client, world, sams_answer, htmx
+):
+    client.force_login(world.alice)
+    data = {"prompt": sams_answer.prompt_id, "comment": "Fine\x00 work"}
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+
+    response = client.post(_save_url(world.assignment, sams_answer.submission), data, **headers)
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "The comment contains a null character" in page
+    assert "Fine\ufffd work</textarea>" in page and "\x00" not in page
+    assert not Review.objects.exists()
+
+
+def _post_in_utf7(client, url, fields: dict, **headers):
+    """A multipart form post that declares charset=utf-7. No browser sends one, but Django
+    decodes it, and UTF-7 can carry a lone surrogate (the test client encodes the body in the
+    declared charset), which no UTF-8 page or database can hold."""
+    boundary = "lens-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    ]
+    body = "".join(parts) + f"--{boundary}--\r\n"
+    content_type = f"multipart/form-data; boundary={boundary}; charset=utf-7"
+    return client.post(url, body, content_type=content_type, **headers)
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_comment_with_an_unpaired_surrogate_is_refused_not_a_server_error(
+    client, world, sams_answer, htmx
+):
+    client.force_login(world.alice)
+    fields = {"prompt": sams_answer.prompt_id, "comment": "Fine\ud800 work", "score": "2"}
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+
+    response = _post_in_utf7(
+        client, _save_url(world.assignment, sams_answer.submission), fields, **headers
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "The comment contains an unpaired surrogate" in page
+    assert "Fine\ufffd work</textarea>" in page
+    assert not Review.objects.exists()
+
+
+def test_a_hidden_field_with_a_surrogate_is_refused_as_damaged(client, world, sams_answer):
+    client.force_login(world.alice)
+    fields = {"prompt": sams_answer.prompt_id, "comment": "Fine", "next": "/x\udc00"}
+
+    response = _post_in_utf7(
+        client,
+        _save_url(world.assignment, sams_answer.submission),
+        fields,
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response.status_code == 400
+    assert "This review form is damaged" in response.content.decode()
+    assert not Review.objects.exists()
+
+
+def test_a_refused_review_says_so_once_among_the_pages_messages(client, world, sams_answer):
+    client.force_login(world.alice)
+    data = {"comment": "Overall", "score": "9"}  # no target: back to the queue
+
+    response = client.post(_save_url(world.assignment, sams_answer.submission), data)
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert page.count("Your review was not saved. Correct it and save again.") == 1
+    assert "Choose a score" in page and "Overall</textarea>" in page
+    assert not Review.objects.exists()
+
+
+def test_an_htmx_refusal_says_why_where_saved_would_be(client, world, sams_answer):
+    client.force_login(world.alice)
+    data = {"prompt": sams_answer.prompt_id, "comment": "x" * 5001}
+
+    response = client.post(
+        _save_url(world.assignment, sams_answer.submission), data, HTTP_HX_REQUEST="true"
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'role="status"' in page
+    assert "Your review was not saved. Correct it and save again.</p>" in page
+    assert "at most 5000 characters" in page
+
+
 def test_a_refused_review_keeps_what_the_teacher_typed(client, world, sams_answer):
     client.force_login(world.alice)
     data = {"prompt": sams_answer.prompt_id, "comment": "Keep <this>", "score": "9"}

@@ -8,10 +8,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lessons.insights.scoring import (
+    KeyIndex,
     Scores,
     Span,
     Verdict,
     agreement,
+    agreement_of_runs,
     classify,
     confusion,
     coverage_by_owner,
@@ -338,6 +340,16 @@ def test_agreement_needs_two_students_and_some_text():
     assert agreement({"ann": [Span(0, 0, 5, LOADED)]}, 0, 10) is None
     assert agreement({}, 0, 10) is None
     assert agreement({"ann": [], "ben": []}, 0, 0) is None
+    assert agreement_of_runs([(0, 10, 1)], 1, 10) is None
+    assert agreement_of_runs([], 2, 0) is None
+
+
+def test_agreement_of_runs_already_swept_is_agreement():
+    owners = {"ann": [Span(0, 0, 10, LOADED)], "ben": [Span(0, 0, 5, LOADED)], "cat": []}
+
+    runs = coverage_by_owner(owners, 0, 20)
+
+    assert agreement_of_runs(runs, 3, 20) == agreement(owners, 0, 20)
 
 
 # --- confusion -------------------------------------------------------------------------------
@@ -532,3 +544,63 @@ def test_confusion_counts_every_merged_student_span_once(owners_spans, key):
         len(merge_spans(spans_)) for spans_ in owners_spans
     )
     assert all(n > 0 for n in counts.values())
+
+
+# Wider than `span_lists`: up to 12 spans, longer, over three segments.
+class_span_lists = st.lists(
+    st.builds(
+        lambda segment, start, length, technique: Span(segment, start, start + length, technique),
+        st.integers(1, 3),
+        st.integers(0, 40),
+        st.integers(1, 15),
+        st.sampled_from(TECHNIQUES),
+    ),
+    max_size=12,
+)
+
+
+@given(st.dictionaries(st.integers(1, 6), class_span_lists, max_size=6), st.integers(0, 60))
+def test_agreement_is_the_mean_over_characters_of_pairs_that_agree(owners, length):
+    n = len(owners)
+    result = agreement(owners, 2, length)
+
+    if n < 2 or length == 0:
+        assert result is None
+        return
+    per_character = []
+    for i in range(length):
+        k = sum(
+            any(s.segment == 2 and s.start <= i < s.end for s in spans_)
+            for spans_ in owners.values()
+        )
+        per_character.append((k * (k - 1) + (n - k) * (n - k - 1)) / (n * (n - 1)))
+    assert result == pytest.approx(sum(per_character) / length)
+
+
+# --- a whole class against one key (KeyIndex) ------------------------------------------------
+
+
+@given(student=class_span_lists, other=class_span_lists, key=class_span_lists)
+def test_the_key_index_scores_exactly_as_scoring_against_the_whole_key(student, other, key):
+    index = KeyIndex(key)
+
+    for fast, slow in [
+        (index.score(student), score(student, key)),
+        (index.score_spans_only(student), score_spans_only(student, key)),
+    ]:
+        assert fast.precision == pytest.approx(slow.precision)
+        assert fast.recall == pytest.approx(slow.recall)
+        assert fast.f1 == pytest.approx(slow.f1)
+        assert (fast.student_count, fast.key_count) == (slow.student_count, slow.key_count)
+    assert sorted(index.found(student)) == sorted(found_key_spans(student, key))
+    assert dict(+index.confusion([student, other])) == confusion([student, other], key)
+
+
+def test_the_key_index_rescales_recall_to_the_whole_key():
+    key = [Span(0, 0, 10, LOADED), Span(1, 0, 10, DOUBT), Span(2, 0, 10, SLOGANS)]
+    student = [Span(0, 0, 10, LOADED)]
+
+    scores = KeyIndex(key).score(student)
+
+    assert_scores(scores, 1.0, 1 / 3, 0.5)
+    assert (scores.student_count, scores.key_count) == (1, 3)

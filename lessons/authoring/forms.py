@@ -1,13 +1,24 @@
-"""Forms of the lesson authoring pages (lessons/views/authoring.py)."""
+"""Forms of the authoring pages: a lesson's details and text, reshaping its passages,
+imports and exports, and the passage editor (its text, prompts and key). What they accept is
+what the lesson file can hold, so a lesson written in the browser exports and imports back
+exactly (docs/lesson-format.md)."""
+
+import re
 
 from django import forms
 
-from lessons.library.bundles import MAX_UPLOAD_BYTES
-from lessons.library.forms import TextField
+from lessons.library.bundles import MAX_FILES, MAX_UPLOAD_BYTES
+from lessons.library.forms import HighlightEditForm, HighlightForm, TextField
 from lessons.library.lessonfile import SLUG_RE
-from lessons.library.models import Lesson, Segment, Taxonomy
+from lessons.library.models import Lesson, Prompt, Segment, Taxonomy
+from lessons.library.rendering import plain_text, render_markdown
 
-from .services import MAX_INTRODUCTION, MAX_PASTED_TEXT, SLUG_LENGTH, clean_slug
+from .services import MAX_INTRODUCTION, MAX_PASTED_TEXT, MAX_PREVIEW, SLUG_LENGTH, clean_slug
+
+MAX_BODY_LENGTH = 20_000
+MAX_PROMPT_LENGTH = 1000
+MAX_EXPLANATION_LENGTH = 2000
+QUOTE_END_RE = re.compile(r'"(?:\s*#\d+)?\s*\|')  # how the file's key line ends a quote
 
 
 def _length(name: str) -> int:
@@ -172,6 +183,31 @@ class AddPassageForm(forms.Form):
     )
 
 
+class PreviewForm(forms.Form):
+    """Markdown to preview. A live preview posts a field of its own form as it is named
+    there, so the field's name is given (`name`)."""
+
+    def __init__(self, data, *, name: str = "markdown"):
+        super().__init__(data)
+        self.name = name
+        self.fields[name] = forms.CharField(required=False, strip=False)
+
+    def clean(self):
+        source = self.cleaned_data.get(self.name, "")
+        if len(source) > MAX_PREVIEW:
+            raise forms.ValidationError(
+                f"This text is too long to preview: {len(source):,} characters, at most "
+                f"{MAX_PREVIEW:,}."
+            )
+        return self.cleaned_data
+
+    def preview(self) -> tuple[str, str]:
+        """(html, error): the sanitised rendering, or why there is none."""
+        if not self.is_valid():
+            return "", " ".join(self.non_field_errors() or self.errors.get(self.name, []))
+        return render_markdown(self.cleaned_data[self.name]), ""
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(
         label="Lesson file or zip",
@@ -179,4 +215,175 @@ class ImportForm(forms.Form):
         f"up to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB. The lessons are imported as your "
         "drafts: all of them, or none if any file has a problem.",
         widget=forms.FileInput(attrs={"accept": ".md,.zip"}),
+    )
+
+
+class CorpusImportForm(forms.Form):
+    article = forms.FileField(
+        label="Article text",
+        help_text="The article as a UTF-8 text file, e.g. article111111111.txt: its first "
+        "line is the title, each paragraph becomes a passage.",
+        widget=forms.FileInput(attrs={"accept": ".txt"}),
+    )
+    labels = forms.FileField(
+        label="Labels file",
+        help_text="Tab-separated lines: article id, technique, start, end (offsets in "
+        "characters, as in the SemEval-2020 corpus).",
+        widget=forms.FileInput(attrs={"accept": ".labels,.tsv,.txt"}),
+    )
+    title = forms.CharField(
+        label="Title of the lesson (optional)",
+        required=False,
+        max_length=200,
+        help_text="Leave empty to use the article's first line.",
+    )
+    author = forms.CharField(label="Who wrote the article (optional)", required=False)
+    audience = forms.CharField(label="For whom it was written (optional)", required=False)
+
+
+class IdsField(forms.Field):
+    """Ids sent back in hidden inputs, one per value."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> set[int]:
+        try:
+            return {int(v) for v in value or []}
+        except (TypeError, ValueError) as error:
+            raise forms.ValidationError(
+                "This form is damaged. Reload the page.", code="invalid"
+            ) from error
+
+
+class ExportForm(forms.Form):
+    """The lessons chosen on My lessons, to download as a zip."""
+
+    lesson = IdsField(required=False)
+
+    def clean_lesson(self) -> set[int]:
+        ids = self.cleaned_data["lesson"]
+        if not ids:
+            raise forms.ValidationError("Choose at least one lesson to export.")
+        if len(ids) > MAX_FILES:
+            raise forms.ValidationError(f"Export at most {MAX_FILES} lessons at once.")
+        return ids
+
+
+# The passage editor ----------------------------------------------------------------------
+
+
+def one_line(value: str) -> str:
+    """A value the lesson file keeps on one line: line breaks and runs of spaces become one
+    space, as the file's continuation lines would read back."""
+    return " ".join(value.split())
+
+
+class SegmentForm(forms.Form):
+    title = forms.CharField(
+        label="Title (optional)",
+        max_length=Segment._meta.get_field("title").max_length,
+        required=False,
+        help_text="Shown to students above the passage.",
+    )
+    markdown = TextField(
+        label="Text (Markdown)",
+        max_length=MAX_BODY_LENGTH,
+        error_messages={
+            "required": "The passage needs some text.",
+            "max_length": f"The text is longer than {MAX_BODY_LENGTH:,} characters. "
+            "Split it into two passages.",
+        },
+        help_text="Keep the source word for word. *italics*, **bold** and links are allowed.",
+        widget=forms.Textarea(attrs={"rows": 14}),
+    )
+    # After a refused save: the key spans listed, and whether the author agrees to lose them.
+    unplaced = IdsField(required=False)
+    remove_unplaced = forms.BooleanField(required=False)
+
+    def clean_title(self) -> str:
+        return one_line(self.cleaned_data["title"])
+
+    def clean_markdown(self) -> str:
+        body = self.cleaned_data["markdown"].strip()
+        headings = [
+            line for line in body.split("\n") if line.startswith("## ") or line.startswith("### ")
+        ]
+        if headings:
+            raise forms.ValidationError(
+                "A line may not start with ## or ### (they separate the parts of a lesson "
+                "file): use #### for a heading, or split the passage."
+            )
+        if not plain_text(render_markdown(body)).strip():
+            raise forms.ValidationError("The passage shows no text: write the words students read.")
+        return body
+
+
+class PromptForm(forms.Form):
+    kind = forms.ChoiceField(label="Kind", choices=Prompt.Kind.choices)
+    text = TextField(
+        label="Prompt",
+        max_length=MAX_PROMPT_LENGTH,
+        error_messages={"required": "Write the prompt."},
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_text(self) -> str:
+        return one_line(self.cleaned_data["text"])
+
+
+class _Explanation(TextField):
+    def to_python(self, value):
+        return one_line(super().to_python(value) or "")
+
+
+def _explanation_field() -> forms.Field:
+    return _Explanation(
+        label="Explanation for students",
+        max_length=MAX_EXPLANATION_LENGTH,
+        help_text="Why these words use the technique, in a sentence. Students read it with "
+        "their feedback.",
+        error_messages={"required": "Write why these words use the technique."},
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+def _check_explanation(value: str) -> str:
+    # In the file a key line is TECHNIQUE | "quote" | explanation: a double quote followed by
+    # | in the explanation would read back as the end of the quote.
+    if QUOTE_END_RE.search(value):
+        raise forms.ValidationError(
+            "An explanation may not have a double quote followed by |. Reword it."
+        )
+    return value
+
+
+class KeySpanEditForm(HighlightEditForm):
+    """The technique and explanation of a key span (its words change by removing and adding)."""
+
+    note = None
+    explanation = _explanation_field()
+
+    def clean_explanation(self) -> str:
+        return _check_explanation(self.cleaned_data["explanation"])
+
+
+class KeySpanForm(HighlightForm):
+    """A new key span: words selected in the text (offsets from highlight.js) or typed, as
+    on the student's page."""
+
+    note = None
+    explanation = _explanation_field()
+    field_order = ["quote", "start", "end", "occurrence", "technique", "explanation"]
+
+    def clean_explanation(self) -> str:
+        return _check_explanation(self.cleaned_data["explanation"])
+
+
+class PromptMoveForm(forms.Form):
+    direction = forms.ChoiceField(
+        choices=[("up", "up"), ("down", "down")],
+        error_messages={
+            "invalid_choice": "Move a prompt up or down.",
+            "required": "Move a prompt up or down.",
+        },
     )

@@ -1,29 +1,48 @@
-"""Writing a lesson in the browser: create it from pasted text, change its details, and
-reshape its passages (split, merge, move, add, delete); import lesson files as drafts.
+"""Writing a lesson in the browser: create it from pasted text, change its details, reshape
+its passages (split, merge, move, add, delete), edit a passage's text, prompts and answer
+key; import lesson files and corpus articles as drafts.
 
-Every write here changes a DRAFT only (`revisions.check_editable`): students work on
-published revisions, which are never changed. Reshaping passages keeps every key span on the
-same words: each is re-placed with `anchoring.reanchor` by its quote and the words around
-it, and the operation is refused, changing nothing, if one cannot be placed.
+Every write here changes a DRAFT only (`library.services.check_editable`, inside the write's
+transaction, after locking the lesson row): students work on published revisions, which are
+never changed. Key spans never move to other words: reshaping passages re-places each by its
+quote and the words around it (`anchoring.reanchor`) and is refused, changing nothing, if one
+cannot be placed; a changed text carries its key spans along the same way, and one that
+cannot be placed with confidence is listed (`KeysUnplaced`) until the author agrees to
+remove it. Everything refused is a `Refusal`.
 """
 
+import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
+from django.core.files import File
 from django.db import transaction
 from django.db.models import F, Max
+from django.utils import timezone
 from django.utils.text import slugify
 
 from core.models import User
 from core.refusals import Refusal
+from lessons.library import bundles
 from lessons.library.anchoring import Anchor, Unplaceable, anchor_at, reanchor
 from lessons.library.bundles import LessonFile
-from lessons.library.corpus import markdown_for
+from lessons.library.corpus import (
+    ARTICLE,
+    LABELS,
+    TAXONOMY,
+    CorpusFormatError,
+    article_id_from_name,
+    article_to_lesson,
+    markdown_for,
+)
 from lessons.library.corpus import paragraphs as corpus_paragraphs
 from lessons.library.lessonfile import LessonFormatError, parse_lesson
-from lessons.library.models import KeySpan, Lesson, Prompt, Segment, Taxonomy
+from lessons.library.models import KeySpan, Lesson, Prompt, Segment, Taxonomy, Technique
 from lessons.library.rendering import plain_text, render_markdown
-from lessons.library.services import RevisionRefused, check_editable, lesson_import
+from lessons.library.services import check_editable, lesson_import
+
+logger = logging.getLogger(__name__)
 
 MAX_PASTED_TEXT = 200_000  # characters of text pasted to make a lesson
 MAX_INTRODUCTION = 20_000
@@ -33,19 +52,9 @@ SHORT_PARAGRAPH = 60  # a paragraph shorter than this (a dateline, a salutation)
 SLUG_LENGTH = Lesson._meta.get_field("slug").max_length
 TITLE_LENGTH = Segment._meta.get_field("title").max_length
 HEADING_RE = re.compile(r"^#{1,6}[ \t]+(?P<title>.*?)[ \t#]*$")
-_SHIFT = 10_000  # above any position (MAX_PASSAGES): a parking place while renumbering
-
-
-class AuthoringRefused(RevisionRefused):
-    """An authoring action that cannot be carried out; the message is for the author."""
-
-    status = 400
-
-
-class StaleForm(AuthoringRefused):
-    """The page was out of date (another tab, a double submit): nothing was changed."""
-
-    status = 409
+# Positions are unique at every moment (PostgreSQL checks row by row), so passages and
+# prompts being renumbered are parked above any position first.
+_SHIFT = 10_000
 
 
 # Proposing passages from pasted text -----------------------------------------------------
@@ -175,19 +184,28 @@ def lesson_create(
     slug: str,
     taxonomy: Taxonomy,
     details: dict,
-    passages: list[Passage],
+    text: str,
+    markdown: bool,
 ) -> Lesson:
-    """A new draft lesson of `by` with these passages. `details` holds DETAIL_FIELDS; an
-    empty slug is made from the title."""
+    """A new draft lesson of `by`, its passages proposed from the pasted `text`
+    (`propose_passages`). `details` holds DETAIL_FIELDS; an empty slug is made from the
+    title. A text that cannot be shown as written is refused about the field `text`."""
+    try:
+        passages = propose_passages(text, markdown=markdown)
+    except LessonFormatError as error:
+        raise Refusal(
+            " ".join(f"Line {line} of the text: {message}." for line, message in error.errors),
+            field="text",
+        ) from error
     if not passages:
-        raise AuthoringRefused("Paste the text of the lesson: it has no paragraph yet.")
+        raise Refusal("Paste the text of the lesson: it has no paragraph yet.")
     if len(passages) > MAX_PASSAGES:
-        raise AuthoringRefused(
+        raise Refusal(
             f"That makes {len(passages)} passages; a lesson has at most {MAX_PASSAGES}. "
             "Paste a shorter text, or fewer, longer paragraphs."
         )
     if slug and slug_taken(slug):
-        raise AuthoringRefused(f"Another lesson already uses the address {slug!r}.")
+        raise Refusal(f"Another lesson already uses the address {slug!r}.")
     values = {name: details.get(name) or "" for name in DETAIL_FIELDS}
     values["date"] = details.get("date") or None
     lesson = Lesson.objects.create(
@@ -236,13 +254,13 @@ def lesson_update_details(
     check_editable(lesson)
     if slug is not None and slug != lesson.slug:
         if slug_lock(lesson):
-            raise AuthoringRefused(slug_lock(lesson))
+            raise Refusal(slug_lock(lesson))
         if slug_taken(slug, lesson=lesson):
-            raise AuthoringRefused(f"Another lesson already uses the address {slug!r}.")
+            raise Refusal(f"Another lesson already uses the address {slug!r}.")
         lesson.slug = slug
     if taxonomy is not None and taxonomy.pk != lesson.taxonomy_id:
         if taxonomy_lock(lesson):
-            raise AuthoringRefused(taxonomy_lock(lesson))
+            raise Refusal(taxonomy_lock(lesson))
         lesson.taxonomy = taxonomy
     for name in DETAIL_FIELDS:
         if name in details:
@@ -258,7 +276,7 @@ def lesson_delete(*, lesson: Lesson) -> None:
     lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
     check_editable(lesson)
     if lesson.assignments.exists() or lesson.later_revisions.exists():
-        raise AuthoringRefused("Other revisions or classes depend on this lesson; it stays.")
+        raise Refusal("Other revisions or classes depend on this lesson; it stays.")
     lesson.delete()
 
 
@@ -275,18 +293,18 @@ def _passage(lesson: Lesson, position: int, uid: str | None) -> Segment:
     """The passage at `position`; with `uid` (sent by the page), it must be that passage."""
     segment = Segment.objects.filter(lesson=lesson, position=position).first()
     if segment is None:
-        raise AuthoringRefused(f"This lesson has no passage {position}.")
+        raise Refusal(f"This lesson has no passage {position}.")
     if uid and str(segment.uid) != uid:
-        raise StaleForm(
+        raise Refusal(
             "The passages changed since this page was loaded, so nothing was done. "
-            "Here is the lesson as it is now."
+            "Here is the lesson as it is now.",
+            status=409,
         )
     return segment
 
 
 def _shift(lesson: Lesson, after: int, by: int) -> None:
-    """Move every passage after position `after` by `by` places. Positions are unique at
-    every moment (databases check row by row), so they go through a parking place first."""
+    """Move every passage after position `after` by `by` places (parked first, `_SHIFT`)."""
     Segment.objects.filter(lesson=lesson, position__gt=after).update(
         position=F("position") + _SHIFT
     )
@@ -298,13 +316,13 @@ def _shift(lesson: Lesson, after: int, by: int) -> None:
 def _replace_keys(keys: list[KeySpan], texts: list[str], contexts: list[Anchor]) -> list[int]:
     """Re-place each key span (its words, with `contexts[i]`'s prefix and suffix) in `texts`:
     sets start, end and quote; returns the index of the text each went to. Raises
-    AuthoringRefused, changing nothing, when one cannot be placed with confidence."""
+    a Refusal, changing nothing, when one cannot be placed with confidence."""
     where = []
     for key, context in zip(keys, contexts, strict=True):
         try:
             place = reanchor(key.quote, context.prefix, context.suffix, texts)
         except Unplaceable as problem:
-            raise AuthoringRefused(
+            raise Refusal(
                 f"The key span “{key.quote}” could not be kept on the same words ({problem}), "
                 "so nothing was changed. Edit or delete that key span first."
             ) from problem
@@ -324,17 +342,17 @@ def segment_split(
     segment = _passage(lesson, position, uid)
     parts = paragraphs_of(segment.body)
     if len(parts) < 2:
-        raise AuthoringRefused(
+        raise Refusal(
             f"Passage {position} has one paragraph, so it cannot be split. Edit its text to "
             "put a blank line where it should be cut."
         )
     if not 1 <= paragraph < len(parts):
-        raise AuthoringRefused(
+        raise Refusal(
             f"Passage {position} has {len(parts)} paragraphs: split it after paragraph 1 to "
             f"{len(parts) - 1}."
         )
     if lesson.segments.count() >= MAX_PASSAGES:
-        raise AuthoringRefused(f"A lesson has at most {MAX_PASSAGES} passages.")
+        raise Refusal(f"A lesson has at most {MAX_PASSAGES} passages.")
     first = _segment(lesson, position, segment.title, "\n\n".join(parts[:paragraph]))
     second = _segment(lesson, position + 1, "", "\n\n".join(parts[paragraph:]))
     keys = list(segment.key_spans.order_by("position", "pk"))
@@ -353,7 +371,7 @@ def segment_split(
         elif lined_up and key.start >= rest:
             contexts.append(anchor_at(old[rest:], key.start - rest, key.end - rest))
         elif lined_up:
-            raise AuthoringRefused(
+            raise Refusal(
                 f"The key span “{key.quote}” runs across that paragraph break, so the passage "
                 "was not split there. Edit or delete that key span first."
             )
@@ -386,7 +404,7 @@ def segment_merge(*, lesson: Lesson, position: int, uid: str | None = None) -> S
     segment = _passage(lesson, position, uid)
     following = Segment.objects.filter(lesson=lesson, position=position + 1).first()
     if following is None:
-        raise AuthoringRefused(
+        raise Refusal(
             f"Passage {position} is the last one: there is no next passage to merge it with."
         )
     body = "\n\n".join(b.strip("\n") for b in (segment.body, following.body) if b.strip())
@@ -422,16 +440,14 @@ def segment_move(
 ) -> Segment:
     """Swap passage `position` with the one before ("up") or after ("down") it."""
     if direction not in ("up", "down"):
-        raise AuthoringRefused("Move a passage up or down.")
+        raise Refusal("Move a passage up or down.")
     lesson = _locked(lesson)
     segment = _passage(lesson, position, uid)
     other_position = position - 1 if direction == "up" else position + 1
     other = Segment.objects.filter(lesson=lesson, position=other_position).first()
     if other is None:
         where = "first" if direction == "up" else "last"
-        raise AuthoringRefused(
-            f"Passage {position} is the {where} one: it cannot move {direction}."
-        )
+        raise Refusal(f"Passage {position} is the {where} one: it cannot move {direction}.")
     Segment.objects.filter(pk=segment.pk).update(position=_SHIFT)
     Segment.objects.filter(pk=other.pk).update(position=position)
     Segment.objects.filter(pk=segment.pk).update(position=other_position)
@@ -454,33 +470,291 @@ def segment_add(*, lesson: Lesson, title: str = "", body: str = "") -> Segment:
     lesson = _locked(lesson)
     last = lesson.segments.aggregate(n=Max("position"))["n"] or 0
     if last >= MAX_PASSAGES:
-        raise AuthoringRefused(f"A lesson has at most {MAX_PASSAGES} passages.")
+        raise Refusal(f"A lesson has at most {MAX_PASSAGES} passages.")
     segment = _segment(lesson, last + 1, title, body)
     segment.save()
     return segment
 
 
-# Importing lesson files --------------------------------------------------------------------
+# The passage editor: a passage's text ----------------------------------------------------
+#
+# Every write locks the lesson row and checks it is still a draft inside its transaction, so
+# a lesson published in another tab is never changed (a 409: the page was out of date).
+
+
+@dataclass(frozen=True)
+class UnplacedKey:
+    key: KeySpan
+    reason: str
+
+
+class KeysUnplaced(Refusal):
+    """The new text leaves these key spans without their words: nothing was saved."""
+
+    def __init__(self, unplaced: list[UnplacedKey]):
+        count = len(unplaced)
+        super().__init__(
+            f"{count} key span{'s' if count != 1 else ''} would no longer fit the changed "
+            "text, so nothing is saved yet. Change the text so the words are there again, "
+            "or remove these key spans."
+        )
+        self.unplaced = unplaced
+
+
+def _gone(what: str) -> Refusal:
+    return Refusal(f"That {what} is no longer in this passage: it was removed.", status=404)
+
+
+def _lock_draft(lesson_id: int) -> Lesson:
+    """Lock the lesson for this write, refusing unless it is still a draft."""
+    lesson = Lesson.objects.select_for_update().get(pk=lesson_id)
+    check_editable(lesson, status=409)
+    Lesson.objects.filter(pk=lesson.pk).update(updated_at=timezone.now())
+    return lesson
+
+
+def _shared(a: str, b: str) -> int:
+    """How many characters `a` and `b` have in common from their start."""
+    n = min(len(a), len(b))
+    return next((i for i in range(n) if a[i] != b[i]), n)
+
+
+def _context_agreement(old: Anchor, new: Anchor) -> int:
+    """How many characters of context next to the words are still the same."""
+    return _shared(old.prefix[::-1], new.prefix[::-1]) + _shared(old.suffix, new.suffix)
+
+
+def place_keys(
+    keys: list[KeySpan], old_text: str, new_text: str
+) -> tuple[list[tuple[KeySpan, Anchor]], list[UnplacedKey]]:
+    """Where each key span's words are in the new text, or why they cannot be placed. Two
+    key spans with one technique on the same words would be one: the one whose context
+    agrees better keeps them, the other is listed."""
+    placed: dict[tuple[int, int, int], tuple[KeySpan, Anchor, int]] = {}
+    unplaced: list[UnplacedKey] = []
+    for key in keys:
+        old = anchor_at(old_text, key.start, key.end)
+        try:
+            anchor = reanchor(
+                key.quote, old.prefix, old.suffix, [new_text], old_text=old_text
+            ).anchor
+        except Unplaceable as problem:
+            unplaced.append(UnplacedKey(key, str(problem)))
+            continue
+        agreement = _context_agreement(old, anchor)
+        spot = (key.technique_id, anchor.start, anchor.end)
+        rival = placed.get(spot)
+        if rival is None or agreement > rival[2]:
+            if rival is not None:
+                unplaced.append(UnplacedKey(rival[0], "its words are now another key span's"))
+            placed[spot] = (key, anchor, agreement)
+        else:
+            unplaced.append(UnplacedKey(key, "its words are now another key span's"))
+    return [(key, anchor) for key, anchor, _ in placed.values()], unplaced
+
+
+@dataclass
+class SegmentSaved:
+    segment: Segment
+    moved: int  # key spans still on their words, at other offsets
+    removed: list[UnplacedKey]
+
+
+@transaction.atomic
+def segment_update(
+    *, segment: Segment, title: str, body: str, remove: Collection[int] = ()
+) -> SegmentSaved:
+    """Save the passage's title and Markdown text. Key spans follow their words into the
+    new text; those that cannot are removed only when their ids are in `remove` (what the
+    author saw listed and agreed to), otherwise KeysUnplaced lists them and nothing is saved."""
+    _lock_draft(segment.lesson_id)
+    segment = Segment.objects.select_for_update().get(pk=segment.pk)
+    if body == segment.body:
+        segment.title = title
+        segment.save(update_fields=["title", "updated_at"])
+        return SegmentSaved(segment, 0, [])
+    html = render_markdown(body)
+    text = plain_text(html)
+    keys = list(segment.key_spans.select_related("technique").order_by("position", "pk"))
+    placed, unplaced = place_keys(keys, segment.text, text)
+    if any(item.key.pk not in remove for item in unplaced):
+        raise KeysUnplaced(unplaced)
+    KeySpan.objects.filter(pk__in=[item.key.pk for item in unplaced]).delete()
+    moved = []
+    for key, anchor in placed:
+        if (key.start, key.end) != (anchor.start, anchor.end):
+            key.start, key.end = anchor.start, anchor.end
+            moved.append(key)
+    KeySpan.objects.bulk_update(moved, ["start", "end"])
+    segment.title, segment.body, segment.body_html, segment.text = title, body, html, text
+    segment.save(update_fields=["title", "body", "body_html", "text", "updated_at"])
+    return SegmentSaved(segment, len(moved), unplaced)
+
+
+# The passage editor: its answer key ------------------------------------------------------
+
+
+def _check_key(segment: Segment, technique: Technique, quote: str) -> None:
+    if technique.taxonomy_id != segment.lesson.taxonomy_id:
+        raise Refusal("Choose a technique from this lesson's list.")
+    if "\n" in quote:
+        raise Refusal(
+            "A key span stays within one paragraph (the lesson file keeps each on one line). "
+            "Mark the words in each paragraph separately."
+        )
+
+
+def _duplicate(technique: Technique, quote: str) -> Refusal:
+    return Refusal(f"“{quote}” is already in the key as {technique.name}.", status=409)
+
+
+@transaction.atomic
+def key_span_create(
+    *, segment: Segment, technique: Technique, anchor: Anchor, explanation: str
+) -> KeySpan:
+    _lock_draft(segment.lesson_id)
+    _check_key(segment, technique, anchor.quote)
+    keys = segment.key_spans.all()
+    if keys.filter(technique=technique, start=anchor.start, end=anchor.end).exists():
+        raise _duplicate(technique, anchor.quote)
+    last = keys.aggregate(n=Max("position"))["n"] or 0
+    return KeySpan.objects.create(
+        segment=segment,
+        position=last + 1,
+        technique=technique,
+        start=anchor.start,
+        end=anchor.end,
+        quote=anchor.quote,
+        explanation=explanation,
+    )
+
+
+@transaction.atomic
+def key_span_update(*, key_span: KeySpan, technique: Technique, explanation: str) -> KeySpan:
+    """Change the technique and explanation; the words stay (remove and add to change them)."""
+    _lock_draft(key_span.segment.lesson_id)
+    if not KeySpan.objects.filter(pk=key_span.pk).exists():
+        raise _gone("key span")
+    _check_key(key_span.segment, technique, key_span.quote)
+    clash = (
+        KeySpan.objects.filter(
+            segment=key_span.segment_id,
+            technique=technique,
+            start=key_span.start,
+            end=key_span.end,
+        )
+        .exclude(pk=key_span.pk)
+        .exists()
+    )
+    if clash:
+        raise _duplicate(technique, key_span.quote)
+    key_span.technique, key_span.explanation = technique, explanation
+    key_span.save(update_fields=["technique", "explanation", "updated_at"])
+    return key_span
+
+
+@transaction.atomic
+def key_span_delete(*, key_span: KeySpan) -> None:
+    _lock_draft(key_span.segment.lesson_id)
+    if not KeySpan.objects.filter(pk=key_span.pk).delete()[0]:
+        raise _gone("key span")
+
+
+# The passage editor: its prompts ---------------------------------------------------------
+
+
+def _renumber(segment: Segment, prompts: list[Prompt]) -> None:
+    """Give `prompts` (all of the passage's, in their new order) the positions 1..n."""
+    Prompt.objects.filter(segment=segment).update(position=F("position") + _SHIFT)
+    for number, prompt in enumerate(prompts, start=1):
+        prompt.position = number
+    Prompt.objects.bulk_update(prompts, ["position"])
+
+
+@transaction.atomic
+def prompt_create(*, segment: Segment, kind: str, text: str) -> Prompt:
+    _lock_draft(segment.lesson_id)
+    prompts = segment.prompts.all()
+    if prompts.filter(kind=kind, text=text).exists():
+        raise Refusal("This passage already has that prompt.", status=409)
+    last = prompts.aggregate(n=Max("position"))["n"] or 0
+    return Prompt.objects.create(segment=segment, position=last + 1, kind=kind, text=text)
+
+
+@transaction.atomic
+def prompt_update(*, prompt: Prompt, kind: str, text: str) -> Prompt:
+    """Change a prompt in place: it keeps its identity (uid) across revisions."""
+    _lock_draft(prompt.segment.lesson_id)
+    if not Prompt.objects.filter(pk=prompt.pk).exists():
+        raise _gone("prompt")
+    clash = (
+        Prompt.objects.filter(segment=prompt.segment_id, kind=kind, text=text)
+        .exclude(pk=prompt.pk)
+        .exists()
+    )
+    if clash:
+        raise Refusal("This passage already has that prompt.", status=409)
+    prompt.kind, prompt.text = kind, text
+    prompt.save(update_fields=["kind", "text", "updated_at"])
+    return prompt
+
+
+@transaction.atomic
+def prompt_delete(*, prompt: Prompt) -> None:
+    segment = prompt.segment
+    _lock_draft(segment.lesson_id)
+    if not Prompt.objects.filter(pk=prompt.pk).delete()[0]:
+        raise _gone("prompt")
+    _renumber(segment, list(segment.prompts.order_by("position", "pk")))
+
+
+@transaction.atomic
+def prompt_move(*, prompt: Prompt, direction: str) -> int:
+    """Move a prompt one place up or down; returns its new position."""
+    segment = prompt.segment
+    _lock_draft(segment.lesson_id)
+    prompts = list(segment.prompts.order_by("position", "pk"))
+    index = next((i for i, p in enumerate(prompts) if p.pk == prompt.pk), None)
+    if index is None:
+        raise _gone("prompt")
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(prompts):
+        raise Refusal(f"This prompt is already the {'first' if other < 0 else 'last'}.")
+    prompts[index], prompts[other] = prompts[other], prompts[index]
+    _renumber(segment, prompts)
+    return other + 1
+
+
+# Importing lesson files and corpus articles ----------------------------------------------
 
 
 class ImportProblems(Refusal):
-    """Problems in uploaded lesson files, as (file, line, message); nothing was imported."""
+    """Nothing was imported: `problems` lists every problem found, as `FILE:LINE: message`."""
 
-    status = 400
-
-    def __init__(self, problems: list[tuple[str, int, str]]):
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
         self.problems = problems
-        super().__init__("\n".join(f"{f}:{line}: {m}" for f, line, m in problems))
+
+
+def _refused_import(by: User, names: list[str], problems: list[str]) -> ImportProblems:
+    logger.warning(
+        "import refused: %s problem(s) in %s",
+        len(problems),
+        ", ".join(names),
+        extra={"user_id": by.pk, "files": names, "problems": len(problems)},
+    )
+    return ImportProblems(problems)
 
 
 class _Undo(Exception):
     pass
 
 
-def lessons_import(*, files: list[LessonFile], by: User, check_only: bool = False) -> list[Lesson]:
-    """Import lesson files as drafts of `by`: all of them, or none (ImportProblems lists
-    every problem of every file, with its line). `check_only` imports nothing in any case,
-    to report the problems of files that came with others that could not be read."""
+def _import(
+    files: list[LessonFile], by: User, *, check_only: bool = False
+) -> tuple[list[Lesson], list[tuple[str, int, str]]]:
+    """The lessons imported from `files` and the problems found, as (file, line, message):
+    all of the lessons, or none when there is a problem (or `check_only`)."""
     problems: list[tuple[str, int, str]] = []
     lessons: list[Lesson] = []
     try:
@@ -494,7 +768,88 @@ def lessons_import(*, files: list[LessonFile], by: User, check_only: bool = Fals
             if problems or check_only:
                 raise _Undo
     except _Undo:
-        if problems:
-            raise ImportProblems(problems) from None
-        return []
+        return [], problems
+    return lessons, problems
+
+
+def lessons_import(*, files: list[LessonFile], by: User) -> list[Lesson]:
+    """Import lesson files as drafts of `by`: all of them, or none (ImportProblems lists
+    every problem of every file, with its line)."""
+    lessons, problems = _import(files, by)
+    if problems:
+        described = [bundles.describe(*problem) for problem in problems]
+        raise _refused_import(by, [file.name for file in files], described)
     return lessons
+
+
+def lessons_import_upload(*, upload: File, by: User) -> list[Lesson]:
+    """Import an uploaded lesson file, or a zip of them, as drafts of `by` (`lessons_import`).
+    When some files of a zip cannot be read, those that can are checked too, so that every
+    problem is listed at once."""
+    try:
+        bundles.check_upload_size(upload.name, upload.size)
+        files = bundles.read_upload(upload.name, upload.read())
+    except bundles.BundleError as error:
+        _, more = _import(error.files, by, check_only=True)
+        described = [bundles.describe(*problem) for problem in sorted(error.problems + more)]
+        raise _refused_import(by, [upload.name], described) from None
+    return lessons_import(files=files, by=by)
+
+
+def _read_text(upload: File) -> str:
+    """An uploaded corpus file's text: exactly its UTF-8, as offsets count every code point."""
+    if upload.size > bundles.MAX_UPLOAD_BYTES:
+        raise ValueError(f"{upload.name}: the file is larger than 2 MB.")
+    try:
+        return upload.read().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{upload.name}: the file is not UTF-8 text.") from error
+
+
+def corpus_article_import(
+    *,
+    article: File,
+    labels: File,
+    by: User,
+    title: str = "",
+    author: str = "",
+    audience: str = "",
+) -> Lesson:
+    """A draft of `by` from an annotated research-corpus article and its labels file
+    (`library.corpus`): one passage per paragraph, the gold labels as its answer key. A
+    title left empty is the article's first line. ImportProblems lists every problem."""
+    names = {ARTICLE: article.name, LABELS: labels.name}
+    try:
+        texts = {ARTICLE: _read_text(article), LABELS: _read_text(labels)}
+    except ValueError as error:
+        raise _refused_import(by, list(names.values()), [str(error)]) from None
+    article_id = article_id_from_name(article.name)
+    title = title.strip()
+    first_line = texts[ARTICLE].strip().split("\n", 1)[0]
+    slug = unique_slug(title or first_line or f"article-{article_id or 'import'}")
+    techniques = set(
+        Technique.objects.filter(taxonomy__slug=TAXONOMY).values_list("code", flat=True)
+    )
+    try:
+        data = article_to_lesson(
+            texts[ARTICLE],
+            texts[LABELS],
+            slug=slug,
+            techniques=techniques,
+            article_id=article_id,
+            title=title or None,
+            author=author.strip(),
+            audience=audience.strip(),
+        )
+        return lesson_import(data=data, created_by=by, is_published=False)
+    except CorpusFormatError as error:
+        problems = [
+            f"{names[where]}:{line}: {message}" if where else message
+            for where, line, message in error.problems
+        ]
+    except LessonFormatError as error:
+        problems = [
+            f"{names[LABELS]}:{line}: {message}" if line else message
+            for line, message in error.errors
+        ]
+    raise _refused_import(by, list(names.values()), problems)

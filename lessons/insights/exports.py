@@ -17,7 +17,8 @@ from django.utils.text import slugify
 from lessons.work.models import Answer, Assignment
 
 from . import scoring
-from .dashboard import ClassWork, KeyIndex, student_rows
+from .selectors.dashboard import ClassWork, student_rows
+from .selectors.spans import span_of
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -85,7 +86,7 @@ def answer_counts(assignment: Assignment) -> dict[int, int]:
 def students_csv(work: ClassWork) -> HttpResponse:
     zone, _time = timezone.get_current_timezone_name(), _clock()
     answers = answer_counts(work.assignment)
-    rows, _ = student_rows(work, KeyIndex(work.key_spans), spans_only=True)
+    rows, _ = student_rows(work, scoring.KeyIndex(work.key_spans), spans_only=True)
     header = [
         "Student",
         "Login",
@@ -140,8 +141,8 @@ def highlights_csv(work: ClassWork) -> HttpResponse:
     zone, _time = timezone.get_current_timezone_name(), _clock()
     segments = {s.pk: s for s in work.segments}
     keys_by_segment: dict[int, list[scoring.Span]] = {}
-    for key in work.keys:
-        keys_by_segment.setdefault(key.segment_id, []).append(key.span)
+    for span in work.key_spans:
+        keys_by_segment.setdefault(span.segment, []).append(span)
     header = [
         "Student",
         "Login",
@@ -159,25 +160,25 @@ def highlights_csv(work: ClassWork) -> HttpResponse:
     lines = []
     for student in work.students:
         rows = work.highlights.get(student.pk, [])
-        rows = sorted(rows, key=lambda r: (segments[r[1]].position, r[2], r[3], r[9]))
-        for _, segment_id, start, end, technique_id, quote, note, created, updated, _ in rows:
-            technique = work.techniques[technique_id]
-            span = scoring.Span(segment_id, start, end, technique.code)
-            verdict = scoring.classify(span, keys_by_segment.get(segment_id, []))
+        rows = sorted(rows, key=lambda r: (segments[r.segment_id].position, r.start, r.end, r.id))
+        for row in rows:
+            technique = work.techniques[row.technique_id]
+            span = span_of(row, work.codes)
+            verdict = scoring.classify(span, keys_by_segment.get(row.segment_id, []))
             lines.append(
                 [
                     student.display_name,
                     student.username,
-                    segments[segment_id].position,
-                    start,
-                    end,
-                    quote,
+                    segments[row.segment_id].position,
+                    row.start,
+                    row.end,
+                    row.quote,
                     technique.code,
                     technique.name,
-                    note,
+                    row.note,
                     verdict.value,
-                    _time(created),
-                    _time(updated),
+                    _time(row.created_at),
+                    _time(row.updated_at),
                 ]
             )
     return csv_response(filename(work.assignment, "highlights"), header, lines)

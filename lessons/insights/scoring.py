@@ -24,7 +24,7 @@ second.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -32,10 +32,12 @@ from itertools import accumulate, groupby
 from operator import attrgetter
 
 __all__ = [
+    "KeyIndex",
     "Scores",
     "Span",
     "Verdict",
     "agreement",
+    "agreement_of_runs",
     "classify",
     "confusion",
     "coverage_by_owner",
@@ -385,11 +387,17 @@ def agreement(owners: Mapping[Hashable, Iterable[Span]], segment: int, length: i
     n = len(owners)
     if n < 2 or length <= 0:
         return None
-    pairs = n * (n - 1)
-    agreeing = 0
-    for start, end, k in coverage_by_owner(owners, segment, length):
-        agreeing += (end - start) * (k * (k - 1) + (n - k) * (n - k - 1))
-    return agreeing / (pairs * length)
+    return agreement_of_runs(coverage_by_owner(owners, segment, length), n, length)
+
+
+def agreement_of_runs(runs: Iterable[tuple[int, int, int]], n: int, length: int) -> float | None:
+    """`agreement` for n owners from the runs of `coverage_by_owner` over a segment of
+    `length` characters (for a caller that has swept the segment already, as the heat map
+    has). None when n < 2 or length == 0."""
+    if n < 2 or length <= 0:
+        return None
+    agreeing = sum((end - start) * (k * (k - 1) + (n - k) * (n - k - 1)) for start, end, k in runs)
+    return agreeing / (n * (n - 1) * length)
 
 
 def confusion(
@@ -427,3 +435,86 @@ def confusion(
             if cover is None or not cover.intersection(t.start, t.end):
                 counts[(t.technique, "")] += 1
     return dict(counts)
+
+
+# --- a whole class against one key -----------------------------------------------------------
+
+
+def _rescaled(part: Scores, part_count: int, count: int) -> Scores:
+    """Scores measured against part of the key (`part_count` of its `count` spans), as
+    scores against the whole key: see `KeyIndex`."""
+    if count == 0 or part_count == count:
+        return part
+    recall = part.recall * part_count / count
+    return Scores(part.precision, recall, _f1(part.precision, recall), part.student_count, count)
+
+
+class KeyIndex:
+    """One answer key, grouped once to score a whole class against it.
+
+    The partial-overlap measure is a sum over segments (and techniques): a student's span only
+    ever meets key spans of its own segment and technique, and the key spans elsewhere only
+    add to |T|. So each student is scored against the few key spans where they highlighted,
+    and recall is rescaled to the whole key: the same figures as `score`, `score_spans_only`,
+    `found_key_spans` and `confusion` against the whole key (a property test checks it),
+    without a pass over the whole key for every student.
+    """
+
+    def __init__(self, spans: Iterable[Span]) -> None:
+        self.spans = _unique(spans)  # the key is a set
+        self._by_group: dict[tuple[int, str], list[Span]] = defaultdict(list)
+        self._by_segment: dict[int, list[Span]] = defaultdict(list)
+        for t in self.spans:
+            self._by_group[(t.segment, t.technique)].append(t)
+            self._by_segment[t.segment].append(t)
+        merged = merge_spans(self.spans, ignore_technique=True)
+        self._merged_count = len(merged)
+        self._merged_by_segment = Counter(t.segment for t in merged)
+        self._techniques_by_segment = {
+            segment: Counter(t.technique for t in spans)
+            for segment, spans in self._by_segment.items()
+        }
+
+    def _in_groups(self, spans: list[Span]) -> list[Span]:
+        groups = dict.fromkeys((s.segment, s.technique) for s in spans)
+        return [t for group in groups for t in self._by_group.get(group, ())]
+
+    def _in_segments(self, segments: Iterable[int]) -> list[Span]:
+        return [t for segment in segments for t in self._by_segment.get(segment, ())]
+
+    def score(self, spans: list[Span]) -> Scores:
+        """`score(spans, key)`."""
+        if not spans:
+            return score(spans, self.spans)
+        part = self._in_groups(spans)
+        return _rescaled(score(spans, part), len(part), len(self.spans))
+
+    def score_spans_only(self, spans: list[Span]) -> Scores:
+        """`score_spans_only(spans, key)`."""
+        if not spans:
+            return score_spans_only(spans, self.spans)
+        segments = dict.fromkeys(s.segment for s in spans)
+        part_count = sum(self._merged_by_segment[segment] for segment in segments)
+        part = score_spans_only(spans, self._in_segments(segments))
+        return _rescaled(part, part_count, self._merged_count)
+
+    def found(self, spans: list[Span]) -> list[Span]:
+        """`found_key_spans(spans, key)`, in the key's order by group."""
+        return found_key_spans(spans, self._in_groups(spans))
+
+    def confusion(self, owners_spans: Iterable[list[Span]]) -> Counter[tuple[str, str]]:
+        """`confusion(owners_spans, key)`: each student against the key spans of the segments
+        they highlighted; in the others, every key span was missed."""
+        counts: Counter[tuple[str, str]] = Counter()
+        untouched: Counter[int] = Counter()  # segment -> students who highlighted nothing there
+        for spans in owners_spans:
+            segments = dict.fromkeys(s.segment for s in spans)
+            if segments:
+                counts.update(confusion([spans], self._in_segments(segments)))
+            for segment in self._by_segment:
+                if segment not in segments:
+                    untouched[segment] += 1
+        for segment, students in untouched.items():
+            for technique, n in self._techniques_by_segment[segment].items():
+                counts[(technique, "")] += n * students
+        return counts

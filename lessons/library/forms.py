@@ -1,5 +1,8 @@
+import re
+
 from django import forms
 from django.conf import settings
+from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
 from django.db.models import Q
 
 from .anchoring import AmbiguousQuote, Anchor, AnchorError, locate
@@ -8,11 +11,30 @@ from .models import Taxonomy, Technique
 
 class TextField(forms.CharField):
     """Text from a <textarea>: line breaks count as one character, as the browser counts
-    them for maxlength (a form post sends each as CR LF)."""
+    them for maxlength (a form post sends each as CR LF). A NUL character or half of a
+    surrogate pair (no keyboard types them, no database stores them) is refused, and shown
+    back as � so the rest of what was typed is not lost."""
+
+    UNSTORABLE = "[\x00\ud800-\udfff]"
+    default_validators = [RegexValidator(UNSTORABLE, inverse_match=True, code="unstorable")]
+    default_error_messages = {
+        "unstorable": "This text has a character that cannot be saved (a null character or "
+        "half of an emoji, shown as �). Remove it and try again."
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # Django's own check for NUL says the same, less plainly.
+        self.validators = [
+            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
 
     def to_python(self, value):
         value = super().to_python(value)
         return value.replace("\r\n", "\n") if value else value
+
+    def prepare_value(self, value):
+        return re.sub(self.UNSTORABLE, "\ufffd", value) if isinstance(value, str) else value
 
 
 class TechniqueChoiceField(forms.ModelChoiceField):
@@ -50,7 +72,7 @@ class HighlightEditForm(forms.Form):
 class HighlightForm(HighlightEditForm):
     """Words to highlight: selected in the text (offsets filled in by highlight.js) or typed."""
 
-    quote = forms.CharField(
+    quote = TextField(
         label="Words",
         max_length=settings.MAX_QUOTE_LENGTH,
         required=False,
@@ -146,3 +168,12 @@ class LibraryFilterForm(forms.Form):
         if data.get("mine"):
             lessons = lessons.filter(created_by=user)
         return lessons
+
+
+class PublishForm(forms.Form):
+    """The lesson page's Publish or Unpublish button."""
+
+    published = forms.TypedChoiceField(
+        choices=[("1", "Publish"), ("0", "Unpublish")],
+        coerce=lambda value: value == "1",
+    )

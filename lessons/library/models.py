@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from .textmap import TextMap
+
 CONTEXT_LENGTH = 32  # characters of prefix and suffix kept with every quote
 
 
@@ -133,6 +135,17 @@ class Segment(models.Model):
     body = models.TextField(help_text="Markdown source.")
     body_html = models.TextField(editable=False)
     text = models.TextField(editable=False)
+    origin = models.JSONField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=(
+            "Where each character of `text` came from: a TextMap (lessons/library/textmap.py) "
+            "into the passages of the revision this draft was copied from. Null when no "
+            "correspondence is known (a first revision, an imported lesson); [] when every "
+            "character is new."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -145,6 +158,11 @@ class Segment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lesson} §{self.position}"
+
+    @property
+    def text_map(self) -> TextMap | None:
+        """`origin` read as a TextMap (None when no correspondence is known)."""
+        return TextMap.from_json(self.origin)
 
 
 class Prompt(models.Model):
@@ -181,7 +199,7 @@ class Prompt(models.Model):
         return self.kind != self.Kind.HIGHLIGHT
 
 
-class Span(models.Model):
+class TextSpan(models.Model):
     """Characters [start, end) of a segment's plain text, in Unicode code points."""
 
     start = models.PositiveIntegerField()
@@ -192,7 +210,7 @@ class Span(models.Model):
         abstract = True
 
 
-class KeySpan(Span):
+class KeySpan(TextSpan):
     segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="key_spans")
     uid = models.UUIDField(
         default=uuid.uuid4, editable=False, help_text="The same key span in every revision."

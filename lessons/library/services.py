@@ -6,6 +6,8 @@ identity, `uid`). Publishing that draft marks the earlier revision replaced; ass
 on the revision they were given until their teacher moves them (lessons.work.services).
 """
 
+import logging
+
 from django.db import transaction
 from django.db.models import Max, Prefetch
 from django.utils import timezone
@@ -16,6 +18,9 @@ from core.refusals import Refusal
 from .lessonfile import KeyData, LessonData, LessonFormatError, PromptData, SegmentData
 from .models import KeySpan, Lesson, Prompt, Segment, Taxonomy
 from .rendering import plain_text, render_markdown
+from .textmap import TextMap
+
+logger = logging.getLogger(__name__)
 
 # Lessons -------------------------------------------------------------------------------
 
@@ -147,12 +152,6 @@ def lesson_to_data(lesson: Lesson) -> LessonData:
 # Library: duplicate and publish ---------------------------------------------------------
 
 
-class LessonActionRefused(Refusal):
-    """A lesson action that cannot be carried out; the message is for the teacher."""
-
-    status = 400
-
-
 def _copy_slug(slug: str) -> str:
     max_length = Lesson._meta.get_field("slug").max_length
     base = f"{slug}-copy"
@@ -175,30 +174,23 @@ def lesson_duplicate(*, lesson: Lesson, by: User) -> Lesson:
 
 
 def lesson_set_published(*, lesson: Lesson, published: bool) -> Lesson:
-    """Publish or unpublish (see lessons/revisions.py: a published lesson is never changed,
-    and an assigned one cannot go back to being a draft)."""
-    try:
-        if published:
-            return lesson_publish(lesson=lesson)
-        return lesson_unpublish(lesson=lesson)
-    except RevisionRefused as refusal:
-        raise LessonActionRefused(str(refusal)) from refusal
+    """Publish or unpublish (below: a published lesson is never changed, and an assigned one
+    cannot go back to being a draft)."""
+    if published:
+        return lesson_publish(lesson=lesson)
+    return lesson_unpublish(lesson=lesson)
 
 
 # Revisions ------------------------------------------------------------------------------
 
 
-class RevisionRefused(Refusal):
-    """A revision action that cannot be carried out; the message is for the teacher."""
-
-    status = 400
-
-
-def check_editable(lesson: Lesson) -> None:
-    """Every authoring write calls this first: only drafts change."""
+def check_editable(lesson: Lesson, *, status: int = 400) -> None:
+    """Every authoring write calls this first: only drafts change. `status` is the refusal's
+    (409 where the page was loaded while the lesson was still a draft)."""
     if lesson.is_published:
-        raise RevisionRefused(
-            "This lesson is published, so it is not changed: edit it to start a new revision."
+        raise Refusal(
+            "This lesson is published, so it is not changed: edit it to start a new revision.",
+            status=status,
         )
 
 
@@ -229,7 +221,9 @@ def draft_revision(lesson: Lesson) -> Lesson | None:
 
 
 def _copy_content(source: Lesson, target: Lesson) -> None:
-    """Copy passages, prompts and key spans, keeping their identity (`uid`)."""
+    """Copy passages, prompts and key spans, keeping their identity (`uid`). Each copied
+    passage's `origin` says that every character is the source passage's, in place: the
+    editor keeps it up to date as the author changes the draft (lessons.authoring)."""
     segments = list(
         source.segments.prefetch_related(
             "prompts", Prefetch("key_spans", queryset=KeySpan.objects.order_by("position"))
@@ -244,6 +238,7 @@ def _copy_content(source: Lesson, target: Lesson) -> None:
             body=s.body,
             body_html=s.body_html,
             text=s.text,
+            origin=TextMap.identity(s.pk, len(s.text)).to_json(),
         )
         for s in segments
     )
@@ -276,11 +271,11 @@ def lesson_edit_draft(*, lesson: Lesson, by: User) -> Lesson:
     published lesson, the draft of its next revision (made now, an exact copy, if needed)."""
     lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
     if lesson.created_by_id != by.pk:
-        raise RevisionRefused("Only the lesson's author can edit it. Duplicate it to adapt it.")
+        raise Refusal("Only the lesson's author can edit it. Duplicate it to adapt it.")
     if not lesson.is_published:
         return lesson
     if lesson.is_replaced:
-        raise RevisionRefused("A later revision of this lesson exists: edit that one.")
+        raise Refusal("A later revision of this lesson exists: edit that one.")
     existing = draft_revision(lesson)
     if existing:
         return existing
@@ -320,13 +315,20 @@ def lesson_publish(*, lesson: Lesson) -> Lesson:
     if not locked.is_published:
         problems = publish_problems(locked)
         if problems:
-            raise RevisionRefused(" ".join(problems))
+            raise Refusal(" ".join(["Not published yet.", *problems]))
         now = timezone.now()
         lineage(locked).filter(is_published=True, replaced_at__isnull=True).exclude(
             pk=locked.pk
         ).update(replaced_at=now, updated_at=now)
         locked.is_published, locked.replaced_at = True, None
         locked.save(update_fields=["is_published", "replaced_at", "updated_at"])
+        logger.info(
+            "published lesson %s (%s, revision %s)",
+            locked.pk,
+            locked.slug,
+            locked.revision,
+            extra={"lesson_id": locked.pk, "user_id": locked.created_by_id},
+        )
     lesson.is_published, lesson.replaced_at = locked.is_published, locked.replaced_at
     return lesson
 
@@ -340,11 +342,11 @@ def lesson_unpublish(*, lesson: Lesson) -> Lesson:
         given.is_published = False
         return given
     if lesson.assignments.exists():
-        raise RevisionRefused("This lesson is assigned to a class, so it cannot be unpublished.")
+        raise Refusal("This lesson is assigned to a class, so it cannot be unpublished.")
     if lesson.is_replaced:
-        raise RevisionRefused("A later revision replaced this one; it is kept as it is.")
+        raise Refusal("A later revision replaced this one; it is kept as it is.")
     if draft_revision(lesson):
-        raise RevisionRefused(
+        raise Refusal(
             "A draft of the next revision exists; publish or delete it before unpublishing."
         )
     previous = (
@@ -358,5 +360,12 @@ def lesson_unpublish(*, lesson: Lesson) -> Lesson:
         previous.save(update_fields=["replaced_at", "updated_at"])
     lesson.is_published = False
     lesson.save(update_fields=["is_published", "updated_at"])
+    logger.info(
+        "unpublished lesson %s (%s, revision %s)",
+        lesson.pk,
+        lesson.slug,
+        lesson.revision,
+        extra={"lesson_id": lesson.pk, "user_id": lesson.created_by_id},
+    )
     given.is_published = False
     return given

@@ -1,113 +1,81 @@
 """The lesson library: the taxonomies and their techniques (public); for teachers, find
 lessons, read one in full, duplicate, publish."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.models import User
+from core.refusals import Refusal
+from core.responses import HtmxHttpRequest, done, refusals
 
-from . import services
-from .forms import LibraryFilterForm
-from .models import KeySpan, Lesson, Taxonomy
-
-
-def _visible_lessons(user: User):
-    """The current revision of published lessons, and the teacher's own new drafts (a draft
-    of a later revision is reached from the lesson it revises)."""
-    if not user.is_teacher:
-        raise Http404
-    return Lesson.objects.filter(
-        Q(is_published=True, replaced_at__isnull=True)
-        | Q(created_by=user, is_published=False, revision=1)
-    )
-
-
-def _get_lesson(user: User, slug: str) -> Lesson:
-    return get_object_or_404(
-        _visible_lessons(user).select_related("taxonomy", "created_by"), slug=slug
-    )
+from . import selectors, services
+from .access import get_lesson_for_teacher, require_teacher
+from .forms import LibraryFilterForm, PublishForm
+from .models import Taxonomy
 
 
 @login_required
-def library(request: HttpRequest) -> HttpResponse:
-    visible = _visible_lessons(request.user)
+def library(request: HtmxHttpRequest) -> HttpResponse:
+    require_teacher(request.user)
+    visible = selectors.lessons_visible_to(request.user)
     form = LibraryFilterForm(request.GET or None, lessons=visible)
     lessons = visible
     if form.is_bound and form.is_valid():
         lessons = form.filter(lessons, request.user)
-    lessons = (
-        lessons.select_related("taxonomy")
-        .annotate(
-            segment_count=Count("segments", distinct=True),
-            key_count=Count("segments__key_spans", distinct=True),
-        )
-        .order_by("title", "pk")
-    )
-    lessons = list(lessons)
     return render(
         request,
         "library/library.html",
-        {"form": form, "lessons": lessons},
+        {"form": form, "lessons": selectors.lesson_cards(lessons)},
         status=400 if form.errors else 200,
     )
 
 
 @login_required
-def lesson_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    lesson = _get_lesson(request.user, slug)
-    segments = lesson.segments.prefetch_related(
-        "prompts",
-        Prefetch("key_spans", queryset=KeySpan.objects.select_related("technique")),
-    )
-    is_creator = lesson.created_by_id == request.user.pk
-    return render(
-        request,
-        "library/lesson_detail.html",
-        {
-            "lesson": lesson,
-            "segments": segments,
-            "is_creator": is_creator,
-            "next_draft": services.draft_revision(lesson)
-            if is_creator and lesson.is_published
-            else None,
-            "assignment_count": lesson.assignments.count(),
-        },
-    )
+def lesson_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    lesson = get_lesson_for_teacher(request.user, slug)
+    page = selectors.lesson_page(lesson, user=request.user)
+    return render(request, "library/lesson_detail.html", {"lesson": lesson, "page": page})
 
 
 @login_required
 @require_POST
-def lesson_duplicate(request: HttpRequest, slug: str) -> HttpResponse:
-    lesson = _get_lesson(request.user, slug)
+def lesson_duplicate(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    lesson = get_lesson_for_teacher(request.user, slug)
     copy = services.lesson_duplicate(lesson=lesson, by=request.user)
-    messages.success(request, f"“{lesson.title}” was copied. The copy is a draft.")
-    return redirect("library:lesson_detail", copy.slug)
+    return done(
+        request,
+        f"“{lesson.title}” was copied. The copy is a draft.",
+        redirect_to=reverse("library:lesson_detail", args=[copy.slug]),
+    )
+
+
+def _back_to_lesson(request: HtmxHttpRequest, slug: str, *, refusal: Refusal) -> HttpResponse:
+    """After a refused action on a lesson: back to its page, where the message is shown."""
+    return redirect("library:lesson_detail", slug)
 
 
 @login_required
 @require_POST
-def lesson_publish(request: HttpRequest, slug: str) -> HttpResponse:
-    lesson = _get_lesson(request.user, slug)
+@refusals(_back_to_lesson)
+def lesson_publish(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    lesson = get_lesson_for_teacher(request.user, slug)
     if lesson.created_by_id != request.user.pk:
         raise Http404
-    published = request.POST.get("published") == "1"
-    try:
-        services.lesson_set_published(lesson=lesson, published=published)
-    except services.LessonActionRefused as refusal:
-        messages.error(request, str(refusal))
-        return redirect("library:lesson_detail", lesson.slug)
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        raise Refusal("Publish or unpublish the lesson.")
+    published = form.cleaned_data["published"]
+    services.lesson_set_published(lesson=lesson, published=published)
     if published:
-        messages.success(request, "The lesson is published: every teacher can now assign it.")
+        message = "The lesson is published: every teacher can now assign it."
     else:
-        messages.success(request, "The lesson is a draft again: only you can see it.")
-    return redirect("library:lesson_detail", lesson.slug)
+        message = "The lesson is a draft again: only you can see it."
+    return done(request, message, redirect_to=reverse("library:lesson_detail", args=[lesson.slug]))
 
 
-def taxonomy(request: HttpRequest, slug: str) -> HttpResponse:
+def taxonomy(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The techniques of one taxonomy, with definitions and examples (public)."""
     taxonomy = get_object_or_404(Taxonomy, slug=slug)
     return render(
@@ -117,7 +85,7 @@ def taxonomy(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def taxonomies(request: HttpRequest) -> HttpResponse:
+def taxonomies(request: HtmxHttpRequest) -> HttpResponse:
     return render(
         request,
         "library/taxonomies.html",

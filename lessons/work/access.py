@@ -31,6 +31,4 @@ def get_assignment_for_teacher(user: User, pk: int) -> Assignment:
 
 
 def get_highlight_for_student(submission: Submission, pk: int) -> Highlight:
-    return get_object_or_404(
-        Highlight.objects.select_related("segment", "technique"), pk=pk, submission=submission
-    )
+    return get_object_or_404(submission.highlights.select_related("segment", "technique"), pk=pk)

@@ -1,9 +1,18 @@
 from django import forms
+from django.conf import settings
 
+from core.refusals import Refusal
 from lessons.library.forms import TextField
-from lessons.library.models import Lesson
+from lessons.library.models import Lesson, Prompt, Technique
 
-from .models import MAX_SCORE, Assignment
+from .models import Assignment
+from .selectors import PromptAnswer
+
+
+def form_refusal(form: forms.Form) -> Refusal:
+    """A form's errors as one refusal (400), for a page that shows them in one place."""
+    errors = [error for errors in form.errors.values() for error in errors]
+    return Refusal(" ".join(dict.fromkeys(errors)))
 
 
 def _datetime_widget():
@@ -69,41 +78,94 @@ class ExtensionForm(forms.Form):
     )
 
 
-REVIEW_COMMENT_MAX_LENGTH = 5000
+class TechniquesField(forms.TypedMultipleChoiceField):
+    """Techniques ticked from the lesson's list (an empty value is no choice)."""
+
+    def __init__(self, *, techniques: list[Technique], **kwargs):
+        by_pk = {str(t.pk): t for t in techniques}
+        super().__init__(
+            choices=[(pk, t.name) for pk, t in by_pk.items()],
+            coerce=by_pk.__getitem__,
+            required=False,
+            error_messages={"invalid_choice": "Choose techniques from this lesson's list."},
+            **kwargs,
+        )
+
+    def to_python(self, value):
+        return [v for v in super().to_python(value) if v]
 
 
-class ReviewForm(forms.Form):
-    """A teacher's comment and score on one answer, one key span, or (neither target given)
-    the whole work. The target comes in a hidden field; the view checks it is this lesson's.
-    (_review_form.html writes the fields out itself: a class's worth of forms renders fast.)"""
+class AnswersForm(forms.Form):
+    """The answers to one passage's prompts, posted as `prompt-<id>`: a written answer, or
+    the techniques ticked. Only the prompts posted are saved, except that a choose prompt
+    with every box unticked sends nothing: with the `answers` marker, that is no choice."""
 
-    max_score = MAX_SCORE
-
-    comment = TextField(
-        label="Comment",
-        max_length=REVIEW_COMMENT_MAX_LENGTH,
+    answers = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    go = forms.ChoiceField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        choices=[(go, go) for go in ("", "stay", "previous", "next", "review")],
+        error_messages={"invalid_choice": "This form is damaged. Reload the page and try again."},
     )
-    score = forms.TypedChoiceField(
-        label="Score",
-        choices=[("", "—"), *((str(n), str(n)) for n in range(MAX_SCORE + 1))],
-        coerce=int,
-        empty_value=None,
-        required=False,
-        error_messages={"invalid_choice": f"Choose a score from 0 to {MAX_SCORE}, or none."},
-    )
-    reviewed = forms.BooleanField(label="Reviewed", required=False, initial=True)
-    prompt = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    key_span = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def __init__(self, *args, prompts, techniques, **kwargs):
+        super().__init__(*args, **kwargs)
+        techniques = list(techniques)
+        self.prompts = {f"prompt-{p.pk}": p for p in prompts if p.is_answerable}
+        for name, prompt in self.prompts.items():
+            if prompt.kind == Prompt.Kind.TEXT:
+                self.fields[name] = TextField(
+                    max_length=settings.MAX_ANSWER_LENGTH,
+                    required=False,
+                    error_messages={
+                        "max_length": "An answer is longer than %(limit_value)d characters. "
+                        "Shorten it and save again.",
+                        "unstorable": "An answer has a character that cannot be saved (a null "
+                        "character or half of an emoji, shown as �). Remove it and save again.",
+                    },
+                )
+            else:
+                self.fields[name] = TechniquesField(techniques=techniques)
 
     def clean(self):
-        cleaned = super().clean()
-        # Hidden fields are filled in by the page: say plainly what went wrong instead.
-        damaged = [self.errors.pop(name, None) for name in ("prompt", "key_span", "next")]
-        if any(damaged):
-            self.add_error(None, "This review form is damaged. Reload the page and try again.")
-        elif cleaned.get("prompt") and cleaned.get("key_span"):
-            self.add_error(None, "Review one answer or one key span at a time.")
-        return cleaned
+        sent = [name for name in self.data if name.startswith("prompt-")]
+        if any(name not in self.prompts for name in sent):
+            raise forms.ValidationError("One of the questions sent is not part of this passage.")
+        return super().clean()
+
+    def texts(self) -> dict[Prompt, str]:
+        return {
+            prompt: self.cleaned_data[name]
+            for name, prompt in self.prompts.items()
+            if prompt.kind == Prompt.Kind.TEXT and name in self.data
+        }
+
+    def chosen(self) -> dict[Prompt, list[Technique]]:
+        return {
+            prompt: self.cleaned_data[name]
+            for name, prompt in self.prompts.items()
+            if prompt.kind == Prompt.Kind.CHOOSE
+            and (name in self.data or self.cleaned_data["answers"])
+        }
+
+    def typed(self, answer: PromptAnswer) -> PromptAnswer:
+        """The answer as the student typed it in this (refused) form, so it is not lost."""
+        name = f"prompt-{answer.prompt.pk}"
+        if name not in self.fields or name not in self.data:
+            return answer
+        value = self[name].value()
+        if answer.prompt.kind == Prompt.Kind.TEXT:
+            return PromptAnswer(answer.prompt, text=value or "")
+        pks = {pk for pk, _ in self.fields[name].choices}
+        return PromptAnswer(answer.prompt, chosen={int(v) for v in value if v in pks})
+
+
+class MoveForm(forms.Form):
+    """The revision a teacher moves their class to (the page fills it in)."""
+
+    to = forms.ModelChoiceField(
+        queryset=Lesson.objects.all(),
+        error_messages={
+            "required": "That revision does not exist.",
+            "invalid_choice": "That revision does not exist.",
+        },
+    )

@@ -8,7 +8,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from lessons.library.models import KeySpan, Lesson, Prompt, Segment, Span, Technique
+from core.refusals import Refusal
+from lessons.library.models import KeySpan, Lesson, Prompt, Segment, Technique, TextSpan
 
 
 class AssignmentQuerySet(models.QuerySet):
@@ -136,8 +137,23 @@ class Submission(models.Model):
         due = self.due_at
         return due is not None and (now or timezone.now()) > due
 
+    def check_open(self) -> None:
+        """Refuse (409) any change to work that is handed in, or past its due date when the
+        assignment takes no late work."""
+        if self.is_submitted:
+            raise Refusal(
+                "You have already handed this lesson in, so it can no longer be changed.",
+                status=409,
+            )
+        if not self.assignment.accept_late and self.is_past_due():
+            raise Refusal(
+                "The due date has passed, so this lesson can no longer be changed. "
+                "Your saved work is kept; ask your teacher if you need more time.",
+                status=409,
+            )
 
-class Highlight(Span):
+
+class Highlight(TextSpan):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="highlights")
     segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="highlights")
     technique = models.ForeignKey(Technique, on_delete=models.PROTECT, related_name="+")

@@ -1,6 +1,13 @@
-"""Reads on students' work. Planning the move of an assignment to a later revision of its lesson.
+"""Reads on students' work, as the pages show it: each returns dataclasses for the templates
+and runs a fixed number of queries, however large the class.
 
-The guarantees (docs/revisions.md):
+- The exercise: a passage with the student's highlights drawn in, its prompts with their
+  answers, the student's progress passage by passage.
+- The class pages: a student's assignments, a teacher's classes, a class's roster.
+- Moving an assignment to a later revision of its lesson (`move_refusal`, `plan_move`) and
+  the work a move could not carry over.
+
+The guarantees of a move (docs/revisions.md):
 
 1. A published revision is never changed. Editing it starts a draft of the next revision, an
    exact copy (passages, prompts and key spans keep their identity, `uid`).
@@ -13,14 +20,264 @@ The guarantees (docs/revisions.md):
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import groupby
 
-from lessons.library.anchoring import Anchor, Unplaceable, reanchor
+from django.db.models import Count, F, Q
+
+from core.models import Classroom, User
+from core.refusals import Refusal
+from lessons.library.anchoring import CONTEXT_CHECK, Anchor, anchor_at, occurrences
 from lessons.library.models import KeySpan, Lesson, Prompt, Segment
-from lessons.library.services import RevisionRefused
+from lessons.library.rendering import Mark, annotate
+from lessons.library.selectors import revision_maps
+from lessons.library.services import newer_revision
+from lessons.library.textmap import TextMap, locate
 
-from .models import Answer, Assignment, Highlight, Review, Submission
+from .models import Answer, Assignment, Highlight, Review, RevisionMove, Submission, UnplacedWork
 
-# Moving an assignment -------------------------------------------------------------------
+# The exercise ---------------------------------------------------------------------------
+
+
+@dataclass
+class Passage:
+    """One passage as the student works on it: the text with their highlights drawn in."""
+
+    segment: Segment
+    html: str
+    highlights: list[Highlight]
+
+
+def passage_for(submission: Submission, segment: Segment) -> Passage:
+    highlights = list(
+        submission.highlights.filter(segment=segment)
+        .select_related("technique")
+        .order_by("start", "end", "id")
+    )
+    marks = [Mark(h.start, h.end, h.technique.name, ident=f"highlight-{h.pk}") for h in highlights]
+    return Passage(segment, annotate(segment.body_html, marks), highlights)
+
+
+@dataclass
+class PromptAnswer:
+    """A prompt of the passage with the student's answer: the text written (a text prompt)
+    or the ids of the techniques ticked (a choose prompt)."""
+
+    prompt: Prompt
+    text: str = ""
+    chosen: set[int] = field(default_factory=set)
+
+
+def prompt_answers(submission: Submission, segment: Segment) -> list[PromptAnswer]:
+    prompts = list(segment.prompts.all())
+    answers = {
+        a.prompt_id: a
+        for a in Answer.objects.filter(submission=submission, prompt__in=prompts).prefetch_related(
+            "techniques"
+        )
+    }
+    return [
+        PromptAnswer(prompt, answer.text, {t.pk for t in answer.techniques.all()})
+        if (answer := answers.get(prompt.pk))
+        else PromptAnswer(prompt)
+        for prompt in prompts
+    ]
+
+
+def passages_of(lesson: Lesson) -> list[Segment]:
+    """The passages of the lesson, for the list of all passages (no text)."""
+    return list(lesson.segments.only("id", "position", "title"))
+
+
+@dataclass
+class PassageProgress:
+    """A row of the hand-in page: a passage, the student's highlights in it, and the
+    questions they have not answered yet."""
+
+    segment: Segment
+    highlights: int
+    unanswered: list[Prompt]
+
+
+def progress_by_passage(submission: Submission) -> list[PassageProgress]:
+    segments = submission.assignment.lesson.segments.prefetch_related("prompts").order_by(
+        "position"
+    )
+    highlight_counts: dict[int, int] = {}
+    for segment_id in submission.highlights.values_list("segment_id", flat=True):
+        highlight_counts[segment_id] = highlight_counts.get(segment_id, 0) + 1
+    answered = set(
+        Answer.objects.filter(submission=submission)
+        .exclude(text="", techniques__isnull=True)
+        .values_list("prompt_id", flat=True)
+    )
+    return [
+        PassageProgress(
+            segment=segment,
+            highlights=highlight_counts.get(segment.pk, 0),
+            unanswered=[
+                p for p in segment.prompts.all() if p.is_answerable and p.pk not in answered
+            ],
+        )
+        for segment in segments
+    ]
+
+
+# The class pages ------------------------------------------------------------------------
+
+
+@dataclass
+class AssignmentRow:
+    """A lesson assigned to a class, with its number of passages and, on a student's pages,
+    the student's submission (None until they start)."""
+
+    assignment: Assignment
+    segment_count: int
+    submission: Submission | None = None
+
+
+def _with_segment_count(assignments) -> list[AssignmentRow]:
+    counted = assignments.annotate(segment_count=Count("lesson__segments", distinct=True))
+    return [AssignmentRow(a, a.segment_count) for a in counted]
+
+
+def assignments_for_student(
+    student: User, classroom: Classroom | None = None
+) -> list[AssignmentRow]:
+    """The lessons assigned to the student (in one of their classes, or in all of them), each
+    with the student's submission."""
+    if classroom is None:
+        assignments = Assignment.objects.for_student(student).select_related(
+            "lesson", "classroom", "classroom__teacher"
+        )
+    else:
+        assignments = classroom.assignments.select_related("lesson")
+    rows = _with_segment_count(assignments)
+    submissions = {
+        s.assignment_id: s
+        for s in Submission.objects.filter(
+            student=student, assignment__in=[row.assignment for row in rows]
+        )
+    }
+    for row in rows:
+        row.submission = submissions.get(row.assignment.pk)
+    return rows
+
+
+@dataclass
+class ClassSummary:
+    """A class on its teacher's home page."""
+
+    classroom: Classroom
+    students: int
+    assignments: int
+
+
+def classes_taught(teacher: User) -> list[ClassSummary]:
+    classrooms = Classroom.objects.taught_by(teacher).annotate(
+        student_count=Count("enrollments", distinct=True),
+        assignment_count=Count("assignments", distinct=True),
+    )
+    return [ClassSummary(c, c.student_count, c.assignment_count) for c in classrooms]
+
+
+def class_assignments(classroom: Classroom) -> list[AssignmentRow]:
+    return _with_segment_count(classroom.assignments.select_related("lesson"))
+
+
+def assignable_lessons(assigned: list[AssignmentRow]):
+    """The published lessons a class can still be given: none of the revisions of the
+    lessons it has already."""
+    lineages = {row.assignment.lesson.lineage_id for row in assigned}
+    return Lesson.objects.published().exclude(pk__in=lineages).exclude(root__in=lineages)
+
+
+@dataclass
+class Progress:
+    """How far one student is in one assignment."""
+
+    reached: int
+    submitted_at: datetime | None
+    highlight_count: int
+
+
+@dataclass
+class RosterRow:
+    """A student of the class with their progress in each of its assignments (None where
+    they have not started)."""
+
+    student: User
+    joined_at: datetime
+    work: list[tuple[AssignmentRow, Progress | None]]
+
+
+def class_roster(classroom: Classroom, assignments: list[AssignmentRow]) -> list[RosterRow]:
+    enrollments = list(classroom.enrollments.select_related("student"))
+    submissions = (
+        Submission.objects.filter(assignment__classroom=classroom)
+        .annotate(highlight_count=Count("highlights", distinct=True))
+        .values_list("assignment_id", "student_id", "reached", "submitted_at", "highlight_count")
+    )
+    progress = {
+        (assignment_id, student_id): Progress(reached, submitted_at, highlights)
+        for assignment_id, student_id, reached, submitted_at, highlights in submissions
+    }
+    return [
+        RosterRow(
+            student=e.student,
+            joined_at=e.joined_at,
+            work=[(row, progress.get((row.assignment.pk, e.student_id))) for row in assignments],
+        )
+        for e in enrollments
+    ]
+
+
+@dataclass
+class StudentDue:
+    """A student of the class and the later due date their teacher gave them, if any."""
+
+    student: User
+    extended_due_at: datetime | None
+
+
+def due_dates(assignment: Assignment) -> list[StudentDue]:
+    students = User.objects.filter(enrollments__classroom=assignment.classroom_id).order_by(
+        "display_name", "pk"
+    )
+    extensions = dict(
+        assignment.submissions.filter(extended_due_at__isnull=False).values_list(
+            "student_id", "extended_due_at"
+        )
+    )
+    return [StudentDue(student, extensions.get(student.pk)) for student in students]
+
+
+# Moving an assignment to a later revision ---------------------------------------------
+
+
+def move_refusal(assignment: Assignment, to: Lesson) -> Refusal | None:
+    """Why the class cannot move to revision `to`, or None when it can. A class moves only
+    forward, to the newest published revision of its own lesson, with the same techniques.
+    (The newest: a published revision is replaced exactly when a later one is published.)"""
+    current = assignment.lesson
+    if to.lineage_id != current.lineage_id:
+        return Refusal("That is not a revision of this class's lesson.")
+    if to.pk == current.pk:  # most often the same move posted twice
+        return Refusal(f"This class is already on revision {current.revision}.", status=409)
+    if not to.is_published:
+        return Refusal(
+            f"Revision {to.revision} is a draft: a class only moves to a published revision."
+        )
+    if to.revision < current.revision:
+        return Refusal(
+            f"Revision {to.revision} is older than revision {current.revision}, which "
+            "this class is on: a class only moves forward."
+        )
+    if to.is_replaced:
+        return Refusal(f"Revision {to.revision} has been replaced: move to the newest revision.")
+    if to.taxonomy_id != current.taxonomy_id:
+        return Refusal("The new revision uses another taxonomy, so work cannot move.")
+    return None
 
 
 @dataclass
@@ -41,28 +298,81 @@ class MovePlan:
     unplaced: list[Unplaced] = field(default_factory=list)
 
 
-def _check_move(assignment: Assignment, to: Lesson) -> None:
-    current = assignment.lesson
-    if to.lineage_id != current.lineage_id:
-        raise RevisionRefused("That is not a revision of this assignment's lesson.")
-    if not to.is_published or to.revision <= current.revision:
-        raise RevisionRefused("An assignment can only move to a later, published revision.")
-    if to.taxonomy_id != current.taxonomy_id:
-        raise RevisionRefused("The new revision uses another taxonomy, so work cannot move.")
+# Why a piece of work is not carried over (UnplacedWork.reason).
+CHANGED = "its words were changed or removed in the new revision"
+NOT_FOUND = "its words are not in the new revision exactly once with the same words around them"
+TAKEN = "the same words already carry this highlight"
+QUESTION_GONE = "its question was removed or changed kind in the new revision"
+KEY_GONE = "its key span was removed in the new revision"
+ORPHANED = "saved while the class was being moved"
+
+
+def _agrees(old: str, new: str, *, before: bool) -> bool:
+    """Whether the context `new` beside the words still agrees with `old`, on one side: the
+    nearest CONTEXT_CHECK characters are the same, or (when the old context was shorter,
+    the words being that close to the passage's edge) all of it and the edge itself."""
+    if len(old) < CONTEXT_CHECK:
+        return new == old
+    return new[-CONTEXT_CHECK:] == old[-CONTEXT_CHECK:] if before else (
+        new[:CONTEXT_CHECK] == old[:CONTEXT_CHECK]
+    )
+
+
+def _searched(highlight: Highlight, texts: dict[int, str]) -> tuple[int, Anchor] | None:
+    """Where the highlight's words are in a revision the editor did not record (imported from
+    a lesson file): only where they stand exactly once in the whole revision, with the words
+    on both sides still the same (a passage's edge counts as context: it must still be
+    there). Anything less certain is not placed."""
+    found = [
+        (segment_id, span)
+        for segment_id, text in texts.items()
+        for span in occurrences(text, highlight.quote)
+    ]
+    if len(found) != 1:
+        return None
+    segment_id, (start, end) = found[0]
+    anchor = anchor_at(texts[segment_id], start, end)
+    if _agrees(highlight.prefix, anchor.prefix, before=True) and _agrees(
+        highlight.suffix, anchor.suffix, before=False
+    ):
+        return segment_id, anchor
+    return None
+
+
+def _placed(
+    highlight: Highlight, maps: dict[int, TextMap] | None, texts: dict[int, str]
+) -> tuple[int, Anchor] | None:
+    """Where the highlight goes in the new revision: where the author's edits took its own
+    characters (`textmap.locate`), when the editor recorded them; else by searching
+    (`_searched`). None: it cannot be placed."""
+    if maps is None:
+        return _searched(highlight, texts)
+    where = locate(maps, highlight.segment_id, highlight.start, highlight.end)
+    if where is None:
+        return None
+    segment_id, start, end = where
+    anchor = anchor_at(texts[segment_id], start, end)
+    # The same characters, so the same words, by construction; checked all the same.
+    return (segment_id, anchor) if anchor.quote == highlight.quote else None
 
 
 def plan_move(assignment: Assignment, to: Lesson) -> MovePlan:
     """Where every piece of the class's work would go in revision `to` (writes nothing).
-    Reads only the columns it needs: a class of 200 has thousands of highlights and answers."""
-    _check_move(assignment, to)
+    Refused (`move_refusal`) when the class cannot move there. Reads only the columns it
+    needs: a class of 200 has thousands of highlights and answers.
+
+    Work found on a revision the class is no longer on (saved during a move, before moves
+    locked the class's work) is listed, never placed and never an error."""
+    if refusal := move_refusal(assignment, to):
+        raise refusal
     plan = MovePlan(assignment=assignment, to=to)
-    new_segments = list(to.segments.only("id", "uid", "position", "text"))
-    texts = [s.text for s in new_segments]
-    index_by_uid = {s.uid: i for i, s in enumerate(new_segments)}
+    current = assignment.lesson_id
+    new_segments = {s.pk: s for s in to.segments.only("id", "uid", "position", "text")}
+    texts = {pk: s.text for pk, s in new_segments.items()}
+    maps = revision_maps(assignment.lesson, to)
     prompts = {p.uid: p for p in Prompt.objects.filter(segment__lesson=to)}
     key_spans = {k.uid: k for k in KeySpan.objects.filter(segment__lesson=to)}
     lost: dict[str, dict[int, str]] = {"highlight": {}, "answer": {}, "review": {}}
-    old_texts = dict(Segment.objects.filter(lesson=assignment.lesson_id).values_list("id", "text"))
 
     highlights = (
         Highlight.objects.filter(submission__assignment=assignment)
@@ -71,76 +381,85 @@ def plan_move(assignment: Assignment, to: Lesson) -> MovePlan:
             "id",
             "submission_id",
             "technique_id",
+            "segment_id",
             "start",
             "end",
             "quote",
             "prefix",
             "suffix",
-            "segment__uid",
+            "segment__lesson_id",
             "segment__position",
         )
         .order_by("submission", "segment__position", "start", "end", "id")
     )
     taken = set()
     for highlight in highlights:
-        try:
-            place = reanchor(
-                highlight.quote,
-                highlight.prefix,
-                highlight.suffix,
-                texts,
-                preferred=index_by_uid.get(highlight.segment.uid),
-                old_text=old_texts[highlight.segment_id],
-            )
-        except Unplaceable as problem:
-            lost["highlight"][highlight.pk] = str(problem)
+        if highlight.segment.lesson_id != current:
+            lost["highlight"][highlight.pk] = ORPHANED
             continue
-        segment = new_segments[place.index]
-        key = (
-            highlight.submission_id,
-            segment.pk,
-            highlight.technique_id,
-            place.anchor.start,
-            place.anchor.end,
-        )
+        place = _placed(highlight, maps, texts)
+        if place is None:
+            lost["highlight"][highlight.pk] = CHANGED if maps is not None else NOT_FOUND
+            continue
+        segment_id, anchor = place
+        key = (highlight.submission_id, segment_id, highlight.technique_id, anchor.start, anchor.end)
         if key in taken:
-            lost["highlight"][highlight.pk] = "the same words already carry this highlight"
+            lost["highlight"][highlight.pk] = TAKEN
             continue
         taken.add(key)
-        plan.highlights.append((highlight, segment, place.anchor))
+        plan.highlights.append((highlight, new_segments[segment_id], anchor))
 
-    gone = "its question was removed or changed kind in the new revision"
     answers = (
         Answer.objects.filter(submission__assignment=assignment)
-        .select_related("prompt")
-        .only("id", "submission_id", "prompt__uid", "prompt__kind")
+        .select_related("prompt__segment")
+        .only("id", "submission_id", "prompt__uid", "prompt__kind", "prompt__segment__lesson_id")
     )
     for answer in answers:
         prompt = prompts.get(answer.prompt.uid)
-        if prompt is None or prompt.kind != answer.prompt.kind:
-            lost["answer"][answer.pk] = gone
+        if answer.prompt.segment.lesson_id != current:
+            lost["answer"][answer.pk] = ORPHANED
+        elif prompt is None or prompt.kind != answer.prompt.kind:
+            lost["answer"][answer.pk] = QUESTION_GONE
         else:
             plan.answers.append((answer, prompt))
     reviews = (
         Review.objects.filter(submission__assignment=assignment)
-        .select_related("prompt", "key_span")
-        .only("id", "submission_id", "prompt__uid", "prompt__kind", "key_span__uid")
+        .exclude(prompt__isnull=True, key_span__isnull=True)
+        .select_related("prompt__segment", "key_span__segment")
+        .only(
+            "id",
+            "submission_id",
+            "prompt__uid",
+            "prompt__kind",
+            "prompt__segment__lesson_id",
+            "key_span__uid",
+            "key_span__segment__lesson_id",
+        )
     )
     for review in reviews:
-        if review.prompt_id:
+        target = review.prompt or review.key_span
+        if target.segment.lesson_id != current:
+            lost["review"][review.pk] = ORPHANED
+        elif review.prompt_id:
             prompt = prompts.get(review.prompt.uid)
             if prompt is None or prompt.kind != review.prompt.kind:
-                lost["review"][review.pk] = gone
+                lost["review"][review.pk] = QUESTION_GONE
             else:
                 plan.reviews.append((review, prompt, None))
-        elif review.key_span_id:
+        else:
             key_span = key_spans.get(review.key_span.uid)
             if key_span is None:
-                lost["review"][review.pk] = "its key span was removed in the new revision"
+                lost["review"][review.pk] = KEY_GONE
             else:
                 plan.reviews.append((review, None, key_span))
 
-    # What cannot be placed is read whole: it is shown to the teacher and kept.
+    plan.unplaced = _read_whole(lost)
+    return plan
+
+
+def _read_whole(lost: dict[str, dict[int, str]]) -> list[Unplaced]:
+    """What cannot be placed, read whole (it is shown to the teacher and kept), with the
+    reason for each: `lost` holds the reasons by kind and id."""
     whole = {
         "highlight": Highlight.objects.select_related(
             "segment", "technique", "submission__student"
@@ -152,8 +471,202 @@ def plan_move(assignment: Assignment, to: Lesson) -> MovePlan:
             "prompt__segment", "key_span__segment", "key_span__technique", "submission__student"
         ),
     }
+    unplaced = []
     for kind, reasons in lost.items():
         if reasons:
             for item in whole[kind].filter(pk__in=reasons).order_by("submission", "pk"):
-                plan.unplaced.append(Unplaced(kind, item.submission, reasons[item.pk], item))
-    return plan
+                unplaced.append(Unplaced(kind, item.submission, reasons[item.pk], item))
+    return unplaced
+
+
+def orphaned_work(assignments=None) -> list[Unplaced]:
+    """Work left on a revision its class is no longer on (saved while the class was being
+    moved, before moves locked the class's work), as `plan_move` lists it; of these
+    assignments (a queryset), or of all. In a fixed number of queries."""
+    highlights = Highlight.objects.exclude(segment__lesson=F("submission__assignment__lesson"))
+    answers = Answer.objects.exclude(prompt__segment__lesson=F("submission__assignment__lesson"))
+    reviews = Review.objects.filter(
+        Q(prompt__isnull=False)
+        & ~Q(prompt__segment__lesson=F("submission__assignment__lesson"))
+        | Q(key_span__isnull=False)
+        & ~Q(key_span__segment__lesson=F("submission__assignment__lesson"))
+    )
+    lost: dict[str, dict[int, str]] = {}
+    for kind, rows in (("highlight", highlights), ("answer", answers), ("review", reviews)):
+        if assignments is not None:
+            rows = rows.filter(submission__assignment__in=assignments)
+        lost[kind] = dict.fromkeys(rows.values_list("pk", flat=True), ORPHANED)
+    return _read_whole(lost)
+
+
+# Work a move cannot carry over, as the teacher reads it ---------------------------------
+
+KIND_LABELS = {"highlight": "Highlight", "answer": "Answer", "review": "Your review"}
+KIND_ORDER = {"highlight": 0, "answer": 1, "review": 2}
+
+
+@dataclass
+class WorkItem:
+    """One piece of work that cannot be (or could not be) carried over, as the teacher
+    reads it: the same shape for a dry run and for what an earlier move kept."""
+
+    student: User
+    kind: str
+    reason: str
+    passage: int | None = None
+    quote: str = ""
+    prompt: str = ""
+    techniques: list[str] = field(default_factory=list)
+    text: str = ""
+    score: int | None = None
+    start: int = 0  # where a highlight was, to list them in text order
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+
+def _planned_item(item: Unplaced) -> WorkItem:
+    """What `plan_move` could not place (its objects come with their relations loaded)."""
+    work = WorkItem(student=item.submission.student, kind=item.kind, reason=item.reason)
+    obj = item.item
+    if isinstance(obj, Highlight):
+        work.passage, work.start = obj.segment.position, obj.start
+        work.quote, work.text = obj.quote, obj.note
+        work.techniques = [obj.technique.name]
+    elif isinstance(obj, Answer):
+        work.passage = obj.prompt.segment.position
+        work.prompt, work.text = obj.prompt.text, obj.text
+        work.techniques = [t.name for t in obj.techniques.all()]
+    elif obj.prompt_id:  # a review of an answer
+        work.passage = obj.prompt.segment.position
+        work.prompt, work.text, work.score = obj.prompt.text, obj.comment, obj.score
+    else:  # a review of the student's work on a key span
+        work.passage = obj.key_span.segment.position
+        work.quote, work.techniques = obj.key_span.quote, [obj.key_span.technique.name]
+        work.text, work.score = obj.comment, obj.score
+    return work
+
+
+def _kept_item(row: UnplacedWork) -> WorkItem:
+    """What an earlier move kept as UnplacedWork."""
+    techniques = [row.technique.name] if row.technique_id else []
+    techniques += [t.name for t in row.techniques.all()]
+    return WorkItem(
+        student=row.submission.student,
+        kind=row.kind,
+        reason=row.reason,
+        passage=row.segment_position,
+        quote=row.quote,
+        prompt=row.prompt_text,
+        techniques=techniques,
+        text=row.text,
+        score=row.score,
+        start=row.start or 0,
+    )
+
+
+def _in_order(items: list[WorkItem]) -> list[WorkItem]:
+    """By passage; in a passage highlights (in text order), then answers, then reviews."""
+    return sorted(items, key=lambda w: (w.passage or 0, KIND_ORDER[w.kind], w.start))
+
+
+def _by_student(items: list[WorkItem]) -> list[tuple[User, list[WorkItem]]]:
+    items = sorted(_in_order(items), key=lambda w: (w.student.display_name, w.student.pk))
+    return [(student, list(group)) for student, group in groupby(items, key=lambda w: w.student)]
+
+
+def _kept_rows(rows) -> list[WorkItem]:
+    rows = (
+        rows.select_related("technique", "submission__student")
+        .prefetch_related("techniques")
+        .order_by("segment_position", "start", "id")
+    )
+    return [_kept_item(row) for row in rows]
+
+
+def unplaced_items(submission: Submission | None) -> list[WorkItem]:
+    """One student's work that earlier moves could not carry over. Only a move leaves work
+    behind, and a move always goes to revision 2 or later: on revision 1, no query."""
+    if submission is None or submission.assignment.lesson.revision == 1:
+        return []
+    return _in_order(_kept_rows(submission.unplaced.all()))
+
+
+@dataclass
+class PlanSummary:
+    """The numbers the teacher reads before moving."""
+
+    highlights: int
+    students: int
+    answers: int
+    reviews: int
+    unplaced: list[tuple[User, list[WorkItem]]]
+    unplaced_count: int
+
+
+@dataclass
+class RevisionOverview:
+    """The assignment's revision page: the newer revision to move to, if any, with the dry
+    run of the move or the reason it cannot be made; the earlier moves and what they kept."""
+
+    newer: Lesson | None
+    summary: PlanSummary | None
+    cannot_move: str
+    moves: list[RevisionMove]
+    kept: list[tuple[User, list[WorkItem]]]
+    kept_count: int
+
+
+def _summarise(plan: MovePlan) -> PlanSummary:
+    return PlanSummary(
+        highlights=len(plan.highlights),
+        students=len({h.submission_id for h, _, _ in plan.highlights}),
+        answers=len(plan.answers),
+        reviews=len(plan.reviews),
+        unplaced=_by_student([_planned_item(item) for item in plan.unplaced]),
+        unplaced_count=len(plan.unplaced),
+    )
+
+
+def revision_overview(assignment: Assignment) -> RevisionOverview:
+    newer = newer_revision(assignment.lesson)
+    refusal = move_refusal(assignment, newer) if newer else None
+    summary = _summarise(plan_move(assignment, newer)) if newer and not refusal else None
+    moves = list(
+        RevisionMove.objects.filter(assignment=assignment).select_related(
+            "from_lesson", "to_lesson", "moved_by"
+        )
+    )
+    kept = _kept_rows(UnplacedWork.objects.filter(move__assignment=assignment)) if moves else []
+    return RevisionOverview(
+        newer=newer,
+        summary=summary,
+        cannot_move=refusal.message if refusal else "",
+        moves=moves,
+        kept=_by_student(kept),
+        kept_count=len(kept),
+    )
+
+
+@dataclass
+class MoveOutcome:
+    """What a move did, for the teacher: highlights re-anchored, answers and reviews that
+    followed their question or key span, and pieces of work kept aside."""
+
+    placed: int
+    answers: int
+    reviews: int
+    unplaced: int
+
+
+def move_outcome(move: RevisionMove) -> MoveOutcome:
+    work = {"submission__assignment": move.assignment_id}
+    return MoveOutcome(
+        placed=move.placed,
+        answers=Answer.objects.filter(**work).count(),
+        reviews=Review.objects.filter(**work)
+        .exclude(prompt__isnull=True, key_span__isnull=True)
+        .count(),
+        unplaced=move.unplaced.count(),
+    )

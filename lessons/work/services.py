@@ -1,7 +1,9 @@
 """Writes on students' work: assignments, submissions, highlights, answers, hand-in, the
-teacher's settings, extensions and reviews, and moving an assignment to a later revision."""
+teacher's settings, extensions and reviews, and moving an assignment to a later revision.
+A write that cannot be made raises `core.refusals.Refusal` with the reason."""
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Mapping
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -16,19 +18,11 @@ from lessons.library.models import KeySpan, Lesson, Prompt, Segment, Technique
 from .models import Answer, Assignment, Highlight, Review, RevisionMove, Submission, UnplacedWork
 from .selectors import Unplaced, plan_move
 
-
-class WorkError(Refusal):
-    """A student's request that cannot be carried out; the message is for the student."""
-
-    status = 400
+logger = logging.getLogger(__name__)
 
 
-class WorkLocked(WorkError):
-    status = 409
-
-
-class DuplicateHighlight(WorkError):
-    status = 409
+def _duplicate(quote: str, technique: Technique) -> Refusal:
+    return Refusal(f"You have already highlighted “{quote}” as {technique.name}.", status=409)
 
 
 # Assignments ---------------------------------------------------------------------------
@@ -53,19 +47,9 @@ def assignment_create(
 
 
 def submission_for(*, assignment: Assignment, student: User) -> Submission:
-    submission, _ = Submission.objects.get_or_create(assignment=assignment, student=student)
-    submission.assignment = assignment
+    """The student's submission, created on first use (its `assignment` is the one given)."""
+    submission, _ = assignment.submissions.get_or_create(student=student)
     return submission
-
-
-def _check_open(submission: Submission) -> None:
-    if submission.is_submitted:
-        raise WorkLocked("You have already handed this lesson in, so it can no longer be changed.")
-    if not submission.assignment.accept_late and submission.is_past_due():
-        raise WorkLocked(
-            "The due date has passed, so this lesson can no longer be changed. "
-            "Your saved work is kept; ask your teacher if you need more time."
-        )
 
 
 def submission_move(*, submission: Submission, position: int) -> None:
@@ -86,14 +70,12 @@ def highlight_create(
     anchor: Anchor,
     note: str = "",
 ) -> Highlight:
-    _check_open(submission)
+    submission.check_open()
     duplicate = submission.highlights.filter(
         segment=segment, technique=technique, start=anchor.start, end=anchor.end
     ).exists()
     if duplicate:
-        raise DuplicateHighlight(
-            f"You have already highlighted “{anchor.quote}” as {technique.name}."
-        )
+        raise _duplicate(anchor.quote, technique)
     try:
         with transaction.atomic():
             return Highlight.objects.create(
@@ -108,13 +90,11 @@ def highlight_create(
                 note=note,
             )
     except IntegrityError as error:  # a double submit that raced the check above
-        raise DuplicateHighlight(
-            f"You have already highlighted “{anchor.quote}” as {technique.name}."
-        ) from error
+        raise _duplicate(anchor.quote, technique) from error
 
 
 def highlight_update(*, highlight: Highlight, technique: Technique, note: str) -> Highlight:
-    _check_open(highlight.submission)
+    highlight.submission.check_open()
     clash = (
         Highlight.objects.filter(
             submission=highlight.submission_id,
@@ -127,16 +107,14 @@ def highlight_update(*, highlight: Highlight, technique: Technique, note: str) -
         .exists()
     )
     if clash:
-        raise DuplicateHighlight(
-            f"You have already highlighted “{highlight.quote}” as {technique.name}."
-        )
+        raise _duplicate(highlight.quote, technique)
     highlight.technique, highlight.note = technique, note
     highlight.save(update_fields=["technique", "note", "updated_at"])
     return highlight
 
 
 def highlight_delete(*, highlight: Highlight) -> None:
-    _check_open(highlight.submission)
+    highlight.submission.check_open()
     highlight.delete()
 
 
@@ -158,11 +136,11 @@ def _answer_create(submission: Submission, prompt: Prompt, text: str = "") -> An
 def answers_save(
     *,
     submission: Submission,
-    texts: dict[Prompt, str],
-    choices: dict[Prompt, Iterable[Technique]],
+    texts: Mapping[Prompt, str],
+    choices: Mapping[Prompt, Iterable[Technique]],
 ) -> None:
     """Save the answers to a segment's prompts (one Answer per student and prompt)."""
-    _check_open(submission)
+    submission.check_open()
     existing = {
         a.prompt_id: a
         for a in Answer.objects.select_for_update().filter(
@@ -194,9 +172,9 @@ def answers_save(
 
 def submission_submit(*, submission: Submission) -> bool:
     """Hand the work in. Returns False when it had been handed in already (a double submit).
-    Raises WorkLocked after the due date when the assignment takes no late work."""
+    Refused after the due date when the assignment takes no late work."""
     if not submission.is_submitted:
-        _check_open(submission)
+        submission.check_open()
     updated = Submission.objects.filter(pk=submission.pk, submitted_at__isnull=True).update(
         submitted_at=timezone.now()
     )
@@ -291,7 +269,8 @@ def _unplaced_row(move: RevisionMove, item: Unplaced) -> UnplacedWork:
 
 @transaction.atomic
 def assignment_move(*, assignment: Assignment, to: Lesson, by: User) -> RevisionMove:
-    """Move the assignment and all its work to revision `to` (see the module docstring)."""
+    """Move the assignment and all its work to revision `to` (see `selectors`). Refused
+    (`selectors.move_refusal`) unless `to` is the newest published revision of its lesson."""
     assignment = (
         Assignment.objects.select_for_update().select_related("lesson").get(pk=assignment.pk)
     )
@@ -352,6 +331,25 @@ def assignment_move(*, assignment: Assignment, to: Lesson, by: User) -> Revision
     Submission.objects.filter(assignment=assignment, reached__gt=count).update(
         reached=count, position=Least("position", count), updated_at=timezone.now()
     )
+    from_revision = assignment.lesson.revision
     assignment.lesson = to
     assignment.save(update_fields=["lesson", "updated_at"])
+    logger.info(
+        "Moved assignment %s from revision %s to revision %s: %s highlights placed, "
+        "%s pieces of work unplaced, by user %s",
+        assignment.pk,
+        from_revision,
+        to.revision,
+        move.placed,
+        len(plan.unplaced),
+        by.pk,
+        extra={
+            "assignment_id": assignment.pk,
+            "from_revision": from_revision,
+            "to_revision": to.revision,
+            "placed": move.placed,
+            "unplaced": len(plan.unplaced),
+            "user_id": by.pk,
+        },
+    )
     return move

@@ -1,212 +1,146 @@
 """Authoring a lesson in the browser: the author's lessons, a new lesson from pasted text,
 imports, the lesson's passages (split, merge, move, add, delete), its details with a live
 preview, publishing and exports. A passage's own page (text, prompts, key) is in
-author_segment.py.
+passages.py.
 
 Only drafts are written to (`access.get_draft_for_author`: 404 for anything else); a
-published lesson is changed by starting its next revision (`lesson_edit`).
+published lesson is changed by starting its next revision (`lesson_edit`). A refused write
+shows the page again with why (`core.responses.refusals`).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from django.contrib import messages
+from django import forms
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Prefetch, Q
-from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from core.models import User
+from core.refusals import Refusal
+from core.responses import HtmxHttpRequest, done, refusals
 from lessons.library import bundles
-from lessons.library import services as revisions
-from lessons.library.lessonfile import LessonFormatError, dump_lesson
-from lessons.library.models import KeySpan, Lesson, Segment
-from lessons.library.rendering import plain_text, render_markdown
-from lessons.library.services import lesson_to_data
-from lessons.work.models import Assignment
+from lessons.library import services as library_services
+from lessons.library.lessonfile import dump_lesson
+from lessons.library.models import Lesson, Segment
 
-from .. import services as authoring
-from ..access import get_draft_for_author
+from .. import selectors, services
+from ..access import get_draft_for_author, get_lesson_for_author, require_teacher
 from ..forms import (
     AddPassageForm,
+    ExportForm,
     ImportForm,
     LessonDetailsForm,
     LessonNewForm,
     MoveForm,
     PassageForm,
+    PreviewForm,
     SplitForm,
 )
-
-
-def _require_teacher(user: User) -> None:
-    if not user.is_teacher:
-        raise Http404
-
-
-def _exportable(user: User):
-    """What a teacher may download as lesson files: what the library shows them (current
-    published lessons), and their own drafts, later revisions included."""
-    _require_teacher(user)
-    return Lesson.objects.filter(
-        Q(is_published=True, replaced_at__isnull=True) | Q(created_by=user, is_published=False)
-    )
-
 
 # The author's lessons --------------------------------------------------------------------
 
 
-def _home(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
-    user = request.user
-    lessons = list(
-        Lesson.objects.filter(created_by=user)
-        .filter(Q(is_published=False) | Q(replaced_at__isnull=True))
-        .select_related("taxonomy")
-        .annotate(
-            segment_count=Count("segments", distinct=True),
-            key_count=Count("segments__key_spans", distinct=True),
-        )
-        .order_by("title", "revision", "pk")
-    )
-    classes = dict(
-        Assignment.objects.filter(lesson__created_by=user)
-        .annotate(lineage=Coalesce("lesson__root_id", "lesson_id"))
-        .values("lineage")
-        .annotate(n=Count("classroom", distinct=True))
-        .values_list("lineage", "n")
-    )
-    drafts = [lesson for lesson in lessons if not lesson.is_published]
-    next_drafts = {draft.root_id: draft for draft in drafts if draft.root_id}
-    published = [lesson for lesson in lessons if lesson.is_published]
-    for lesson in lessons:
-        lesson.class_count = classes.get(lesson.lineage_id, 0)
-        lesson.next_draft = next_drafts.get(lesson.lineage_id) if lesson.is_published else None
+def _home(request: HtmxHttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+    mine = selectors.author_lessons(request.user)
     return render(
         request,
         "authoring/home.html",
-        {"drafts": drafts, "published": published, "lessons": lessons, "error": error},
+        {"drafts": mine.drafts, "published": mine.published, "lessons": mine.all, "error": error},
         status=status,
     )
 
 
 @login_required
 @require_GET
-def author_home(request: HttpRequest) -> HttpResponse:
-    _require_teacher(request.user)
+def author_home(request: HtmxHttpRequest) -> HttpResponse:
+    require_teacher(request.user)
     return _home(request)
 
 
-# A new lesson ----------------------------------------------------------------------------
+# A new lesson, and imports ---------------------------------------------------------------
 
 
-@login_required
-def author_new(request: HttpRequest) -> HttpResponse:
-    _require_teacher(request.user)
-    if request.method != "POST":
-        return render(request, "authoring/new.html", {"form": LessonNewForm()})
+def _new_page(request: HtmxHttpRequest, form: LessonNewForm, status: int = 200) -> HttpResponse:
+    return render(request, "authoring/new.html", {"form": form}, status=status)
+
+
+def _new_refused(request: HtmxHttpRequest, *, refusal: Refusal) -> HttpResponse:
     form = LessonNewForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            passages = authoring.propose_passages(
-                data["text"], markdown=data["markup"] == LessonNewForm.MARKDOWN
-            )
-            lesson = authoring.lesson_create(
-                by=request.user,
-                slug=data["slug"],
-                taxonomy=data["taxonomy"],
-                details=form.details(),
-                passages=passages,
-            )
-        except LessonFormatError as error:
-            for line, message in error.errors:
-                form.add_error("text", f"Line {line} of the text: {message}.")
-        except authoring.AuthoringRefused as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            count = len(passages)
-            messages.success(
-                request,
-                f"“{lesson.title}” is a draft with {count} passage{'s' if count != 1 else ''}. "
-                "Check where the passages start and end, then add prompts and the answer key.",
-            )
-            return redirect("authoring:author_lesson", lesson.pk)
-    return render(request, "authoring/new.html", {"form": form}, status=400)
+    form.add_error(refusal.field, refusal.message)
+    return _new_page(request, form)
 
 
 @login_required
-def author_import(request: HttpRequest) -> HttpResponse:
-    _require_teacher(request.user)
+@refusals(_new_refused, shows_message=True)
+def author_new(request: HtmxHttpRequest) -> HttpResponse:
+    require_teacher(request.user)
     if request.method != "POST":
-        return render(request, "authoring/import.html", {"form": ImportForm()})
+        return _new_page(request, LessonNewForm())
+    form = LessonNewForm(request.POST)
+    if not form.is_valid():
+        return _new_page(request, form, status=400)
+    data = form.cleaned_data
+    lesson = services.lesson_create(
+        by=request.user,
+        slug=data["slug"],
+        taxonomy=data["taxonomy"],
+        details=form.details(),
+        text=data["text"],
+        markdown=data["markup"] == LessonNewForm.MARKDOWN,
+    )
+    count = lesson.segments.count()
+    return done(
+        request,
+        f"“{lesson.title}” is a draft with {count} passage{'s' if count != 1 else ''}. "
+        "Check where the passages start and end, then add prompts and the answer key.",
+        redirect_to=reverse("authoring:author_lesson", args=[lesson.pk]),
+    )
+
+
+def _import_page(
+    request: HtmxHttpRequest, form: ImportForm, problems: Sequence[str] = (), status: int = 200
+) -> HttpResponse:
+    context = {"form": form, "problems": problems}
+    return render(request, "authoring/import.html", context, status=status)
+
+
+def _import_refused(request: HtmxHttpRequest, *, refusal: Refusal) -> HttpResponse:
+    if isinstance(refusal, services.ImportProblems):
+        problems = refusal.problems
+    else:
+        problems = [refusal.message]
+    return _import_page(request, ImportForm(request.POST, request.FILES), problems)
+
+
+@login_required
+@refusals(_import_refused, shows_message=True)
+def author_import(request: HtmxHttpRequest) -> HttpResponse:
+    require_teacher(request.user)
+    if request.method != "POST":
+        return _import_page(request, ImportForm())
     form = ImportForm(request.POST, request.FILES)
-    problems: list[str] = []
-    if form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            bundles.check_upload_size(upload.name, upload.size)
-            files = bundles.read_upload(upload.name, upload.read())
-            lessons = authoring.lessons_import(files=files, by=request.user)
-        except bundles.BundleError as error:
-            found = error.problems
-            try:
-                authoring.lessons_import(files=error.files, by=request.user, check_only=True)
-            except authoring.ImportProblems as more:
-                found = sorted(found + more.problems)
-            problems = [bundles.describe(*p) for p in found]
-        except authoring.ImportProblems as error:
-            problems = [bundles.describe(*p) for p in error.problems]
-        else:
-            titles = ", ".join(f"“{lesson.title}”" for lesson in lessons)
-            messages.success(
-                request,
-                f"Imported as your draft{'s' if len(lessons) > 1 else ''}: {titles}.",
-            )
-            if len(lessons) == 1:
-                return redirect("authoring:author_lesson", lessons[0].pk)
-            return redirect("authoring:author_home")
-    return render(
-        request, "authoring/import.html", {"form": form, "problems": problems}, status=400
+    if not form.is_valid():
+        return _import_page(request, form, status=400)
+    lessons = services.lessons_import_upload(upload=form.cleaned_data["file"], by=request.user)
+    titles = ", ".join(f"“{lesson.title}”" for lesson in lessons)
+    if len(lessons) == 1:
+        redirect_to = reverse("authoring:author_lesson", args=[lessons[0].pk])
+    else:
+        redirect_to = reverse("authoring:author_home")
+    return done(
+        request,
+        f"Imported as your draft{'s' if len(lessons) > 1 else ''}: {titles}.",
+        redirect_to=redirect_to,
     )
 
 
-# The editor: a draft's passages --------------------------------------------------------
-
-
-def _paragraph_starts(segment: Segment) -> list[str]:
-    """The first words of each paragraph of a passage, to say where a split would fall."""
-    return [
-        " ".join(plain_text(render_markdown(p)).split()[:8])
-        for p in authoring.paragraphs_of(segment.body)
-    ]
-
-
-def _editor_context(lesson: Lesson) -> dict:
-    segments = list(
-        lesson.segments.annotate(prompt_count=Count("prompts"))
-        .order_by("position")
-        .prefetch_related(
-            Prefetch(
-                "key_spans",
-                queryset=KeySpan.objects.select_related("technique").order_by("position"),
-            )
-        )
-    )
-    for segment in segments:
-        segment.paragraph_starts = _paragraph_starts(segment)
-        keys = segment.key_spans.all()
-        segment.technique_names = list(dict.fromkeys(k.technique.name for k in keys))
-    return {
-        "lesson": lesson,
-        "segments": segments,
-        "problems": revisions.publish_problems(lesson),
-        "add_form": AddPassageForm(),
-    }
+# The editor: a draft's passages ----------------------------------------------------------
 
 
 def _editor(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     lesson: Lesson,
     *,
     error: str = "",
@@ -215,20 +149,34 @@ def _editor(
     status: int = 200,
     add_form: AddPassageForm | None = None,
 ) -> HttpResponse:
-    context = _editor_context(lesson)
-    context.update(error=error, notice=notice, oob=bool(request.htmx))
-    context["focus_uid"], context["focus_control"] = focus or (None, "")
-    if add_form is not None:
-        context["add_form"] = add_form
+    """The editor page, or with htmx its passages and publishing part."""
+    focus_uid, focus_control = focus or (None, "")
+    context = {
+        "lesson": lesson,
+        "editor": selectors.lesson_editor(lesson),
+        "add_form": add_form or AddPassageForm(),
+        "error": error,
+        "notice": notice,
+        "oob": bool(request.htmx),
+        "focus_uid": focus_uid,
+        "focus_control": focus_control,
+    }
     template = "authoring/lesson.html"
     if request.htmx:
         template += "#editor"
     return render(request, template, context, status=status)
 
 
+def _editor_refused(
+    request: HtmxHttpRequest, pk: int, *, refusal: Refusal, **ids: int
+) -> HttpResponse:
+    """The editor again after a refused write (the lesson may have been published since)."""
+    return _editor(request, get_lesson_for_author(request.user, pk), error=refusal.message)
+
+
 @login_required
 @require_GET
-def author_lesson(request: HttpRequest, pk: int) -> HttpResponse:
+def author_lesson(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     lesson = get_draft_for_author(request.user, pk)
     if "preview" in request.GET:
         segments = lesson.segments.prefetch_related("prompts")
@@ -236,44 +184,43 @@ def author_lesson(request: HttpRequest, pk: int) -> HttpResponse:
     return _editor(request, lesson)
 
 
+def _valid(form: forms.Form) -> dict:
+    """The cleaned data of a form that reshapes the passages. Its fields are filled in by
+    the page, so what is wrong with them refuses the change as a whole."""
+    if not form.is_valid():
+        raise Refusal(" ".join(str(e) for errors in form.errors.values() for e in errors))
+    return form.cleaned_data
+
+
 Reshape = Callable[[Lesson], tuple[Segment, str, str]]
 
 
-def _reshape(request: HttpRequest, pk: int, action: Reshape) -> HttpResponse:
+def _reshape(request: HtmxHttpRequest, pk: int, action: Reshape) -> HttpResponse:
     """Run one change to the passages; `action` returns the passage to show next, what
     happened (for the author) and which of its controls gets the focus."""
     lesson = get_draft_for_author(request.user, pk)
-    try:
-        segment, notice, control = action(lesson)
-    except revisions.RevisionRefused as refusal:
-        return _editor(request, lesson, error=str(refusal), status=refusal.status)
-    if request.htmx:
-        return _editor(request, lesson, notice=notice, focus=(segment.uid, control))
-    messages.success(request, notice)
-    return redirect(reverse("authoring:author_lesson", args=[pk]) + f"#passage-{segment.uid}")
-
-
-def _form_error(form) -> str:
-    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+    segment, notice, control = action(lesson)
+    return done(
+        request,
+        notice,
+        redirect_to=reverse("authoring:author_lesson", args=[pk]) + f"#passage-{segment.uid}",
+        fragment=lambda: _editor(request, lesson, notice=notice, focus=(segment.uid, control)),
+    )
 
 
 @login_required
 @require_POST
-def author_segment_split(request: HttpRequest, pk: int, position: int) -> HttpResponse:
+@refusals(_editor_refused, shows_message=True)
+def author_segment_split(request: HtmxHttpRequest, pk: int, position: int) -> HttpResponse:
     def split(lesson: Lesson) -> tuple[Segment, str, str]:
-        form = SplitForm(request.POST)
-        if not form.is_valid():
-            raise authoring.AuthoringRefused(_form_error(form))
-        _, second = authoring.segment_split(
-            lesson=lesson,
-            position=position,
-            paragraph=form.cleaned_data["paragraph"],
-            uid=form.cleaned_data["uid"],
+        data = _valid(SplitForm(request.POST))
+        _, second = services.segment_split(
+            lesson=lesson, position=position, paragraph=data["paragraph"], uid=data["uid"]
         )
         return (
             second,
             f"Passage {position} was split: its paragraphs from "
-            f"{form.cleaned_data['paragraph'] + 1} on are now passage {second.position}.",
+            f"{data['paragraph'] + 1} on are now passage {second.position}.",
             "heading",
         )
 
@@ -282,13 +229,11 @@ def author_segment_split(request: HttpRequest, pk: int, position: int) -> HttpRe
 
 @login_required
 @require_POST
-def author_segment_merge(request: HttpRequest, pk: int, position: int) -> HttpResponse:
+@refusals(_editor_refused, shows_message=True)
+def author_segment_merge(request: HtmxHttpRequest, pk: int, position: int) -> HttpResponse:
     def merge(lesson: Lesson) -> tuple[Segment, str, str]:
-        form = PassageForm(request.POST)
-        form.is_valid()
-        segment = authoring.segment_merge(
-            lesson=lesson, position=position, uid=form.cleaned_data.get("uid")
-        )
+        data = _valid(PassageForm(request.POST))
+        segment = services.segment_merge(lesson=lesson, position=position, uid=data["uid"])
         return segment, f"Passages {position} and {position + 1} are now one passage.", "heading"
 
     return _reshape(request, pk, merge)
@@ -296,14 +241,13 @@ def author_segment_merge(request: HttpRequest, pk: int, position: int) -> HttpRe
 
 @login_required
 @require_POST
-def author_segment_move(request: HttpRequest, pk: int, position: int) -> HttpResponse:
+@refusals(_editor_refused, shows_message=True)
+def author_segment_move(request: HtmxHttpRequest, pk: int, position: int) -> HttpResponse:
     def move(lesson: Lesson) -> tuple[Segment, str, str]:
-        form = MoveForm(request.POST)
-        if not form.is_valid():
-            raise authoring.AuthoringRefused(_form_error(form))
-        direction = form.cleaned_data["direction"]
-        segment = authoring.segment_move(
-            lesson=lesson, position=position, direction=direction, uid=form.cleaned_data["uid"]
+        data = _valid(MoveForm(request.POST))
+        direction = data["direction"]
+        segment = services.segment_move(
+            lesson=lesson, position=position, direction=direction, uid=data["uid"]
         )
         count = lesson.segments.count()
         at_edge = segment.position == (1 if direction == "up" else count)
@@ -315,7 +259,8 @@ def author_segment_move(request: HttpRequest, pk: int, position: int) -> HttpRes
 
 
 @login_required
-def author_segment_delete(request: HttpRequest, pk: int, position: int) -> HttpResponse:
+@refusals(_editor_refused, shows_message=True)
+def author_segment_delete(request: HtmxHttpRequest, pk: int, position: int) -> HttpResponse:
     lesson = get_draft_for_author(request.user, pk)
     segment = get_object_or_404(
         lesson.segments.annotate(
@@ -324,48 +269,53 @@ def author_segment_delete(request: HttpRequest, pk: int, position: int) -> HttpR
         ),
         position=position,
     )
-    if request.method == "POST":
-        form = PassageForm(request.POST)
-        form.is_valid()
-        try:
-            authoring.segment_delete(
-                lesson=lesson, position=position, uid=form.cleaned_data.get("uid")
-            )
-        except revisions.RevisionRefused as refusal:
-            return _editor(request, lesson, error=str(refusal), status=refusal.status)
-        messages.success(request, f"Passage {position} was deleted.")
-        return redirect("authoring:author_lesson", lesson.pk)
-    return render(request, "authoring/passage_delete.html", {"lesson": lesson, "segment": segment})
+    if request.method != "POST":
+        context = {"lesson": lesson, "segment": segment}
+        return render(request, "authoring/passage_delete.html", context)
+    uid = _valid(PassageForm(request.POST))["uid"]
+    services.segment_delete(lesson=lesson, position=position, uid=uid)
+    return done(
+        request,
+        f"Passage {position} was deleted.",
+        redirect_to=reverse("authoring:author_lesson", args=[lesson.pk]),
+    )
+
+
+def _add_refused(request: HtmxHttpRequest, pk: int, *, refusal: Refusal) -> HttpResponse:
+    lesson = get_lesson_for_author(request.user, pk)
+    form = AddPassageForm(request.POST)
+    return _editor(request, lesson, error=refusal.message, add_form=form)
 
 
 @login_required
 @require_POST
-def author_segment_add(request: HttpRequest, pk: int) -> HttpResponse:
+@refusals(_add_refused, shows_message=True)
+def author_segment_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     lesson = get_draft_for_author(request.user, pk)
     form = AddPassageForm(request.POST)
     if not form.is_valid():
         return _editor(request, lesson, add_form=form, status=400)
-    try:
-        segment = authoring.segment_add(
-            lesson=lesson, title=form.cleaned_data["title"], body=form.cleaned_data["body"]
-        )
-    except revisions.RevisionRefused as refusal:
-        return _editor(request, lesson, error=str(refusal), add_form=form, status=refusal.status)
-    messages.success(request, f"Passage {segment.position} was added.")
-    return redirect("authoring:author_segment", lesson.pk, segment.position)
+    segment = services.segment_add(
+        lesson=lesson, title=form.cleaned_data["title"], body=form.cleaned_data["body"]
+    )
+    return done(
+        request,
+        f"Passage {segment.position} was added.",
+        redirect_to=reverse("authoring:author_segment", args=[lesson.pk, segment.position]),
+    )
 
 
 # Details, preview, publish, delete -------------------------------------------------------
 
 
 def _details_form(lesson: Lesson, data=None) -> LessonDetailsForm:
-    initial = {name: getattr(lesson, name) for name in authoring.DETAIL_FIELDS}
+    initial = {name: getattr(lesson, name) for name in services.DETAIL_FIELDS}
     initial.update(slug=lesson.slug, taxonomy=lesson.taxonomy_id)
     form = LessonDetailsForm(
         data,
         initial=initial,
-        slug_lock=authoring.slug_lock(lesson),
-        taxonomy_lock=authoring.taxonomy_lock(lesson),
+        slug_lock=services.slug_lock(lesson),
+        taxonomy_lock=services.taxonomy_lock(lesson),
     )
     preview = reverse("authoring:author_preview", args=[lesson.pk]) + "?field=introduction"
     form.fields["introduction"].widget.attrs.update(
@@ -380,62 +330,61 @@ def _details_form(lesson: Lesson, data=None) -> LessonDetailsForm:
     return form
 
 
-def _preview(source: str) -> tuple[str, str]:
-    """(html, error) for a preview of Markdown."""
-    if len(source) > authoring.MAX_PREVIEW:
-        return "", (
-            f"This text is too long to preview: {len(source):,} characters, at most "
-            f"{authoring.MAX_PREVIEW:,}."
-        )
-    return render_markdown(source), ""
+def _meta_page(
+    request: HtmxHttpRequest,
+    lesson: Lesson,
+    form: LessonDetailsForm,
+    preview: PreviewForm,
+    status: int = 200,
+) -> HttpResponse:
+    html, error = preview.preview()
+    context = {"lesson": lesson, "form": form, "preview_html": html, "preview_error": error}
+    return render(request, "authoring/meta.html", context, status=status)
+
+
+def _meta_refused(request: HtmxHttpRequest, pk: int, *, refusal: Refusal) -> HttpResponse:
+    lesson = get_lesson_for_author(request.user, pk)
+    form = _details_form(lesson, request.POST)
+    form.add_error(None, refusal.message)
+    return _meta_page(request, lesson, form, PreviewForm(request.POST, name="introduction"))
 
 
 @login_required
-def author_meta(request: HttpRequest, pk: int) -> HttpResponse:
+@refusals(_meta_refused, shows_message=True)
+def author_meta(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     lesson = get_draft_for_author(request.user, pk)
     if request.method != "POST":
-        form = _details_form(lesson)
-        html, error = _preview(lesson.introduction)
-        status = 200
-    elif "preview" in request.POST:
-        form = _details_form(lesson, request.POST)
-        html, error = _preview(request.POST.get("introduction", ""))
-        status = 400 if error else 200
-    else:
-        form = _details_form(lesson, request.POST)
-        html, error = _preview(request.POST.get("introduction", ""))
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                authoring.lesson_update_details(
-                    lesson=lesson,
-                    details=form.details(),
-                    slug=None if form.fields["slug"].disabled else data["slug"] or None,
-                    taxonomy=None if form.fields["taxonomy"].disabled else data["taxonomy"],
-                )
-            except revisions.RevisionRefused as refusal:
-                form.add_error(None, str(refusal))
-            else:
-                messages.success(request, "The details are saved.")
-                return redirect("authoring:author_lesson", lesson.pk)
-        status = 400
-    return render(
+        preview = PreviewForm({"markdown": lesson.introduction})
+        return _meta_page(request, lesson, _details_form(lesson), preview)
+    form = _details_form(lesson, request.POST)
+    preview = PreviewForm(request.POST, name="introduction")
+    if "preview" in request.POST:
+        return _meta_page(request, lesson, form, preview, status=200 if preview.is_valid() else 400)
+    if not form.is_valid():
+        return _meta_page(request, lesson, form, preview, status=400)
+    data = form.cleaned_data
+    services.lesson_update_details(
+        lesson=lesson,
+        details=form.details(),
+        slug=None if form.fields["slug"].disabled else data["slug"] or None,
+        taxonomy=None if form.fields["taxonomy"].disabled else data["taxonomy"],
+    )
+    return done(
         request,
-        "authoring/meta.html",
-        {"lesson": lesson, "form": form, "preview_html": html, "preview_error": error},
-        status=status,
+        "The details are saved.",
+        redirect_to=reverse("authoring:author_lesson", args=[lesson.pk]),
     )
 
 
 @login_required
 @require_POST
-def author_preview(request: HttpRequest, pk: int) -> HttpResponse:
+def author_preview(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The sanitised rendering of the posted Markdown, as a fragment: field `markdown`, or
     the field that `?field=NAME` names (a live preview posts a form field as it is named in
     its form). 400 with a message when it is too long."""
     get_draft_for_author(request.user, pk)
-    name = request.GET.get("field") or "markdown"
-    html, error = _preview(request.POST.get(name, ""))
+    form = PreviewForm(request.POST, name=request.GET.get("field") or "markdown")
+    html, error = form.preview()
     return render(
         request,
         "authoring/meta.html#preview",
@@ -446,14 +395,10 @@ def author_preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def author_publish(request: HttpRequest, pk: int) -> HttpResponse:
+@refusals(_editor_refused, shows_message=True)
+def author_publish(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     lesson = get_draft_for_author(request.user, pk)
-    try:
-        lesson = revisions.lesson_publish(lesson=lesson)
-    except revisions.RevisionRefused as refusal:
-        return _editor(
-            request, lesson, error=f"Not published yet. {refusal}", status=refusal.status
-        )
+    lesson = library_services.lesson_publish(lesson=lesson)
     if lesson.revision > 1:
         notice = (
             f"Revision {lesson.revision} is published. Classes that have an earlier revision "
@@ -461,24 +406,21 @@ def author_publish(request: HttpRequest, pk: int) -> HttpResponse:
         )
     else:
         notice = "The lesson is published: every teacher can now find and assign it."
-    messages.success(request, notice)
-    return redirect("library:lesson_detail", lesson.slug)
+    return done(request, notice, redirect_to=reverse("library:lesson_detail", args=[lesson.slug]))
 
 
 @login_required
-def author_delete(request: HttpRequest, pk: int) -> HttpResponse:
+@refusals(_editor_refused, shows_message=True)
+def author_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     lesson = get_draft_for_author(request.user, pk)
-    if request.method == "POST":
-        try:
-            authoring.lesson_delete(lesson=lesson)
-        except revisions.RevisionRefused as refusal:
-            return _editor(request, lesson, error=str(refusal), status=refusal.status)
-        messages.success(request, f"The draft “{lesson.title}” was deleted.")
-        return redirect("authoring:author_home")
-    return render(
+    if request.method != "POST":
+        context = {"lesson": lesson, "segment_count": lesson.segments.count()}
+        return render(request, "authoring/lesson_delete.html", context)
+    services.lesson_delete(lesson=lesson)
+    return done(
         request,
-        "authoring/lesson_delete.html",
-        {"lesson": lesson, "segment_count": lesson.segments.count()},
+        f"The draft “{lesson.title}” was deleted.",
+        redirect_to=reverse("authoring:author_home"),
     )
 
 
@@ -487,10 +429,14 @@ def author_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def author_export(request: HttpRequest, pk: int) -> HttpResponse:
-    lesson = get_object_or_404(_exportable(request.user).select_related("taxonomy"), pk=pk)
+def author_export(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    require_teacher(request.user)
+    lesson = get_object_or_404(
+        selectors.lessons_exportable_by(request.user).select_related("taxonomy"), pk=pk
+    )
     response = HttpResponse(
-        dump_lesson(lesson_to_data(lesson)), content_type="text/markdown; charset=utf-8"
+        dump_lesson(library_services.lesson_to_data(lesson)),
+        content_type="text/markdown; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{lesson.slug}.md"'
     return response
@@ -498,26 +444,25 @@ def author_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def author_export_zip(request: HttpRequest) -> HttpResponse:
-    visible = _exportable(request.user)
-    try:
-        ids = {int(value) for value in request.GET.getlist("lesson")}
-    except ValueError as error:
-        raise Http404 from error
-    if not ids:
-        return _home(request, error="Choose at least one lesson to export.", status=400)
-    if len(ids) > bundles.MAX_FILES:
-        return _home(
-            request, error=f"Export at most {bundles.MAX_FILES} lessons at once.", status=400
-        )
+def author_export_zip(request: HtmxHttpRequest) -> HttpResponse:
+    require_teacher(request.user)
+    form = ExportForm(request.GET)
+    if form.has_error("lesson", "invalid"):
+        raise Http404("Those are not lessons.")
+    if not form.is_valid():
+        return _home(request, error=" ".join(form.errors["lesson"]), status=400)
+    ids = form.cleaned_data["lesson"]
     lessons = list(
-        visible.filter(pk__in=ids).select_related("taxonomy").order_by("slug", "revision")
+        selectors.lessons_exportable_by(request.user)
+        .filter(pk__in=ids)
+        .select_related("taxonomy")
+        .order_by("slug", "revision")
     )
     if len(lessons) != len(ids):
         raise Http404("Some of those lessons are not yours to export, or do not exist.")
     names = bundles.file_names([lesson.slug for lesson in lessons])
     files = [
-        bundles.LessonFile(name, dump_lesson(lesson_to_data(lesson)))
+        bundles.LessonFile(name, dump_lesson(library_services.lesson_to_data(lesson)))
         for name, lesson in zip(names, lessons, strict=True)
     ]
     response = HttpResponse(bundles.write_zip(files), content_type="application/zip")
@@ -525,12 +470,18 @@ def author_export_zip(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _back_to_library(request: HtmxHttpRequest, slug: str, *, refusal: Refusal) -> HttpResponse:
+    """After a refused edit: back to the lesson's page in the library, with the message."""
+    return redirect("library:lesson_detail", slug)
+
+
 @login_required
 @require_POST
-def lesson_edit(request: HttpRequest, slug: str) -> HttpResponse:
+@refusals(_back_to_library)
+def lesson_edit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Edit a lesson of one's own: a draft is edited as it is; a published lesson gets
     (or continues) the draft of its next revision."""
-    _require_teacher(request.user)
+    require_teacher(request.user)
     lesson = (
         Lesson.objects.filter(slug=slug, created_by=request.user)
         .filter(Q(is_published=True, replaced_at__isnull=True) | Q(is_published=False, revision=1))
@@ -539,15 +490,11 @@ def lesson_edit(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if lesson is None:
         raise Http404
-    try:
-        draft = revisions.lesson_edit_draft(lesson=lesson, by=request.user)
-    except revisions.RevisionRefused as refusal:
-        messages.error(request, str(refusal))
-        return redirect("library:lesson_detail", slug)
+    draft = library_services.lesson_edit_draft(lesson=lesson, by=request.user)
+    message = ""
     if draft.pk != lesson.pk:
-        messages.success(
-            request,
+        message = (
             f"You are editing revision {draft.revision}, a draft. Revision {lesson.revision} "
-            "stays as it is for the classes that have it until you publish this one.",
+            "stays as it is for the classes that have it until you publish this one."
         )
-    return redirect("authoring:author_lesson", draft.pk)
+    return done(request, message, redirect_to=reverse("authoring:author_lesson", args=[draft.pk]))

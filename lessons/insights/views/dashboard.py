@@ -1,18 +1,23 @@
 """The class dashboard and CSV exports (teachers), and the class map (students, after release)."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
+from core.responses import HtmxHttpRequest
 from lessons.work.access import get_assignment_for_student, get_assignment_for_teacher
-from lessons.work.models import Submission
 
 from .. import exports as csv_export
-from ..dashboard import MIN_CLASS_MAP_STUDENTS, build_class_map, build_dashboard, load_class
+from ..selectors.dashboard import (
+    MIN_CLASS_MAP_STUDENTS,
+    build_class_map,
+    build_dashboard,
+    load_class,
+)
 
 
 @login_required
-def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+def dashboard(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Progress, the heat map, what the class found and missed, and where it disagrees."""
     assignment = get_assignment_for_teacher(request.user, pk)
     board = build_dashboard(load_class(assignment))
@@ -24,26 +29,24 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def export_students(request: HttpRequest, pk: int) -> HttpResponse:
+def export_students(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_teacher(request.user, pk)
     return csv_export.students_csv(load_class(assignment))
 
 
 @login_required
-def export_highlights(request: HttpRequest, pk: int) -> HttpResponse:
+def export_highlights(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_teacher(request.user, pk)
     work = load_class(assignment, highlight_columns=csv_export.HIGHLIGHT_COLUMNS)
     return csv_export.highlights_csv(work)
 
 
 @login_required
-def class_map(request: HttpRequest, pk: int) -> HttpResponse:
+def class_map(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Where the class highlighted, without names: only for a student who has handed in and
     whose feedback is released, so nobody copies the class before doing the work."""
     assignment = get_assignment_for_student(request.user, pk)
-    submission = Submission.objects.filter(assignment=assignment, student=request.user).first()
-    if submission is not None:
-        submission.assignment = assignment
+    submission = assignment.submissions.filter(student=request.user).first()
     context = {"assignment": assignment, "lesson": assignment.lesson, "submission": submission}
     if not assignment.feedback_released_for(submission):
         return render(request, "insights/class_map.html", context, status=403)

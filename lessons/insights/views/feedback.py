@@ -1,20 +1,21 @@
 """Feedback: a student's own, once released, and a teacher's view of one student's work."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from core.models import User
+from core.responses import HtmxHttpRequest
 from lessons.work.access import get_assignment_for_student, get_assignment_for_teacher
-from lessons.work.forms import ReviewForm
 from lessons.work.models import MAX_SCORE, Submission
-from lessons.work.views.revision import unplaced_items
+from lessons.work.selectors import unplaced_items
 
-from ..feedback import build as build_feedback
+from ..forms import ReviewForm
+from ..selectors.feedback import build_feedback
 
 
 @login_required
-def feedback(request: HttpRequest, pk: int) -> HttpResponse:
+def feedback(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The answer key against the student's work, once the teacher's rule releases it."""
     assignment = get_assignment_for_student(request.user, pk)
     submission = (
@@ -43,7 +44,7 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def student_work(request: HttpRequest, pk: int, student_pk: int) -> HttpResponse:
+def student_work(request: HtmxHttpRequest, pk: int, student_pk: int) -> HttpResponse:
     """One student's highlights, notes and answers, in the text and against the key."""
     assignment = get_assignment_for_teacher(request.user, pk)
     student = get_object_or_404(User, pk=student_pk, enrollments__classroom=assignment.classroom_id)

@@ -2,22 +2,22 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from core.models import User
-from lessons.work import services
+from core.responses import HtmxHttpRequest
 
+from .. import selectors, services
 from ..access import get_assignment_for_teacher
 from ..forms import AssignmentSettingsForm, ExtensionForm
-from ..models import Submission
 
 
 @login_required
-def assignment_settings(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_settings(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Dates, late work and the feedback release rule; extensions for single students."""
     assignment = get_assignment_for_teacher(request.user, pk)
     form = AssignmentSettingsForm(
@@ -33,25 +33,15 @@ def assignment_settings(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, "Settings saved.")
         return redirect("work:assignment_settings", assignment.pk)
-    students = list(
-        User.objects.filter(enrollments__classroom=assignment.classroom_id).order_by(
-            "display_name", "pk"
-        )
-    )
-    extensions = dict(
-        Submission.objects.filter(assignment=assignment, extended_due_at__isnull=False).values_list(
-            "student_id", "extended_due_at"
-        )
-    )
     rows = [
         (
-            student,
-            extensions.get(student.pk),
+            row.student,
+            row.extended_due_at,
             ExtensionForm(
-                initial={"due_at": extensions.get(student.pk)}, prefix=f"student-{student.pk}"
+                initial={"due_at": row.extended_due_at}, prefix=f"student-{row.student.pk}"
             ),
         )
-        for student in students
+        for row in selectors.due_dates(assignment)
     ]
     return render(
         request,
@@ -63,7 +53,7 @@ def assignment_settings(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def feedback_release(request: HttpRequest, pk: int) -> HttpResponse:
+def feedback_release(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_teacher(request.user, pk)
     if services.feedback_release(assignment=assignment):
         messages.success(request, "Feedback is released: students who handed in can see it.")
@@ -74,7 +64,7 @@ def feedback_release(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def extend(request: HttpRequest, pk: int, student_pk: int) -> HttpResponse:
+def extend(request: HtmxHttpRequest, pk: int, student_pk: int) -> HttpResponse:
     assignment = get_assignment_for_teacher(request.user, pk)
     student = get_object_or_404(User, pk=student_pk, enrollments__classroom=assignment.classroom_id)
     form = ExtensionForm(request.POST, prefix=f"student-{student.pk}")

@@ -1,52 +1,63 @@
-"""The student's exercise: the lesson's context, then each segment, then handing in."""
+"""The student's exercise: the lesson's context, then each passage, then handing in.
+
+Changes go through services. A refused one comes back as the passage with the reason beside
+what it is about (`core.responses.refusals`): the workspace (text, highlight form and
+highlights) or the answers' save status for htmx, the whole page otherwise."""
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.refusals import Refusal
+from core.responses import HtmxHttpRequest, done, refusals
 from lessons.library.forms import HighlightEditForm, HighlightForm, technique_choices
-from lessons.library.models import Prompt, Segment
-from lessons.library.rendering import Mark, annotate
-from lessons.work import services
+from lessons.library.models import Segment
 
+from .. import selectors, services
 from ..access import get_assignment_for_student, get_highlight_for_student
-from ..models import Answer, Assignment, Submission
+from ..forms import AnswersForm, form_refusal
+from ..models import Assignment, Submission
 
 
-def _open_assignment(
-    request: HttpRequest, pk: int, position: int | None = None, *, create: bool = True
-) -> tuple[Assignment, Submission, Segment | None]:
-    """The assignment (open to this student), the passage asked for, and the student's
-    submission, created on first use: only once the request is known to be sound."""
+def _open(request: HtmxHttpRequest, pk: int) -> Assignment:
     assignment = get_assignment_for_student(request.user, pk)
     if not assignment.is_open():
         raise Http404("This lesson is not open yet.")
-    segment = _segment(assignment, position) if position is not None else None
+    return assignment
+
+
+def _open_assignment(
+    request: HtmxHttpRequest, pk: int, *, create: bool = True
+) -> tuple[Assignment, Submission]:
+    """The assignment (open to this student) and the student's submission, created on first
+    use unless `create` is False (then a student without one gets a 404)."""
+    assignment = _open(request, pk)
     if create:
-        submission = services.submission_for(assignment=assignment, student=request.user)
-    else:
-        submission = get_object_or_404(Submission, assignment=assignment, student=request.user)
-    return assignment, submission, segment
+        return assignment, services.submission_for(assignment=assignment, student=request.user)
+    return assignment, get_object_or_404(assignment.submissions, student=request.user)
 
 
-def _segment(assignment: Assignment, position: int) -> Segment:
+def _open_passage(
+    request: HtmxHttpRequest, pk: int, position: int
+) -> tuple[Assignment, Submission, Segment]:
+    """The open assignment, the student's submission and the passage asked for: the
+    submission is created only once the passage is known to exist."""
+    assignment = _open(request, pk)
     try:
-        return assignment.lesson.segments.get(position=position)
+        segment = assignment.lesson.segments.get(position=position)
     except Segment.DoesNotExist as error:
         raise Http404("This lesson has no such passage.") from error
+    return assignment, services.submission_for(assignment=assignment, student=request.user), segment
 
 
 @login_required
-def assignment(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_student(request.user, pk)
-    submission = Submission.objects.filter(assignment=assignment, student=request.user).first()
-    if submission:
-        submission.assignment = assignment
+    submission = assignment.submissions.filter(student=request.user).first()
     lesson = assignment.lesson
     return render(
         request,
@@ -56,35 +67,38 @@ def assignment(request: HttpRequest, pk: int) -> HttpResponse:
             "lesson": lesson,
             "submission": submission,
             "segment_count": lesson.segments.count(),
-            "techniques": lesson.taxonomy.techniques.all(),
             "feedback_released": assignment.feedback_released_for(submission),
         },
     )
 
 
-def _workspace_context(
+def _workspace(
     assignment: Assignment,
     submission: Submission,
     segment: Segment,
+    *,
     form: HighlightForm | None = None,
-    quote_choices=None,
+    notice: str = "",
+    error: str = "",
 ) -> dict:
+    """What the workspace shows: the passage with the student's highlights, the form to add
+    one, and a form to change each."""
     queryset = assignment.lesson.taxonomy.techniques.all()
     techniques = list(queryset)
     choices = technique_choices(techniques)
-    highlights = list(
-        submission.highlights.filter(segment=segment)
-        .select_related("technique")
-        .order_by("start", "end", "id")
-    )
-    marks = [Mark(h.start, h.end, h.technique.name, ident=f"highlight-{h.pk}") for h in highlights]
-    for h in highlights:
-        h.edit_form = HighlightEditForm(
-            initial={"technique": h.technique_id, "note": h.note},
-            techniques=queryset,
-            choices=choices,
-            prefix=f"h{h.pk}",
+    passage = selectors.passage_for(submission, segment)
+    highlights = [
+        (
+            highlight,
+            HighlightEditForm(
+                initial={"technique": highlight.technique_id, "note": highlight.note},
+                techniques=queryset,
+                choices=choices,
+                prefix=f"h{highlight.pk}",
+            ),
         )
+        for highlight in passage.highlights
+    ]
     if form is None:
         form = HighlightForm(techniques=queryset, choices=choices)
     else:
@@ -93,54 +107,46 @@ def _workspace_context(
         "assignment": assignment,
         "submission": submission,
         "segment": segment,
-        "segment_html": annotate(segment.body_html, marks),
+        "passage": passage,
         "highlights": highlights,
         "form": form,
-        "quote_choices": quote_choices,
+        "quote_choices": form.quote_choices,
         "techniques": techniques,
         "locked": submission.is_submitted,
+        "notice": notice,
+        "error": error,
     }
 
 
 def _segment_page(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     assignment: Assignment,
     submission: Submission,
     segment: Segment,
     *,
     form: HighlightForm | None = None,
-    quote_choices=None,
+    notice: str = "",
+    error: str = "",
+    typed: AnswersForm | None = None,
+    answer_error: str = "",
     status: int = 200,
-    answer_errors: list[str] | None = None,
-    posted=None,
 ) -> HttpResponse:
-    context = _workspace_context(assignment, submission, segment, form, quote_choices)
+    """The passage's page; for htmx, only its workspace. `typed`: a refused answers form,
+    whose answers are shown as the student typed them rather than lost."""
+    context = _workspace(assignment, submission, segment, form=form, notice=notice, error=error)
     if request.htmx:
         return render(request, "work/segment.html#workspace", context, status=status)
-    segments = list(assignment.lesson.segments.only("id", "position", "title"))
-    prompts = list(segment.prompts.all())
-    answers = {
-        a.prompt_id: a
-        for a in Answer.objects.filter(submission=submission, prompt__in=prompts).prefetch_related(
-            "techniques"
-        )
-    }
-    for prompt in prompts:
-        answer = answers.get(prompt.pk)
-        name = f"prompt-{prompt.pk}"
-        if posted is not None:  # a refused save: show what the student typed, not lose it
-            prompt.value = posted.get(name, "")
-            prompt.chosen = {int(v) for v in posted.getlist(name) if v.isdigit()}
-        else:
-            prompt.value = answer.text if answer else ""
-            prompt.chosen = {t.pk for t in answer.techniques.all()} if answer else set()
+    segments = selectors.passages_of(assignment.lesson)
+    answers = selectors.prompt_answers(submission, segment)
+    if typed is not None:
+        answers = [typed.typed(answer) for answer in answers]
     context.update(
         {
             "lesson": assignment.lesson,
             "segments": segments,
             "segment_count": len(segments),
-            "prompts": prompts,
-            "answer_errors": answer_errors or [],
+            "answers": answers,
+            "answer_errors": [answer_error] if answer_error else [],
             "has_previous": segment.position > 1,
             "has_next": segment.position < len(segments),
             "max_answer_length": settings.MAX_ANSWER_LENGTH,
@@ -150,8 +156,8 @@ def _segment_page(
 
 
 @login_required
-def segment(request: HttpRequest, pk: int, position: int) -> HttpResponse:
-    assignment, submission, segment = _open_assignment(request, pk, position)
+def segment(request: HtmxHttpRequest, pk: int, position: int) -> HttpResponse:
+    assignment, submission, segment = _open_passage(request, pk, position)
     services.submission_move(submission=submission, position=position)
     return _segment_page(request, assignment, submission, segment)
 
@@ -161,250 +167,176 @@ def _segment_url(assignment: Assignment, segment: Segment, anchor: str = "") -> 
     return f"{url}#{anchor}" if anchor else url
 
 
-def _done(
-    request: HttpRequest,
+def _passage_refused(
+    request: HtmxHttpRequest, pk: int, position: int, *, refusal: Refusal
+) -> HttpResponse:
+    assignment, submission, segment = _open_passage(request, pk, position)
+    return _segment_page(request, assignment, submission, segment, error=refusal.message)
+
+
+def _highlight_refused(
+    request: HtmxHttpRequest, pk: int, highlight_pk: int, *, refusal: Refusal
+) -> HttpResponse:
+    assignment, submission = _open_assignment(request, pk, create=False)
+    segment = get_highlight_for_student(submission, highlight_pk).segment
+    return _segment_page(request, assignment, submission, segment, error=refusal.message)
+
+
+def _highlights_done(
+    request: HtmxHttpRequest,
     assignment: Assignment,
     submission: Submission,
     segment: Segment,
     message: str,
-    anchor: str = "",
 ) -> HttpResponse:
-    if request.htmx:
-        context = _workspace_context(assignment, submission, segment)
-        context["notice"] = message
-        return render(request, "work/segment.html#workspace", context)
-    messages.success(request, message)
-    return redirect(_segment_url(assignment, segment, anchor))
-
-
-def _refuse(
-    request: HttpRequest,
-    assignment: Assignment,
-    submission: Submission,
-    segment: Segment,
-    message: str,
-    status: int,
-    form: HighlightForm | None = None,
-) -> HttpResponse:
-    if form is not None:
-        form.add_error(None, message)
-        return _segment_page(request, assignment, submission, segment, form=form, status=status)
-    if request.htmx:
-        context = _workspace_context(assignment, submission, segment)
-        context["error"] = message
-        return render(request, "work/segment.html#workspace", context, status=status)
-    messages.error(request, message)
-    return _segment_page(request, assignment, submission, segment, status=status)
-
-
-@login_required
-@require_POST
-def highlight_add(request: HttpRequest, pk: int, position: int) -> HttpResponse:
-    assignment, submission, segment = _open_assignment(request, pk, position)
-    form = HighlightForm(request.POST, techniques=assignment.lesson.taxonomy.techniques.all())
-    if submission.is_submitted:
-        return _refuse(
-            request, assignment, submission, segment,
-            "You have already handed this lesson in, so it can no longer be changed.", 409,
-        )  # fmt: skip
-    if not form.is_valid():
-        return _segment_page(request, assignment, submission, segment, form=form, status=400)
-    anchor = form.anchor_in(segment.text)
-    if anchor is None:
-        return _segment_page(
-            request,
-            assignment,
-            submission,
-            segment,
-            form=form,
-            quote_choices=form.quote_choices,
-            status=400,
-        )
-    data = form.cleaned_data
-    try:
-        highlight = services.highlight_create(
-            submission=submission,
-            segment=segment,
-            technique=data["technique"],
-            anchor=anchor,
-            note=data["note"],
-        )
-    except services.WorkError as error:
-        return _refuse(request, assignment, submission, segment, str(error), error.status)
-    return _done(
+    return done(
         request,
-        assignment,
-        submission,
-        segment,
-        f"Highlighted “{highlight.quote}” as {highlight.technique.name}.",
-        anchor="highlights",
+        message,
+        redirect_to=_segment_url(assignment, segment, "highlights"),
+        fragment=lambda: _segment_page(request, assignment, submission, segment, notice=message),
     )
 
 
 @login_required
 @require_POST
-def highlight_edit(request: HttpRequest, pk: int, highlight_pk: int) -> HttpResponse:
-    assignment, submission, _ = _open_assignment(request, pk, create=False)
+@refusals(_passage_refused, shows_message=True)
+def highlight_add(request: HtmxHttpRequest, pk: int, position: int) -> HttpResponse:
+    assignment, submission, segment = _open_passage(request, pk, position)
+    submission.check_open()
+    form = HighlightForm(request.POST, techniques=assignment.lesson.taxonomy.techniques.all())
+    anchor = form.anchor_in(segment.text) if form.is_valid() else None
+    if anchor is None:  # the form says why, and for repeated words asks which are meant
+        return _segment_page(request, assignment, submission, segment, form=form, status=400)
+    highlight = services.highlight_create(
+        submission=submission,
+        segment=segment,
+        technique=form.cleaned_data["technique"],
+        anchor=anchor,
+        note=form.cleaned_data["note"],
+    )
+    message = f"Highlighted “{highlight.quote}” as {highlight.technique.name}."
+    return _highlights_done(request, assignment, submission, segment, message)
+
+
+@login_required
+@require_POST
+@refusals(_highlight_refused, shows_message=True)
+def highlight_edit(request: HtmxHttpRequest, pk: int, highlight_pk: int) -> HttpResponse:
+    assignment, submission = _open_assignment(request, pk, create=False)
     highlight = get_highlight_for_student(submission, highlight_pk)
-    segment = highlight.segment
     form = HighlightEditForm(
         request.POST,
         techniques=assignment.lesson.taxonomy.techniques.all(),
         prefix=f"h{highlight.pk}",
     )
     if not form.is_valid():
-        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        return _refuse(request, assignment, submission, segment, message, 400)
-    try:
-        services.highlight_update(
-            highlight=highlight,
-            technique=form.cleaned_data["technique"],
-            note=form.cleaned_data["note"],
-        )
-    except services.WorkError as error:
-        return _refuse(request, assignment, submission, segment, str(error), error.status)
-    return _done(
-        request, assignment, submission, segment, f"Changed the highlight “{highlight.quote}”.",
-        anchor="highlights",
-    )  # fmt: skip
+        raise form_refusal(form)
+    services.highlight_update(
+        highlight=highlight,
+        technique=form.cleaned_data["technique"],
+        note=form.cleaned_data["note"],
+    )
+    message = f"Changed the highlight “{highlight.quote}”."
+    return _highlights_done(request, assignment, submission, highlight.segment, message)
 
 
 @login_required
 @require_POST
-def highlight_delete(request: HttpRequest, pk: int, highlight_pk: int) -> HttpResponse:
-    assignment, submission, _ = _open_assignment(request, pk, create=False)
+@refusals(_highlight_refused, shows_message=True)
+def highlight_delete(request: HtmxHttpRequest, pk: int, highlight_pk: int) -> HttpResponse:
+    assignment, submission = _open_assignment(request, pk, create=False)
     highlight = get_highlight_for_student(submission, highlight_pk)
-    segment = highlight.segment
-    try:
-        services.highlight_delete(highlight=highlight)
-    except services.WorkError as error:
-        return _refuse(request, assignment, submission, segment, str(error), error.status)
-    return _done(
-        request, assignment, submission, segment, f"Removed the highlight “{highlight.quote}”.",
-        anchor="highlights",
-    )  # fmt: skip
+    services.highlight_delete(highlight=highlight)
+    message = f"Removed the highlight “{highlight.quote}”."
+    return _highlights_done(request, assignment, submission, highlight.segment, message)
 
 
-def _read_answers(request: HttpRequest, segment: Segment, techniques) -> tuple[dict, dict, list]:
-    """Answers posted as prompt-<id>; anything not belonging to this segment is refused."""
-    prompts = {str(p.pk): p for p in segment.prompts.all()}
-    by_pk = {str(t.pk): t for t in techniques}
-    texts, choices, errors = {}, {}, []
-    for name in request.POST:
-        if not name.startswith("prompt-"):
-            continue
-        prompt = prompts.get(name.removeprefix("prompt-"))
-        if prompt is None or not prompt.is_answerable:
-            errors.append("One of the questions sent is not part of this passage.")
-            continue
-        if prompt.kind == Prompt.Kind.TEXT:
-            text = request.POST.get(name, "").replace("\r\n", "\n").strip()
-            if len(text) > settings.MAX_ANSWER_LENGTH:
-                errors.append(
-                    f"An answer is longer than {settings.MAX_ANSWER_LENGTH} characters. "
-                    "Shorten it and save again."
-                )
-                continue
-            texts[prompt] = text
-        else:
-            values = request.POST.getlist(name)
-            if any(v not in by_pk for v in values if v):
-                errors.append("Choose techniques from this lesson's list.")
-                continue
-            choices[prompt] = [by_pk[v] for v in values if v]
-    # A choose prompt with every box unticked sends nothing: record that as no choice.
-    if "answers" in request.POST:
-        for prompt in prompts.values():
-            if prompt.kind == Prompt.Kind.CHOOSE and prompt not in choices:
-                choices[prompt] = []
-    return texts, choices, errors
+def _answers_form(
+    request: HtmxHttpRequest, assignment: Assignment, segment: Segment
+) -> AnswersForm:
+    return AnswersForm(
+        request.POST,
+        prompts=segment.prompts.all(),
+        techniques=assignment.lesson.taxonomy.techniques.all(),
+    )
 
 
-@login_required
-@require_POST
-def answers_save(request: HttpRequest, pk: int, position: int) -> HttpResponse:
-    assignment, submission, segment = _open_assignment(request, pk, position)
-    techniques = list(assignment.lesson.taxonomy.techniques.all())
-    texts, choices, errors = _read_answers(request, segment, techniques)
-    if submission.is_submitted:
-        errors = ["You have already handed this lesson in, so it can no longer be changed."]
-        status = 409
-    else:
-        status = 400
-    if errors:
-        if request.htmx:
-            return render(
-                request,
-                "work/segment.html#answers_status",
-                {"answer_errors": errors},
-                status=status,
-            )
-        return _segment_page(
-            request,
-            assignment,
-            submission,
-            segment,
-            status=status,
-            answer_errors=errors,
-            posted=None if submission.is_submitted else request.POST,
-        )
-    services.answers_save(submission=submission, texts=texts, choices=choices)
+def _answers_refused(
+    request: HtmxHttpRequest, pk: int, position: int, *, refusal: Refusal
+) -> HttpResponse:
     if request.htmx:
-        return render(request, "work/segment.html#answers_status", {"saved_at": timezone.now()})
-    go = request.POST.get("go", "")
+        return render(
+            request, "work/segment.html#answers_status", {"answer_errors": [refusal.message]}
+        )
+    assignment, submission, segment = _open_passage(request, pk, position)
+    typed = None if submission.is_submitted else _answers_form(request, assignment, segment)
+    return _segment_page(
+        request, assignment, submission, segment, typed=typed, answer_error=refusal.message
+    )
+
+
+def _after_saving(assignment: Assignment, segment: Segment, go: str) -> tuple[str, str]:
+    """Where "Save and continue", "Save and go back" and the others lead, and the message
+    shown there."""
     count = assignment.lesson.segments.count()
     if go == "next" and segment.position < count:
-        return redirect("work:segment", assignment.pk, segment.position + 1)
+        return reverse("work:segment", args=[assignment.pk, segment.position + 1]), ""
     if go == "previous" and segment.position > 1:
-        return redirect("work:segment", assignment.pk, segment.position - 1)
+        return reverse("work:segment", args=[assignment.pk, segment.position - 1]), ""
     if go == "review":
-        return redirect("work:submit", assignment.pk)
-    messages.success(request, "Your answers are saved.")
-    return redirect(_segment_url(assignment, segment, "prompts"))
+        return reverse("work:submit", args=[assignment.pk]), ""
+    return _segment_url(assignment, segment, "prompts"), "Your answers are saved."
 
 
 @login_required
-def submit(request: HttpRequest, pk: int) -> HttpResponse:
+@require_POST
+@refusals(_answers_refused, shows_message=True)
+def answers_save(request: HtmxHttpRequest, pk: int, position: int) -> HttpResponse:
+    assignment, submission, segment = _open_passage(request, pk, position)
+    submission.check_open()
+    form = _answers_form(request, assignment, segment)
+    if not form.is_valid():
+        raise form_refusal(form)
+    services.answers_save(submission=submission, texts=form.texts(), choices=form.chosen())
+    redirect_to, message = _after_saving(assignment, segment, form.cleaned_data["go"])
+    return done(
+        request,
+        message,
+        redirect_to=redirect_to,
+        fragment=lambda: render(
+            request, "work/segment.html#answers_status", {"saved_at": timezone.now()}
+        ),
+    )
+
+
+def _submit_refused(request: HtmxHttpRequest, pk: int, *, refusal: Refusal) -> HttpResponse:
+    assignment = get_assignment_for_student(request.user, pk)
+    return render(
+        request,
+        "work/submitted_already.html",
+        {"assignment": assignment, "refused": refusal.message},
+    )
+
+
+@login_required
+@refusals(_submit_refused, shows_message=True)
+def submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """GET: what will be handed in, and a confirmation button. POST: hand it in."""
-    assignment, submission, _ = _open_assignment(request, pk)
+    assignment, submission = _open_assignment(request, pk)
     if request.method == "POST":
-        try:
-            handed_in = services.submission_submit(submission=submission)
-        except services.WorkError as error:
-            return render(
+        if services.submission_submit(submission=submission):
+            return done(
                 request,
-                "work/submitted_already.html",
-                {"assignment": assignment, "submission": submission, "refused": str(error)},
-                status=error.status,
+                "Your work is handed in. Well done!",
+                redirect_to=reverse("work:assignment", args=[assignment.pk]),
             )
-        if handed_in:
-            messages.success(request, "Your work is handed in. Well done!")
-            return redirect("work:assignment", assignment.pk)
         return render(
             request,
             "work/submitted_already.html",
             {"assignment": assignment, "submission": submission},
             status=409,
         )
-    segments = list(assignment.lesson.segments.prefetch_related("prompts").order_by("position"))
-    highlight_counts: dict[int, int] = {}
-    for segment_id in submission.highlights.values_list("segment_id", flat=True):
-        highlight_counts[segment_id] = highlight_counts.get(segment_id, 0) + 1
-    answered = set(
-        Answer.objects.filter(submission=submission)
-        .exclude(text="", techniques__isnull=True)
-        .values_list("prompt_id", flat=True)
-    )
-    rows = []
-    for segment in segments:
-        open_prompts = [p for p in segment.prompts.all() if p.is_answerable]
-        rows.append(
-            {
-                "segment": segment,
-                "highlights": highlight_counts.get(segment.pk, 0),
-                "unanswered": [p for p in open_prompts if p.pk not in answered],
-            }
-        )
+    rows = selectors.progress_by_passage(submission)
     return render(
         request,
         "work/submit.html",
@@ -413,7 +345,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
             "lesson": assignment.lesson,
             "submission": submission,
             "rows": rows,
-            "highlight_total": sum(highlight_counts.values()),
-            "unanswered_total": sum(len(r["unanswered"]) for r in rows),
+            "highlight_total": sum(row.highlights for row in rows),
+            "unanswered_total": sum(len(row.unanswered) for row in rows),
         },
     )

@@ -1,13 +1,15 @@
 """A student's feedback on one assignment: their highlights against the answer key, the key
 spans they missed, their scores in plain words, and the teacher's comments."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
-from lessons.library.models import KeySpan, Segment
+from lessons.library.models import KeySpan, Prompt, Segment
 from lessons.library.rendering import Mark, annotate
 from lessons.work.models import Answer, Highlight, Review, Submission
 
-from . import scoring
+from .. import scoring
+from .spans import span_of
 
 VERDICT_TEXT = {
     scoring.Verdict.CORRECT: "Correct",
@@ -17,21 +19,31 @@ VERDICT_TEXT = {
 }
 
 
-def span_of(item: Highlight | KeySpan) -> scoring.Span:
-    return scoring.Span(item.segment_id, item.start, item.end, item.technique.code)
+@dataclass(frozen=True)
+class HighlightFeedback:
+    highlight: Highlight
+    verdict: str  # a scoring.Verdict
+    verdict_text: str
+    matches: list[KeySpan]  # the key spans it overlaps, whatever their technique
 
 
-@dataclass
+class AnswerFeedback(NamedTuple):
+    prompt: Prompt
+    answer: Answer | None
+    review: Review | None
+
+
+@dataclass(frozen=True)
 class SegmentFeedback:
     segment: Segment
     html: str
-    highlights: list[Highlight] = field(default_factory=list)
-    missed: list[KeySpan] = field(default_factory=list)
-    answers: list[tuple] = field(default_factory=list)  # (prompt, answer, review)
-    key_reviews: list[Review] = field(default_factory=list)
+    highlights: list[HighlightFeedback]
+    missed: list[KeySpan]
+    answers: list[AnswerFeedback]
+    key_reviews: list[Review]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Feedback:
     segments: list[SegmentFeedback]
     scores: scoring.Scores
@@ -43,7 +55,7 @@ class Feedback:
     overall: Review | None
 
 
-def build(submission: Submission, *, include_drafts: bool = False) -> Feedback:
+def build_feedback(submission: Submission, *, include_drafts: bool = False) -> Feedback:
     """Everything the feedback page shows, in a fixed number of queries. Students see only
     reviews their teacher marked reviewed; the teacher also sees drafts."""
     lesson = submission.assignment.lesson
@@ -55,9 +67,10 @@ def build(submission: Submission, *, include_drafts: bool = False) -> Feedback:
         for a in Answer.objects.filter(submission=submission).prefetch_related("techniques")
     }
     reviews = [r for r in submission.reviews.all() if include_drafts or r.is_reviewed]
-    key_spans = [span_of(k) for k in keys]
-    student_spans = [span_of(h) for h in highlights]
-    found = set(scoring.found_key_spans(student_spans, key_spans))
+    codes = {item.technique_id: item.technique.code for item in [*keys, *highlights]}
+    key_spans = {k.pk: span_of(k, codes) for k in keys}
+    student_spans = {h.pk: span_of(h, codes) for h in highlights}
+    found = set(scoring.found_key_spans(student_spans.values(), key_spans.values()))
 
     by_segment: dict[int, list[KeySpan]] = {}
     for key in keys:
@@ -72,26 +85,32 @@ def build(submission: Submission, *, include_drafts: bool = False) -> Feedback:
     result = []
     for segment in segments:
         segment_keys = by_segment.get(segment.pk, [])
-        segment_key_spans = [span_of(k) for k in segment_keys]
+        segment_key_spans = [key_spans[k.pk] for k in segment_keys]
         marks = []
+        items = []
         for highlight in mine.get(segment.pk, []):
-            verdict = scoring.classify(span_of(highlight), segment_key_spans)
+            span = student_spans[highlight.pk]
+            verdict = scoring.classify(span, segment_key_spans)
             correct += verdict == scoring.Verdict.CORRECT
-            highlight.verdict = verdict.value
-            highlight.verdict_text = VERDICT_TEXT[verdict]
-            highlight.matches = [
-                k for k in segment_keys if scoring.overlap(span_of(highlight), span_of(k))
-            ]
+            text = VERDICT_TEXT[verdict]
+            items.append(
+                HighlightFeedback(
+                    highlight=highlight,
+                    verdict=verdict.value,
+                    verdict_text=text,
+                    matches=[k for k in segment_keys if scoring.overlap(span, key_spans[k.pk])],
+                )
+            )
             marks.append(
                 Mark(
                     highlight.start,
                     highlight.end,
-                    f"{highlight.technique.name}: {highlight.verdict_text.lower()}",
+                    f"{highlight.technique.name}: {text.lower()}",
                     ident=f"highlight-{highlight.pk}",
                     classes=(f"hl-{verdict.value}",),
                 )
             )
-        missed = [k for k in segment_keys if span_of(k) not in found]
+        missed = [k for k in segment_keys if key_spans[k.pk] not in found]
         marks += [
             Mark(k.start, k.end, f"Missed: {k.technique.name}", ident=f"key-{k.pk}",
                  classes=("hl-missed",))
@@ -101,10 +120,10 @@ def build(submission: Submission, *, include_drafts: bool = False) -> Feedback:
             SegmentFeedback(
                 segment=segment,
                 html=annotate(segment.body_html, sorted(marks, key=lambda m: (m.start, m.end))),
-                highlights=mine.get(segment.pk, []),
+                highlights=items,
                 missed=missed,
                 answers=[
-                    (p, answers.get(p.pk), prompt_reviews.get(p.pk))
+                    AnswerFeedback(p, answers.get(p.pk), prompt_reviews.get(p.pk))
                     for p in segment.prompts.all()
                     if p.is_answerable
                 ],
@@ -113,8 +132,8 @@ def build(submission: Submission, *, include_drafts: bool = False) -> Feedback:
         )
     return Feedback(
         segments=result,
-        scores=scoring.score(student_spans, key_spans),
-        spans_found=scoring.score_spans_only(student_spans, key_spans),
+        scores=scoring.score(student_spans.values(), key_spans.values()),
+        spans_found=scoring.score_spans_only(student_spans.values(), key_spans.values()),
         found=len(found),
         key_total=len(key_spans),
         correct=correct,

@@ -8,18 +8,15 @@ here in Python with the sweeps of `scoring`, never with a query per student.
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from html import escape
-
-from django.urls import reverse
-from django.utils import dateformat, timezone
-from django.utils.safestring import SafeString, mark_safe
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from core.models import User
 from lessons.library.models import KeySpan, Segment, Technique
 from lessons.work.models import Assignment, Highlight, Submission
 
-from . import scoring
+from .. import scoring
+from .spans import span_of
 
 HEAT_LEVELS = 5
 PHRASES_PER_SEGMENT = 5
@@ -41,20 +38,20 @@ class ClassWork:
     assignment: Assignment
     segments: list[Segment]
     techniques: dict[int, Technique]  # the lesson's taxonomy, by id, in taxonomy order
+    codes: dict[int, str]  # technique id -> code, for `span_of`
     keys: list[KeySpan]  # empty unless loaded `with_key`
+    key_spans: list[scoring.Span]  # keys[i] as a scoring span
     students: list[User]  # enrolled, by display name
     submissions: dict[int, Submission]  # by student id
-    highlights: dict[int, list[tuple]] = field(default_factory=dict)  # rows by student id
-    spans: dict[int, list[scoring.Span]] = field(default_factory=dict)  # by student id
+    # Named rows of `values_list` by student id: submission_id, segment_id, start, end,
+    # technique_id, then the `highlight_columns` asked for.
+    highlights: dict[int, list[Any]]
+    spans: dict[int, list[scoring.Span]]  # by student id: highlights[i] as a scoring span
 
     @property
     def started(self) -> list[User]:
         """The students who opened the lesson (they have a submission), by display name."""
         return [s for s in self.students if s.pk in self.submissions]
-
-    @property
-    def key_spans(self) -> list[scoring.Span]:
-        return [key.span for key in self.keys]
 
 
 def load_class(
@@ -67,7 +64,7 @@ def load_class(
     """Everything about one assignment's class, in six queries (four without the key).
 
     `submitted_only` keeps only the work handed in. `highlight_columns` adds columns to the
-    highlight rows (tuples starting with submission, segment, start, end, technique ids).
+    highlight rows (named rows with submission, segment, start, end and technique ids).
     """
     lesson = assignment.lesson
     segments = list(
@@ -93,216 +90,55 @@ def load_class(
         .only("id", "display_name", "username")
     )
     enrolled = {s.pk for s in students}
-    submissions_qs = Submission.objects.filter(assignment=assignment)
+    # Through the assignment's own manager, each submission knows its assignment: due dates
+    # and lateness read it without a query per student.
+    submissions_qs = assignment.submissions.all()
     if submitted_only:
         submissions_qs = submissions_qs.filter(submitted_at__isnull=False)
-    submissions: dict[int, Submission] = {}
-    for submission in submissions_qs:
-        if submission.student_id in enrolled:
-            submission.assignment = assignment  # due dates read it: no query per student
-            submissions[submission.student_id] = submission
+    submissions = {s.student_id: s for s in submissions_qs if s.student_id in enrolled}
     owner = {s.pk: s.student_id for s in submissions.values()}
 
     columns = (*_HIGHLIGHT_COLUMNS, *highlight_columns)
     highlights_qs = Highlight.objects.filter(submission__assignment=assignment)
     if submitted_only:
         highlights_qs = highlights_qs.filter(submission__submitted_at__isnull=False)
-    highlights: dict[int, list[tuple]] = defaultdict(list)
-    for row in highlights_qs.order_by().values_list(*columns):
-        student_id = owner.get(row[0])
+    highlights: dict[int, list[Any]] = defaultdict(list)
+    for row in highlights_qs.order_by().values_list(*columns, named=True):
+        student_id = owner.get(row.submission_id)
         if student_id is not None:
             highlights[student_id].append(row)
 
     codes = {pk: t.code for pk, t in techniques.items()}
-    for key in keys:
-        key.technique_code = codes.get(key.technique_id, "")
-        key.span = scoring.Span(key.segment_id, key.start, key.end, key.technique_code)
-    spans = {
-        student_id: [scoring.Span(r[1], r[2], r[3], codes.get(r[4], "")) for r in rows]
-        for student_id, rows in highlights.items()
-    }
     return ClassWork(
         assignment=assignment,
         segments=segments,
         techniques=techniques,
+        codes=codes,
         keys=keys,
+        key_spans=[span_of(key, codes) for key in keys],
         students=students,
         submissions=submissions,
         highlights=dict(highlights),
-        spans=spans,
+        spans={
+            student_id: [span_of(row, codes) for row in rows]
+            for student_id, rows in highlights.items()
+        },
     )
 
 
-# --- the key, once for the whole class --------------------------------------------------------
-
-
-def _rescaled(part: scoring.Scores, part_count: int, count: int) -> scoring.Scores:
-    """Scores measured against part of the key (`part_count` of its `count` spans), as
-    scores against the whole key: see `KeyIndex`."""
-    if count == 0 or part_count == count:
-        return part
-    recall = part.recall * part_count / count
-    total = part.precision + recall
-    f1 = 2 * part.precision * recall / total if total else 0.0
-    return scoring.Scores(part.precision, recall, f1, part.student_count, count)
-
-
-class KeyIndex:
-    """The answer key, grouped once for the whole class.
-
-    The partial-overlap measure is a sum over passages (and techniques): a student's span only
-    ever meets key spans of its own passage and technique, and the key spans elsewhere only add
-    to |T|. So each student is scored by `scoring` against the few key spans where they
-    highlighted, and recall is rescaled to the whole key: the same figures as scoring against
-    the whole key (tests/test_dashboard.py checks it), without a pass over the whole key for
-    every student.
-    """
-
-    def __init__(self, spans: Iterable[scoring.Span]) -> None:
-        self.spans = list(dict.fromkeys(spans))  # the key is a set, as in `scoring`
-        self.by_group: dict[tuple, list[scoring.Span]] = defaultdict(list)
-        self.by_segment: dict[int, list[scoring.Span]] = defaultdict(list)
-        for t in self.spans:
-            self.by_group[(t.segment, t.technique)].append(t)
-            self.by_segment[t.segment].append(t)
-        merged = scoring.merge_spans(self.spans, ignore_technique=True)
-        self.merged_count = len(merged)
-        self.merged_by_segment = Counter(t.segment for t in merged)
-        self.techniques_by_segment = {
-            segment: Counter(t.technique for t in spans)
-            for segment, spans in self.by_segment.items()
-        }
-
-    def _in_groups(self, spans: list[scoring.Span]) -> list[scoring.Span]:
-        groups = dict.fromkeys((s.segment, s.technique) for s in spans)
-        return [t for group in groups for t in self.by_group.get(group, ())]
-
-    def _in_segments(self, segments: Iterable[int]) -> list[scoring.Span]:
-        return [t for segment in segments for t in self.by_segment.get(segment, ())]
-
-    def score(self, spans: list[scoring.Span]) -> scoring.Scores:
-        """`scoring.score(spans, key)`."""
-        if not spans:
-            return scoring.score(spans, self.spans)
-        part = self._in_groups(spans)
-        return _rescaled(scoring.score(spans, part), len(part), len(self.spans))
-
-    def score_spans_only(self, spans: list[scoring.Span]) -> scoring.Scores:
-        """`scoring.score_spans_only(spans, key)`."""
-        if not spans:
-            return scoring.score_spans_only(spans, self.spans)
-        segments = dict.fromkeys(s.segment for s in spans)
-        part_count = sum(self.merged_by_segment[segment] for segment in segments)
-        part = scoring.score_spans_only(spans, self._in_segments(segments))
-        return _rescaled(part, part_count, self.merged_count)
-
-    def found(self, spans: list[scoring.Span]) -> list[scoring.Span]:
-        """`scoring.found_key_spans(spans, key)`, in the key's order by group."""
-        return scoring.found_key_spans(spans, self._in_groups(spans))
-
-    def confusion(self, owners_spans: Iterable[list[scoring.Span]]) -> Counter:
-        """`scoring.confusion(owners_spans, key)`: each student against the key spans of the
-        passages they highlighted; in the others, every key span was missed."""
-        counts: Counter = Counter()
-        untouched: Counter = Counter()  # passage -> students who highlighted nothing there
-        for spans in owners_spans:
-            segments = dict.fromkeys(s.segment for s in spans)
-            if segments:
-                counts.update(scoring.confusion([spans], self._in_segments(segments)))
-            for segment in self.by_segment:
-                if segment not in segments:
-                    untouched[segment] += 1
-        for segment, students in untouched.items():
-            for technique, n in self.techniques_by_segment[segment].items():
-                counts[(technique, "")] += n * students
-        return counts
-
-
 # --- per student -----------------------------------------------------------------------------
-
-_CELL_START = {
-    "done": '<td class="cell cell-done"><span aria-hidden="true">✓</span>'
-    '<span class="visually-hidden">done</span>',
-    "progress": '<td class="cell cell-progress"><span aria-hidden="true">…</span>'
-    '<span class="visually-hidden">in progress</span>',
-    "none": '<td class="cell cell-none"><span aria-hidden="true">·</span>'
-    '<span class="visually-hidden">not started</span>',
-}
 
 
 @dataclass
 class StudentRow:
     student: User
     submission: Submission | None
-    statuses: list[str]  # per passage: "done", "progress" or "none"
-    per_segment: list[int]  # highlights per passage
+    cells: list[tuple[str, int]]  # per passage: "done", "progress" or "none", and highlights
+    done: int  # passages done
     highlight_count: int
     scores: scoring.Scores | None  # None for a student who has not started
     spans_found: scoring.Scores | None
     found: int  # key spans found
-
-    @property
-    def done(self) -> int:
-        return self.statuses.count("done")
-
-
-def _when(value) -> str:
-    return dateformat.format(timezone.localtime(value), "j M, H:i")
-
-
-def progress_rows_html(rows: list[StudentRow], work: ClassWork) -> SafeString:
-    """The progress table's body. Built here rather than in the template: a class of 200 has
-    5,000 cells, and the template language took most of the page's time to draw them. Every
-    text from the database is escaped; the rest is fixed text and numbers."""
-    passages = len(work.segments)
-    keys = len(work.keys)
-    muted = '<span class="muted">{}</span>'.format
-    # One reverse() for the whole table: the student's id goes where the 0 is.
-    url_start, url_end = reverse("insights:student_work", args=[work.assignment.pk, 0]).rsplit(
-        "0", 1
-    )
-    out = []
-    for row in rows:
-        name = escape(row.student.display_name)
-        url = f"{url_start}{row.student.pk}{url_end}"
-        submission = row.submission
-        if submission is None:
-            handed_in = muted("not started")
-        elif submission.submitted_at is None:
-            handed_in = muted("not yet")
-        else:
-            handed_in = _when(submission.submitted_at)
-            if submission.is_late:
-                handed_in += ' <strong class="flag-late">LATE</strong>'
-        if submission is not None and submission.extended_due_at:
-            extension = f"until {_when(submission.extended_due_at)}"
-        else:
-            extension = muted("none")
-        if row.scores is None:
-            found = f1 = muted("\N{EN DASH}")
-        else:
-            found, f1 = f"{row.found} of {keys}", f"{row.scores.f1:.2f}"
-        done = row.done
-        out.append(
-            f'<tr><th scope="row"><a href="{url}">{name}</a></th>'
-            f'<td class="nowrap"><progress max="{passages}" value="{done}" '
-            f'aria-label="Passages done by {name}">{done} of {passages}</progress> '
-            f"{done}/{passages}</td>"
-            f"<td>{handed_in}</td><td>{extension}</td>"
-            f'<td class="number">{row.highlight_count}</td>'
-            f'<td class="number">{found}</td><td class="number">{f1}</td>'
-        )
-        for status, count in zip(row.statuses, row.per_segment, strict=True):
-            out.append(_CELL_START[status])
-            if count:
-                plural = "" if count == 1 else "s"
-                out.append(
-                    f' <span class="cell-count">{count}'
-                    f'<span class="visually-hidden"> highlight{plural}</span></span>'
-                )
-            out.append("</td>")
-        out.append("</tr>\n")
-    return mark_safe("".join(out))  # database text is escaped above
 
 
 def _status(submission: Submission | None, position: int) -> str:
@@ -316,13 +152,13 @@ def _status(submission: Submission | None, position: int) -> str:
 
 
 def student_rows(
-    work: ClassWork, key: KeyIndex, *, spans_only: bool = False
-) -> tuple[list[StudentRow], Counter]:
+    work: ClassWork, key: scoring.KeyIndex, *, spans_only: bool = False
+) -> tuple[list[StudentRow], Counter[int]]:
     """A row per enrolled student, and how many students found each key span (by key id)."""
     keys_by_span: dict[scoring.Span, list[KeySpan]] = defaultdict(list)
-    for item in work.keys:
-        keys_by_span[item.span].append(item)
-    found_by_key: Counter = Counter()
+    for item, span in zip(work.keys, work.key_spans, strict=True):
+        keys_by_span[span].append(item)
+    found_by_key: Counter[int] = Counter()
     rows = []
     for student in work.students:
         submission = work.submissions.get(student.pk)
@@ -338,12 +174,16 @@ def student_rows(
                 for item in keys_by_span[span]:
                     found_by_key[item.pk] += 1
                     found += 1
+        statuses = [_status(submission, s.position) for s in work.segments]
         rows.append(
             StudentRow(
                 student=student,
                 submission=submission,
-                statuses=[_status(submission, s.position) for s in work.segments],
-                per_segment=[per_segment.get(s.pk, 0) for s in work.segments],
+                cells=[
+                    (status, per_segment[s.pk])
+                    for status, s in zip(statuses, work.segments, strict=True)
+                ],
+                done=statuses.count("done"),
                 highlight_count=len(spans),
                 scores=scores,
                 spans_found=found_spans,
@@ -381,6 +221,14 @@ def heat_legend(n: int) -> list[LegendEntry]:
     return entries
 
 
+class HeatPiece(NamedTuple):
+    """A stretch of a paragraph that the same number of students highlighted."""
+
+    text: str
+    level: int  # 0 (nobody: no shading) .. HEAT_LEVELS
+    students: int  # how many highlighted it
+
+
 @dataclass
 class Phrase:
     text: str
@@ -390,16 +238,16 @@ class Phrase:
 @dataclass
 class SegmentHeat:
     segment: Segment
-    html: SafeString  # the text, paragraph by paragraph, runs shaded by how many highlighted
+    paragraphs: list[list[HeatPiece]]  # the text split at line feeds, blank lines left out
     phrases: list[Phrase]  # the most highlighted runs, for the text alternative
     runs: list[tuple[int, int, int]]  # from scoring.coverage_by_owner
     highlighters: int  # students with a highlight here
 
 
-def _heat_html(text: str, runs: list[tuple[int, int, int]], n: int) -> SafeString:
-    """The segment's plain text as paragraphs (split at line feeds), each run of characters
-    that k students highlighted wrapped in a span of class heat-<level>."""
-    out: list[str] = []
+def _paragraphs(text: str, runs: list[tuple[int, int, int]], n: int) -> list[list[HeatPiece]]:
+    """The segment's plain text as paragraphs (split at line feeds), each cut where the runs
+    of `scoring.coverage_by_owner` change, with the heat level of the k students of a run."""
+    paragraphs: list[list[HeatPiece]] = []
     i = 0
     position = 0
     for line in text.split("\n"):
@@ -409,19 +257,14 @@ def _heat_html(text: str, runs: list[tuple[int, int, int]], n: int) -> SafeStrin
             i += 1
         if not line.strip():
             continue
-        parts = []
+        pieces = []
         j = i
         while j < len(runs) and runs[j][0] < end:
             a, b, k = runs[j]
-            piece = escape(text[max(a, start) : min(b, end)], quote=False)
-            level = heat_level(k, n)
-            if level:
-                parts.append(f'<span class="heat heat-{level}" data-count="{k}">{piece}</span>')
-            else:
-                parts.append(piece)
+            pieces.append(HeatPiece(text[max(a, start) : min(b, end)], heat_level(k, n), k))
             j += 1
-        out.append(f"<p>{''.join(parts)}</p>")
-    return mark_safe("\n".join(out))  # every piece of text is escaped above
+        paragraphs.append(pieces)
+    return paragraphs
 
 
 def _phrases(text: str, runs: list[tuple[int, int, int]]) -> list[Phrase]:
@@ -465,7 +308,7 @@ def heat_map(work: ClassWork, owners: Mapping[int, list[scoring.Span]]) -> HeatM
         segments.append(
             SegmentHeat(
                 segment=segment,
-                html=_heat_html(segment.text, runs, n),
+                paragraphs=_paragraphs(segment.text, runs, n),
                 phrases=_phrases(segment.text, runs),
                 runs=runs,
                 highlighters=len(by_segment.get(segment.pk, ())),
@@ -497,10 +340,12 @@ class TechniqueRate:
         return 100 - self.found_percent if self.possible else 0
 
 
-def technique_rates(work: ClassWork, found_by_key: Counter, started: int) -> list[TechniqueRate]:
+def technique_rates(
+    work: ClassWork, found_by_key: Counter[int], started: int
+) -> list[TechniqueRate]:
     """Per technique of the key: the share of its key spans that students found, worst first."""
-    counts: Counter = Counter()
-    found: Counter = Counter()
+    counts: Counter[int] = Counter()
+    found: Counter[int] = Counter()
     for key in work.keys:
         counts[key.technique_id] += 1
         found[key.technique_id] += found_by_key[key.pk]
@@ -521,7 +366,7 @@ class MissedKey:
     missed: int
 
 
-def most_missed(work: ClassWork, found_by_key: Counter, started: int) -> list[MissedKey]:
+def most_missed(work: ClassWork, found_by_key: Counter[int], started: int) -> list[MissedKey]:
     segments = {s.pk: s for s in work.segments}
     items = [
         MissedKey(key, segments[key.segment_id], work.techniques[key.technique_id], missed)
@@ -553,19 +398,19 @@ class Confusion:
 
 
 def confusion_table(
-    work: ClassWork, key: KeyIndex, owners: Mapping[int, list[scoring.Span]]
+    work: ClassWork, key: scoring.KeyIndex, owners: Mapping[int, list[scoring.Span]]
 ) -> Confusion:
     """Key technique (rows) x technique the students chose (columns), with a row for spans not
     in the key and a column for key spans missed (see `scoring.confusion`)."""
     counts = key.confusion(owners.values())
     by_code = {t.code: t for t in work.techniques.values()}
-    in_key = {key.technique_code for key in work.keys}
+    in_key = {span.technique for span in work.key_spans}
     chosen = {student for _, student in counts if student}
     row_codes = [t.code for t in work.techniques.values() if t.code in in_key]
     column_codes = [t.code for t in work.techniques.values() if t.code in in_key | chosen]
     rows = []
     for row_code in [*row_codes, ""]:
-        row_total = sum(n for (key, _), n in counts.items() if key == row_code)
+        row_total = sum(n for (key_code, _), n in counts.items() if key_code == row_code)
         cells: list[ConfusionCell | None] = []
         for column_code in [*column_codes, ""]:
             if not row_code and not column_code:
@@ -593,20 +438,12 @@ class SegmentAgreement:
         return round(100 * self.agreement)
 
 
-def _agreement(runs: list[tuple[int, int, int]], n: int, length: int) -> float | None:
-    """`scoring.agreement` for n students, from the runs of `scoring.coverage_by_owner` that
-    the heat map has already swept (the test checks that both agree)."""
-    if n < 2 or length <= 0:
-        return None
-    agreeing = sum((b - a) * (k * (k - 1) + (n - k) * (n - k - 1)) for a, b, k in runs)
-    return agreeing / (n * (n - 1) * length)
-
-
 def agreements(heat: HeatMap) -> list[SegmentAgreement]:
-    """Class agreement per passage, lowest (most disagreement) first; empty under 2 students."""
+    """Class agreement per passage, lowest (most disagreement) first; empty under 2 students.
+    From the runs the heat map has already swept, not a second sweep."""
     result = []
     for item in heat.segments:
-        value = _agreement(item.runs, heat.students, len(item.segment.text))
+        value = scoring.agreement_of_runs(item.runs, heat.students, len(item.segment.text))
         if value is not None:
             result.append(SegmentAgreement(item.segment, value, item.highlighters))
     # Passages nobody highlighted agree trivially: they go last.
@@ -621,6 +458,7 @@ def agreements(heat: HeatMap) -> list[SegmentAgreement]:
 class Dashboard:
     work: ClassWork
     rows: list[StudentRow]
+    passages: int
     started: int
     submitted: int
     late: int
@@ -630,13 +468,9 @@ class Dashboard:
     missed: list[MissedKey]
     agreements: list[SegmentAgreement]
 
-    @property
-    def progress_html(self) -> SafeString:
-        return progress_rows_html(self.rows, self.work)
-
 
 def build_dashboard(work: ClassWork) -> Dashboard:
-    key = KeyIndex(work.key_spans)
+    key = scoring.KeyIndex(work.key_spans)
     rows, found_by_key = student_rows(work, key)
     owners = {s.pk: work.spans.get(s.pk, []) for s in work.started}
     started = len(owners)
@@ -644,6 +478,7 @@ def build_dashboard(work: ClassWork) -> Dashboard:
     return Dashboard(
         work=work,
         rows=rows,
+        passages=len(work.segments),
         started=started,
         submitted=sum(s.is_submitted for s in work.submissions.values()),
         late=sum(s.is_late for s in work.submissions.values()),

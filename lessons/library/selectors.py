@@ -1,0 +1,109 @@
+"""Reads of the lesson library, as what its pages show: each returns the lessons and what is
+counted about them in a fixed number of queries, however many lessons there are."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from core.models import User
+
+from .models import KeySpan, Lesson, Segment
+from .services import draft_revision, lineage
+from .textmap import TextMap
+
+
+def lessons_visible_to(user: User) -> QuerySet[Lesson]:
+    """What the library shows a teacher: the current revision of published lessons, and the
+    teacher's own new drafts (a draft of a later revision is reached from the lesson it
+    revises)."""
+    return Lesson.objects.filter(
+        Q(is_published=True, replaced_at__isnull=True)
+        | Q(created_by=user, is_published=False, revision=1)
+    )
+
+
+@dataclass(frozen=True)
+class LessonCard:
+    """A lesson in a list, with the size of its text and of its answer key."""
+
+    lesson: Lesson
+    segment_count: int
+    key_count: int
+
+
+def lesson_cards(lessons: QuerySet[Lesson]) -> list[LessonCard]:
+    """The cards of these lessons, by title, in one query."""
+    rows = (
+        lessons.select_related("taxonomy")
+        .annotate(
+            segment_count=Count("segments", distinct=True),
+            key_count=Count("segments__key_spans", distinct=True),
+        )
+        .order_by("title", "pk")
+    )
+    return [LessonCard(lesson, lesson.segment_count, lesson.key_count) for lesson in rows]
+
+
+@dataclass(frozen=True)
+class LessonPage:
+    """A lesson read in full: its passages with their prompts and key, and what its author
+    may do with it."""
+
+    lesson: Lesson
+    segments: list[Segment]
+    is_creator: bool
+    next_draft: Lesson | None  # the author's draft of the next revision, if one is started
+    assignment_count: int
+
+
+def lesson_page(lesson: Lesson, *, user: User) -> LessonPage:
+    segments = lesson.segments.prefetch_related(
+        "prompts",
+        Prefetch("key_spans", queryset=KeySpan.objects.select_related("technique")),
+    )
+    is_creator = lesson.created_by_id == user.pk
+    return LessonPage(
+        lesson=lesson,
+        segments=list(segments),
+        is_creator=is_creator,
+        next_draft=draft_revision(lesson) if is_creator and lesson.is_published else None,
+        assignment_count=lesson.assignments.count(),
+    )
+
+
+def revision_maps(from_lesson: Lesson, to_lesson: Lesson) -> dict[int, TextMap] | None:
+    """Where the characters of each passage of `to_lesson`, a later revision of the same
+    lesson, came from in `from_lesson`: by passage id of `to_lesson`, a map into the passages
+    of `from_lesson`, composed through every revision in between (`TextMap.through`), in one
+    query. Moving a class then puts each highlight where its own characters went
+    (`textmap.locate`).
+
+    None when that is not known, and the words must be found by searching: a revision after
+    `from_lesson` has a passage without a map (a draft copied before the editor kept them),
+    or a map points outside the revision before it."""
+    if from_lesson.lineage_id != to_lesson.lineage_id or to_lesson.revision < from_lesson.revision:
+        raise ValueError("revision_maps goes from a revision to a later one of the same lesson")
+    if to_lesson.pk == from_lesson.pk:
+        texts = to_lesson.segments.values_list("pk", "text")
+        return {pk: TextMap.identity(pk, len(text)) for pk, text in texts}
+    rows = Segment.objects.filter(
+        lesson__in=lineage(to_lesson).filter(
+            revision__gte=from_lesson.revision, revision__lte=to_lesson.revision
+        )
+    ).values_list("pk", "lesson__revision", "origin")
+    passages: dict[int, dict[int, TextMap | None]] = {}
+    for pk, revision, origin in rows:
+        passages.setdefault(revision, {})[pk] = TextMap.from_json(origin)
+    # chain[0] is from_lesson's passages, chain[-1] to_lesson's: each revision's maps point
+    # at the passages of the one before it.
+    chain = [passages.get(r, {}) for r in range(from_lesson.revision, to_lesson.revision + 1)]
+    if any(m is None for later in chain[1:] for m in later.values()):
+        return None
+    maps: dict[int, TextMap] = chain[-1]  # type: ignore[assignment]
+    for index in range(len(chain) - 2, -1, -1):
+        earlier = chain[index]
+        if not all(m.sources().issubset(earlier) for m in maps.values()):
+            return None
+        if index:
+            maps = {pk: m.through(earlier) for pk, m in maps.items()}  # type: ignore[arg-type]
+    return maps
