@@ -282,11 +282,16 @@ def _run(kind: str, sizes: list[int], runs: int, seed: int) -> None:
     from lessons.work.models import Submission
 
     settings.ALLOWED_HOSTS = ["testserver"]
+    settings.SECURE_SSL_REDIRECT = False  # the test client speaks plain HTTP
     call_command("migrate", verbosity=0)
     seed_file = ROOT / "lessons/library/seed/solidarity-resolution-2017.md"
     lesson = lesson_import(data=parse_lesson(seed_file.read_text("utf-8")))
     teacher = User.objects.create(
-        username="bench-teacher", display_name="Bench Teacher", role=User.Role.TEACHER
+        username="bench-teacher",
+        display_name="Bench Teacher",
+        role=User.Role.TEACHER,
+        status=User.Status.APPROVED,  # approved teachers read their classes' dashboards
+        email_verified=True,
     )
     rng = random.Random(seed)
     print(f"Database: {kind} ({connection.vendor} {connection.Database.__name__})")

@@ -4,7 +4,9 @@
         [--sizes 30,200,1000] [--runs 3]
 
 Builds the classes of bench/dashboard.py (the seed lesson, ~15 highlights per student, every
-prompt answered), then the author's second revision with the edits authors make: a sentence
+prompt answered), then the author's second revision, made with the editor's own functions
+(so that the move follows the editor's record of every character), with the edits authors
+make: a sentence
 added before the text of passages 2 to 6, a word changed in passage 7, passage 9 split in two
 at its last comma, the last clause of passage 10 deleted, a prompt's wording changed, and one
 prompt removed. It times the dry run (`plan_move`, what the teacher's
@@ -30,39 +32,34 @@ import dashboard  # bench/dashboard.py: database set-up and the class builder
 
 
 def _revise(lesson, author):
-    """The author's second revision of `lesson`, published."""
+    """The author's second revision of `lesson`, made with the editor, published."""
+    from lessons.authoring import services as authoring
     from lessons.library import services as library_services
-    from lessons.library.models import Prompt, Segment
-    from lessons.library.rendering import plain_text, render_markdown
-
-    def rewrite(segment, body):
-        html = render_markdown(body)
-        segment.body, segment.body_html, segment.text = body, html, plain_text(html)
-        segment.save()
+    from lessons.library.models import Prompt
 
     draft = library_services.lesson_edit_draft(lesson=lesson, by=author)
+
+    def rewrite(position, body):
+        segment = draft.segments.get(position=position)
+        keys = list(segment.key_spans.values_list("pk", flat=True))
+        authoring.segment_update(segment=segment, title=segment.title, body=body, remove=keys)
+
     segments = {s.position: s for s in draft.segments.all()}
     for position in range(2, 7):
-        rewrite(segments[position], "Read this passage closely. " + segments[position].body)
-    seventh = segments[7]  # a word fixed: highlights over it cannot be placed
-    rewrite(seventh, seventh.body.replace("progressive people", "progressive peoples"))
-    tenth = segments[10]  # the last clause deleted
-    cut = tenth.body.rfind(", ")
-    rewrite(tenth, tenth.body[:cut] + ".")
-    ninth = segments[9]  # split in two at its last comma
-    cut = ninth.body.rfind(", ")
-    for position in range(len(segments), 9, -1):  # make room after passage 9
-        Segment.objects.filter(pk=segments[position].pk).update(position=position + 1)
-    tail = ninth.body[cut + 2 :]
-    rewrite(ninth, ninth.body[:cut] + ".")
-    html = render_markdown(tail)
-    Segment.objects.create(
-        lesson=draft, position=10, body=tail, body_html=html, text=plain_text(html)
-    )
+        rewrite(position, "Read this passage closely. " + segments[position].body)
+    # A word fixed: highlights over it cannot be placed.
+    rewrite(7, segments[7].body.replace("progressive people", "progressive peoples"))
+    tenth = segments[10].body  # the last clause deleted
+    rewrite(10, tenth[: tenth.rfind(", ")] + ".")
+    ninth = segments[9].body  # split in two at its last comma
+    cut = ninth.rfind(", ")
+    rewrite(9, ninth[:cut] + ".\n\n" + ninth[cut + 2 :])
+    authoring.segment_split(lesson=draft, position=9, paragraph=1)
     prompts = list(Prompt.objects.filter(segment__lesson=draft).order_by("segment", "position"))
-    prompts[1].text += " Say why in one sentence."
-    prompts[1].save()
-    prompts[-1].delete()
+    authoring.prompt_update(
+        prompt=prompts[1], kind=prompts[1].kind, text=prompts[1].text + " Say why in one sentence."
+    )
+    authoring.prompt_delete(prompt=prompts[-1])
     return library_services.lesson_publish(lesson=draft)
 
 
@@ -92,7 +89,11 @@ def _run(kind: str, sizes: list[int], runs: int, seed: int) -> None:
     call_command("migrate", verbosity=0)
     seed_file = dashboard.ROOT / "lessons/library/seed/solidarity-resolution-2017.md"
     teacher = User.objects.create(
-        username="bench-teacher", display_name="Bench Teacher", role=User.Role.TEACHER
+        username="bench-teacher",
+        display_name="Bench Teacher",
+        role=User.Role.TEACHER,
+        status=User.Status.APPROVED,  # approved teachers read their classes' dashboards
+        email_verified=True,
     )
     lesson = lesson_import(data=parse_lesson(seed_file.read_text("utf-8")), created_by=teacher)
     rng = random.Random(seed)

@@ -1,38 +1,75 @@
-"""The operator's admin for users, classes and enrolments."""
+"""The operator's admin for users, schools, invitations, classes and enrolments.
+
+The operator creates a school and its first admin here: add the school, add the teacher (or
+open their account), and set their school, "school admin", status "Approved" and "e-mail
+address confirmed". Or, from the command line, `manage.py create_school`, which prints an
+invitation link for the admin to choose their own login and password."""
+
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 
-from .models import Classroom, Enrollment, User
-from .views import log_failed_login
+from .models import Classroom, Enrollment, Invitation, School, User
+from .views import failed_login
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _StudentCount(TypedDict):
+    student_count: int
+
+
+class _TeacherCount(TypedDict):
+    teacher_count: int
 
 
 class AdminLoginForm(AdminAuthenticationForm):
-    """The admin's login form, logging a refused login like the site's login page does (the
-    admin has its own login view)."""
+    """The admin's login form, logging and counting a refused login like the site's login page
+    does (the admin has its own login view)."""
 
     def clean(self):
         try:
             return super().clean()
         except ValidationError:
             if self.request is not None:
-                log_failed_login(self.request, self.data.get("username", ""))
+                failed_login(self.request, self.data.get("username", ""))
             raise
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ("username", "display_name", "email", "role", "is_staff", "is_active")
-    list_filter = ("role", "is_staff", "is_superuser", "is_active")
+    list_display = (
+        "username",
+        "display_name",
+        "email",
+        "role",
+        "status",
+        "school",
+        "is_school_admin",
+        "is_staff",
+        "is_active",
+    )
+    list_filter = ("role", "status", "is_school_admin", "is_staff", "is_superuser", "is_active")
+    list_select_related = ("school",)
     search_fields = ("username", "display_name", "email", "first_name", "last_name")
+    autocomplete_fields = ("school",)
+    actions = ["approve_teachers"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Lens", {"fields": ("display_name", "role")}),
+        (
+            "Teacher",
+            {"fields": ("status", "school", "is_school_admin", "email_verified")},
+        ),
         ("Personal info", {"fields": ("first_name", "last_name", "email")}),
-        *DjangoUserAdmin.fieldsets[2:],  # permissions, important dates
+        # permissions, important dates (the stubs type `fieldsets` Optional, as on any
+        # ModelAdmin; Django's UserAdmin always sets a tuple)
+        *DjangoUserAdmin.fieldsets[2:],  # type: ignore[index]
     )
     add_fieldsets = (
         (
@@ -50,6 +87,55 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
+
+    @admin.action(description="Approve the selected teachers")
+    def approve_teachers(self, request, queryset) -> None:
+        count = queryset.filter(role=User.Role.TEACHER).update(status=User.Status.APPROVED)
+        self.message_user(request, f"{count} teacher{'s' if count != 1 else ''} approved.")
+
+
+@admin.register(School)
+class SchoolAdmin(admin.ModelAdmin):
+    list_display = ("name", "teacher_count", "created_at")
+    search_fields = ("name",)
+    readonly_fields = ("created_at",)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(teacher_count=Count("teachers", filter=Q(teachers__role=User.Role.TEACHER)))
+        )
+
+    @admin.display(description="teachers", ordering="teacher_count")
+    def teacher_count(self, school: "WithAnnotations[School, _TeacherCount]") -> int:
+        return school.teacher_count
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are made by school admins (their school's page) and `create_school`: the
+    link's token is shown once, in the e-mail or on the console, and only its hash is kept.
+    Here they are listed, and deleted to withdraw one."""
+
+    list_display = (
+        "email",
+        "school",
+        "as_admin",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+    )
+    list_select_related = ("school", "invited_by")
+    list_filter = ("as_admin",)
+    search_fields = ("email", "school__name")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class EnrollmentInline(admin.TabularInline):
@@ -87,7 +173,7 @@ class ClassroomAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(student_count=Count("enrollments"))
 
     @admin.display(description="students", ordering="student_count")
-    def student_count(self, classroom: Classroom) -> int:
+    def student_count(self, classroom: "WithAnnotations[Classroom, _StudentCount]") -> int:
         return classroom.student_count
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

@@ -1,10 +1,15 @@
+from collections.abc import Iterator
+
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
-from .models import Classroom, User, normalize_join_code
+from .models import Classroom, School, User, normalize_join_code
 
 
 class JoinCodeField(forms.CharField):
+    """A class code as typed: any case, with or without hyphens or spaces."""
+
     def to_python(self, value):
         return normalize_join_code(super().to_python(value) or "")
 
@@ -14,8 +19,8 @@ class JoinForm(forms.Form):
 
     code = JoinCodeField(
         label="Class code",
-        max_length=12,
-        help_text="Six letters and numbers, from your teacher.",
+        max_length=40,  # as typed, with its hyphens or spaces
+        help_text="Ten letters and numbers from your teacher, with or without the hyphens.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
     )
 
@@ -72,6 +77,10 @@ class NewStudentForm(JoinForm):
 
 
 class TeacherSignupForm(forms.ModelForm):
+    """A teacher signs up: the account waits for the admin of the school they name (if their
+    school is not listed, for the operator), and signs in once the e-mail address is
+    confirmed."""
+
     password1 = forms.CharField(
         label="Password",
         strip=False,
@@ -81,13 +90,24 @@ class TeacherSignupForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["username", "display_name", "email"]
-        labels = {"display_name": "Name shown to students", "email": "E-mail"}
+        fields = ["username", "display_name", "email", "school"]
+        labels = {"display_name": "Name shown to students", "email": "E-mail", "school": "School"}
+        help_texts = {
+            "email": "We send a link to this address: open it to confirm it, then log in.",
+            "school": "Its admin approves your account. Until then you can write lessons, "
+            "but you do not see other authors' answer keys and cannot assign lessons.",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].required = True
         self.fields["display_name"].required = True
+        school = self.fields["school"]
+        assert isinstance(school, forms.ModelChoiceField)
+        school.queryset = School.objects.order_by("name")
+        school.empty_label = "My school is not listed"
+        if not school.queryset.exists():
+            del self.fields["school"]
 
     def clean_password1(self):
         password = self.cleaned_data["password1"]
@@ -98,9 +118,93 @@ class TeacherSignupForm(forms.ModelForm):
         return password
 
 
+class LoginForm(AuthenticationForm):
+    """The login form. A teacher who has not confirmed their e-mail address yet gets a message
+    saying so (only after the right password: it tells nothing to anyone else)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "unverified": "Confirm your e-mail address first: open the link we sent you when you "
+        "signed up. We have just sent it again.",
+    }
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if user.is_teacher and not user.email_verified:
+            self.unverified_user = user
+            raise forms.ValidationError(self.error_messages["unverified"], code="unverified")
+
+
+class InviteForm(forms.Form):
+    """A school admin invites a teacher by e-mail."""
+
+    email = forms.EmailField(
+        label="Teacher's e-mail address",
+        max_length=254,  # Invitation.email's column
+        help_text="We send them a link that works once, for seven days: on it they choose a "
+        "username and a password, and they are a teacher of your school.",
+    )
+    as_admin = forms.BooleanField(
+        label="Make them an admin of the school too", required=False, initial=False
+    )
+
+
+class InvitationAcceptForm(forms.ModelForm):
+    """The invited teacher chooses a login, a name and a password."""
+
+    password1 = forms.CharField(
+        label="Choose a password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Type the password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "display_name"]
+        labels = {"display_name": "Name shown to students"}
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+        self.fields["display_name"].required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "The two passwords are not the same.")
+        elif p1:
+            user = User(
+                username=cleaned.get("username", ""),
+                display_name=cleaned.get("display_name", ""),
+                email=self.email,
+            )
+            try:
+                password_validation.validate_password(p1, user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
 class ClassroomForm(forms.ModelForm):
     class Meta:
         model = Classroom
         fields = ["name"]
         labels = {"name": "Class name"}
         help_texts = {"name": "For example “10B Media Studies”."}
+
+
+class TeacherPasswordResetForm(PasswordResetForm):
+    """Asks for the e-mail address of a teacher's account. Students have no e-mail address in
+    Lens and keep the password their teacher gives them: a request that names a student's
+    account (were one ever to have an address) sends nothing, and the page says the same as
+    for any address, so it tells nobody which addresses have an account."""
+
+    def get_users(self, email: str) -> Iterator[User]:
+        return (user for user in super().get_users(email) if user.is_teacher)

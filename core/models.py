@@ -1,13 +1,20 @@
+import hashlib
 import secrets
+import unicodedata
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a code read aloud or copied off a board stays unambiguous.
 JOIN_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
-JOIN_CODE_LENGTH = 6
+# 25^10, about 9.5 * 10^13 codes: with the throttle on wrong codes (core.throttle), guessing
+# any class's code is hopeless. Shown in groups of four: ACDE-FGHJ-KM.
+JOIN_CODE_LENGTH = 10
+JOIN_CODE_GROUP = 4
 
 
 def new_join_code() -> str:
@@ -15,7 +22,30 @@ def new_join_code() -> str:
 
 
 def normalize_join_code(code: str) -> str:
-    return "".join(code.split()).replace("-", "").upper()
+    """The code as stored, from the code as typed: in any case, with or without the hyphens,
+    spaces or other separators, in a phone keyboard's full-width letters."""
+    return "".join(c for c in unicodedata.normalize("NFKC", code) if c.isalnum()).upper()
+
+
+def format_join_code(code: str) -> str:
+    """The code as shown and read out: ACDE-FGHJ-KM."""
+    return "-".join(code[i : i + JOIN_CODE_GROUP] for i in range(0, len(code), JOIN_CODE_GROUP))
+
+
+class School(models.Model):
+    """A school: its teachers, and its admins (teachers with `User.is_school_admin`), who invite
+    and approve the others. The site operator creates schools (the admin, `create_school`)."""
+
+    NAME_MAX_LENGTH = 200
+
+    name = models.CharField(max_length=NAME_MAX_LENGTH, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class User(AbstractUser):
@@ -23,14 +53,59 @@ class User(AbstractUser):
         STUDENT = "student", "Student"
         TEACHER = "teacher", "Teacher"
 
+    class Status(models.TextChoices):
+        """A teacher's standing: approved by a school's admin (or invited by one, or by the
+        operator), or still waiting. Only approved teachers see other authors' answer keys
+        and assign lessons (`core.access`). Students' accounts keep the default."""
+
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+
     display_name = models.CharField(max_length=60)
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.STUDENT)
+    status = models.CharField(
+        "teacher status",
+        max_length=10,
+        choices=Status.choices,
+        default=Status.PENDING,
+        help_text=(
+            "An approved teacher sees answer keys and assigns lessons; a pending one writes "
+            "drafts and sees only the keys of their own lessons."
+        ),
+    )
+    school = models.ForeignKey(
+        School,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="teachers",
+        help_text="The school a teacher teaches at (or, while pending, asked to join).",
+    )
+    is_school_admin = models.BooleanField(
+        "school admin",
+        default=False,
+        help_text="Invites and approves the school's teachers. An approved teacher of a school.",
+    )
+    email_verified = models.BooleanField(
+        "e-mail address confirmed",
+        default=False,
+        help_text="A teacher signs in once the e-mail address is confirmed (by the link sent "
+        "on sign-up, an invitation or a password reset).",
+    )
 
     class Meta:
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(role__in=["student", "teacher"]), name="user_role_valid"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "approved"]), name="user_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_school_admin=False)
+                | models.Q(role="teacher", status="approved", school__isnull=False),
+                name="user_school_admin_is_an_approved_teacher_of_a_school",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -43,6 +118,19 @@ class User(AbstractUser):
     @property
     def is_student(self) -> bool:
         return self.role == self.Role.STUDENT
+
+    @property
+    def is_approved_teacher(self) -> bool:
+        return self.is_teacher and self.status == self.Status.APPROVED
+
+    @property
+    def is_pending_teacher(self) -> bool:
+        return self.is_teacher and self.status != self.Status.APPROVED
+
+    @property
+    def administers_school(self) -> bool:
+        """An admin of a school: invites its teachers and approves those who ask to join."""
+        return self.is_approved_teacher and self.is_school_admin and self.school_id is not None
 
     @staticmethod
     def free_username(display_name: str) -> str:
@@ -93,7 +181,7 @@ class Classroom(models.Model):
 
     @property
     def join_code_display(self) -> str:
-        return f"{self.join_code[:3]}-{self.join_code[3:]}"
+        return format_join_code(self.join_code)
 
 
 class Enrollment(models.Model):
@@ -111,3 +199,70 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} in {self.classroom}"
+
+
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def open(self):
+        """Invitations whose link still works: not accepted, not expired."""
+        return self.filter(accepted_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """A school admin's (or the operator's) invitation to teach at a school: a link that works
+    once, until `expires_at`, on which the invited teacher chooses a username and a password
+    and becomes an approved teacher of the school. Only a hash of the link's token is kept."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(help_text="Where the link was sent.")
+    username = models.CharField(
+        max_length=150, blank=True, help_text="A username suggested on the link (create_school)."
+    )
+    as_admin = models.BooleanField(
+        "as a school admin", default=False, help_text="The teacher becomes an admin of the school."
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the operator invited (create_school).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.school}"
+
+    @staticmethod
+    def new_token() -> str:
+        return secrets.token_urlsafe(32)
+
+    @staticmethod
+    def hash_of(token: str) -> str:
+        return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.accepted_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()

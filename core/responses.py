@@ -12,7 +12,7 @@ twice).
 import logging
 from collections.abc import Callable
 from functools import wraps
-from typing import Concatenate, ParamSpec
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -20,6 +20,9 @@ from django.shortcuts import redirect
 from django_htmx.middleware import HtmxDetails
 
 from .refusals import Refusal
+
+if TYPE_CHECKING:
+    from .models import User
 
 logger = logging.getLogger("lens.refusals")
 
@@ -32,11 +35,18 @@ class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-View = Callable[Concatenate[HtmxHttpRequest, P], HttpResponse]
+class AuthenticatedRequest(HtmxHttpRequest):
+    """The request a `@login_required` view receives: its `user` is signed in, never anonymous."""
+
+    user: "User"
+
+
+R = TypeVar("R", bound=HtmxHttpRequest)
+View = Callable[Concatenate[R, P], HttpResponse]
 Render = Callable[..., HttpResponse]
 
 
-def refusals(render: Render, *, shows_message: bool = False) -> Callable[[View[P]], View[P]]:
+def refusals(render: Render, *, shows_message: bool = False) -> Callable[[View[R, P]], View[R, P]]:
     """Decorate a view whose services may refuse. On a `Refusal`, `render(request, *args,
     refusal=refusal, **kwargs)` (called with the view's own arguments) rebuilds the page, or
     the fragment for htmx, showing `refusal.message`, with `refusal.status`. A page that
@@ -44,9 +54,9 @@ def refusals(render: Render, *, shows_message: bool = False) -> Callable[[View[P
     it again among its messages. A `render` that redirects (a plain form's message and
     redirect) keeps its redirect status."""
 
-    def decorator(view: View[P]) -> View[P]:
+    def decorator(view: View[R, P]) -> View[R, P]:
         @wraps(view)
-        def wrapper(request: HtmxHttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        def wrapper(request: R, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
             try:
                 return view(request, *args, **kwargs)
             except Refusal as refusal:

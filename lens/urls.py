@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from core.admin import AdminLoginForm
+from core.throttle import limit_failed_logins
 
 admin.site.site_header = admin.site.site_title = "Lens administration"
 admin.site.index_title = "Users, classes, lessons and students' work"
@@ -16,5 +17,8 @@ urlpatterns = [
     path("", include("lessons.authoring.urls")),
     path("", include("lessons.work.urls")),
     path("", include("lessons.insights.urls")),
+    # The admin's login page, throttled like the site's (before the admin's own URLs, so it
+    # answers for "admin:login" too).
+    path("admin/login/", limit_failed_logins(admin.site.login)),
     path("admin/", admin.site.urls),
 ]

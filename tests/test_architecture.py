@@ -124,7 +124,6 @@ NOT_REFUSALS = {
     "BundleError",
     "AnchorError",
     "AmbiguousQuote",
-    "Unplaceable",
     "DryRun",
     "_Undo",
 }

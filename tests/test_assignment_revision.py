@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import User
+from lessons.authoring import services as authoring
 from lessons.library import services as library_services
-from lessons.library.anchoring import Unplaceable, anchor_at, occurrences, reanchor
-from lessons.library.models import KeySpan, Lesson, Segment
-from lessons.library.rendering import plain_text, render_markdown
+from lessons.library.anchoring import anchor_at, occurrences
+from lessons.library.models import KeySpan, Lesson, Prompt
 from lessons.work import selectors as work_selectors
 from lessons.work import services as lesson_services
 from lessons.work import services as work_services
@@ -29,22 +29,11 @@ from lessons.work.models import (
 )
 
 from . import factories
+from .conftest import PERSONAS
 
-PERSONAS = ("anonymous", "sam", "olga", "alice", "bob")
-
-LESSON = """---
-title: {title}
-slug: {slug}
-author: The Ministry of Truthiness (fictional)
-date: 2024-05-01
-place: Freedonia
-audience: Citizens of Freedonia
-language: en
-taxonomy: semeval-2020
-provenance: Written for Lens tests.
----
-
-## Introduction
+LESSON = (
+    factories.FRONT_MATTER
+    + """## Introduction
 
 A short fictional text that its author will revise.
 
@@ -98,6 +87,7 @@ Everyone agrees with us. Join them!
 
 - Bandwagon,Reductio_ad_hitlerum | "Everyone agrees with us" | Join the crowd.
 """
+)
 
 # What the author changes in revision 2 (see `_revise`).
 NEW_LEADER = (
@@ -110,28 +100,25 @@ NEW_CHORUS = "Everyone agrees with us. Join them! Everyone agrees with us. Join 
 NEW_PROMPT = "Who are the traitors, in your own words?"
 
 # Where each highlight must be after the move: (student, quote) → (passage, occurrence of
-# the quote in that passage's new text); None: it cannot be placed, and why.
+# the quote in that passage's new text); or, unplaced, why.
 PLACED = {
     ("sam", "glorious leader"): (1, 1),  # a sentence was inserted before it
     ("sam", "traitors"): (1, 2),  # the second "traitors", as before
-    ("sam", "enemies of the"): (2, 1),  # a typo fixed right after it: one side still agrees
+    ("sam", "enemies of the"): (2, 1),  # a typo fixed right after it
     ("sam", "spread lies"): (2, 1),  # the same typo right before it
     ("sam", "wants peace"): (3, 1),  # the sentence before it was deleted
     ("sam", "bread"): (4, 1),  # the passage was split: first half
     ("sam", "circuses"): (5, 1),  # second half, now a passage of its own
+    ("sam", "Join them"): (6, 1),  # the author repeated the passage after it: the original
     ("tom", "glorious leader"): (1, 1),
+    ("tom", "Everyone agrees with us"): (6, 1),
 }
+CHANGED = "its words were changed or removed in the new revision"
 UNPLACED = {
-    ("sam", "Cold War"): "the words are no longer in the text",  # now "cold war"
-    ("sam", "wants war"): "the words are no longer in the text",  # sentence deleted
-    ("sam", "Join them"): "the words now occur more than once in the same context",
-    ("tom", "Everyone agrees with us"): "the words now occur more than once in the same context",
+    ("sam", "Cold War"): CHANGED,  # now "cold war"
+    ("sam", "wants war"): CHANGED,  # sentence deleted
+    ("tom", "The West"): CHANGED,  # the same sentence
 }
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 # Building the story: a lesson, students' work on it, and an author's revision -----------
@@ -145,57 +132,47 @@ def _lesson(author: User) -> Lesson:
     return lesson
 
 
-def _set_body(segment: Segment, body: str) -> None:
-    """Change a draft passage's text as the editor does: Markdown, its HTML and plain text;
-    key spans move with their words or go."""
-    html = render_markdown(body)
-    segment.body, segment.body_html, segment.text = body, html, plain_text(html)
-    segment.save(update_fields=["body", "body_html", "text", "updated_at"])
-    for key in segment.key_spans.all():
-        found = occurrences(segment.text, key.quote)
-        if found:
-            key.start, key.end = found[0]
-            key.save(update_fields=["start", "end"])
-        else:
-            key.delete()
-
-
-def _split(draft: Lesson, position: int, first: str, second: str) -> Segment:
-    """Split a draft passage in two: the second half becomes a new passage after it."""
-    for later in draft.segments.filter(position__gt=position).order_by("-position"):
-        later.position += 1
-        later.save(update_fields=["position"])
-    _set_body(draft.segments.get(position=position), first)
-    html = render_markdown(second)
-    return Segment.objects.create(
-        lesson=draft, position=position + 1, body=second, body_html=html, text=plain_text(html)
+def _edit(draft: Lesson, position: int, body: str) -> None:
+    """The author saves a passage's new text in the passage editor, agreeing to remove the
+    key spans whose words are gone."""
+    segment = draft.segments.get(position=position)
+    authoring.segment_update(
+        segment=segment,
+        title=segment.title,
+        body=body,
+        remove=list(segment.key_spans.values_list("pk", flat=True)),
     )
 
 
 def _revise(lesson: Lesson) -> Lesson:
-    """The author edits the lesson the ways authors do, and publishes revision 2."""
+    """The author edits the lesson with the editor, the ways authors do, and publishes
+    revision 2."""
     draft = library_services.lesson_edit_draft(lesson=lesson, by=lesson.created_by)
     assert draft.revision == lesson.revision + 1 and not draft.is_published
-    seg = {s.position: s for s in draft.segments.all()}
-    _set_body(seg[1], NEW_LEADER)
-    seg[1].prompts.filter(kind="text").update(text=NEW_PROMPT)
-    _set_body(seg[2], NEW_HISTORY)
-    seg[2].prompts.filter(kind="text").delete()
-    _set_body(seg[3], NEW_WAR)
-    seg[3].prompts.all().delete()
-    _split(draft, 4, *NEW_BREAD)
-    _set_body(seg[5], NEW_CHORUS)  # now passage 6
+    _edit(draft, 1, NEW_LEADER)
+    prompt = Prompt.objects.get(segment__lesson=draft, segment__position=1, kind="text")
+    authoring.prompt_update(prompt=prompt, kind="text", text=NEW_PROMPT)
+    _edit(draft, 2, NEW_HISTORY.replace("cold war", "Cold War"))  # a typo fixed, then
+    _edit(draft, 2, NEW_HISTORY)  # "Cold War" made lower case, in another save
+    authoring.prompt_delete(prompt=Prompt.objects.get(segment__lesson=draft, segment__position=2))
+    _edit(draft, 3, NEW_WAR)
+    for prompt in Prompt.objects.filter(segment__lesson=draft, segment__position=3):
+        authoring.prompt_delete(prompt=prompt)
+    _edit(draft, 4, "\n\n".join(NEW_BREAD))  # a paragraph break, then the passage is split
+    authoring.segment_split(lesson=draft, position=4, paragraph=1)
+    _edit(draft, 6, NEW_CHORUS)  # was passage 5
     return library_services.lesson_publish(lesson=draft)
 
 
-def _highlight(assignment, student, quote, code, **kwargs) -> Highlight:
+def _highlight(assignment, student, quote, code="Loaded_Language", **kwargs) -> Highlight:
     return factories.make_highlight(assignment, student, quote, code, **kwargs)
 
 
 def _do_work(assignment: Assignment, sam: User, tom: User, teacher: User) -> None:
-    """Sam highlights in every passage, answers and is reviewed; Tom highlights twice."""
+    """Sam highlights in every passage, answers and is reviewed; Tom highlights three times."""
     _sams_work(assignment, sam, teacher)
     _highlight(assignment, tom, "glorious leader", "Exaggeration,Minimisation")
+    _highlight(assignment, tom, "The West", "Name_Calling,Labeling", position=3)
     _highlight(
         assignment, tom, "Everyone agrees with us", "Bandwagon,Reductio_ad_hitlerum", position=5
     )
@@ -510,27 +487,148 @@ def test_words_that_were_edited_are_not_matched_loosely(story):
     assert UnplacedWork.objects.filter(kind="highlight", quote="Cold War").count() == 1
 
 
-def test_two_highlights_that_would_land_on_the_same_words_keep_the_second_listed(world):
+def _two_passages(world, first: str, second: str) -> tuple[Lesson, Assignment, User]:
+    """A lesson of two passages assigned to class A, and its author."""
     author = factories.make_teacher("Ana Author")
     front, _, _ = LESSON.partition("## Segment: Leader")
-    twins = (
-        front + "## Segment: One\n\nJoin them! Join us.\n\n## Segment: Two\n\nJoin them! Join us.\n"
-    )
-    lesson = factories.make_lesson(twins.format(title="Twins", slug="twins"))
+    source = front + f"## Segment: One\n\n{first}\n\n## Segment: Two\n\n{second}\n"
+    n = Lesson.objects.count() + 1
+    lesson = factories.make_lesson(source.format(title=f"Two {n}", slug=f"two-{n}"))
     Lesson.objects.filter(pk=lesson.pk).update(created_by=author)
-    assignment = factories.make_assignment(world.class_a, lesson)
+    lesson.refresh_from_db()
+    return lesson, factories.make_assignment(world.class_a, lesson), author
+
+
+def _moved(world, assignment: Assignment, draft: Lesson) -> tuple[RevisionMove, dict]:
+    """Publish the draft, move the class; where each highlight is now, by its quote:
+    (passage, start, end), or the reason it was not placed."""
+    new = library_services.lesson_publish(lesson=draft)
+    move = work_services.assignment_move(assignment=assignment, to=new, by=world.alice)
+    where: dict = {
+        h.quote: (h.segment.position, h.start, h.end)
+        for h in Highlight.objects.filter(submission__assignment=assignment).select_related(
+            "segment"
+        )
+    }
+    for row in move.unplaced.all():
+        where.setdefault(row.quote, row.reason)
+    return move, where
+
+
+# The four ways searching for the words put highlights on other words (issue 9): placing
+# by what the author did, none of them does.
+
+
+def test_a_phrase_that_also_stands_in_another_passage_stays_on_its_own_words(world):
+    same = "Remember: the enemy lies to you. Stay calm."
+    lesson, assignment, author = _two_passages(world, same, same + " Read on.")
+    _highlight(assignment, world.sam, "enemy lies", position=1)
+    draft = library_services.lesson_edit_draft(lesson=lesson, by=author)
+    # A word right after the highlighted words: the copy in passage 2 now has the old
+    # context on both sides, the highlight's own words only on one.
+    _edit(draft, 1, same.replace("lies to", "lies always to"))
+
+    _, where = _moved(world, assignment, draft)
+
+    assert where == {"enemy lies": (1, 14, 24)}
+
+
+def test_a_highlight_at_the_start_of_a_passage_whose_words_were_deleted_is_listed(world):
+    lesson, assignment, author = _two_passages(
+        world, "Our enemies are weak. We stand firm.", "Never forget: Our enemies are weak."
+    )
+    _highlight(assignment, world.sam, "Our enemies", position=1)
+    draft = library_services.lesson_edit_draft(lesson=lesson, by=author)
+    _edit(draft, 1, "We stand firm.")
+
+    _, where = _moved(world, assignment, draft)
+
+    assert where == {"Our enemies": CHANGED}
+
+
+def test_a_highlight_in_a_deleted_passage_is_listed_even_if_its_words_stand_elsewhere(world):
+    lesson, assignment, author = _two_passages(
+        world, "The West wants war.", "The West wants war, they say."
+    )
+    _highlight(assignment, world.sam, "West wants war", position=1)
+    draft = library_services.lesson_edit_draft(lesson=lesson, by=author)
+    authoring.segment_delete(lesson=draft, position=1)
+
+    move, where = _moved(world, assignment, draft)
+
+    assert where == {"West wants war": CHANGED}
+    assert move.unplaced.get().segment_position == 1
+
+
+def test_a_sentence_the_author_repeats_leaves_the_highlight_on_the_original(world):
+    lesson, assignment, author = _two_passages(world, "Join them! Everyone agrees.", "Read on.")
+    _highlight(assignment, world.sam, "Join them", "Bandwagon,Reductio_ad_hitlerum", position=1)
+    draft = library_services.lesson_edit_draft(lesson=lesson, by=author)
+    # Typed before or after the original, the text is the same: the edit is read as made as
+    # late as possible, so the original is the first "Join them!".
+    _edit(draft, 1, "Join them! Join them! Everyone agrees.")
+
+    _, where = _moved(world, assignment, draft)
+
+    assert where == {"Join them": (1, 0, 9)}
+
+
+# A revision the editor did not record (imported from a lesson file): words are placed only
+# where they stand exactly once in the whole revision, the same on both sides.
+
+
+def _unrecorded(lesson: Lesson, author: User, texts: dict[int, str]) -> Lesson:
+    """A draft of the next revision with these passage texts and no record of the edits."""
+    draft = library_services.lesson_edit_draft(lesson=lesson, by=author)
+    for position, text in texts.items():
+        draft.segments.filter(position=position).update(body=text, body_html=text, text=text)
+    draft.segments.update(origin=None)
+    return draft
+
+
+def test_without_the_editors_record_words_are_placed_only_when_unique_with_both_sides_same(
+    world,
+):
+    first = "Our enemies are weak. The traitors lie. We stand firm and we win."
+    lesson, assignment, author = _two_passages(world, first, "Glory to the nation, always.")
+    for quote in ("Our enemies", "traitors lie", "stand firm", "we win"):
+        _highlight(assignment, world.sam, quote, position=1)
+    _highlight(assignment, world.sam, "Glory", position=2)
+    # "Our enemies" no longer starts the passage; "traitors lie" has a changed side;
+    # "stand firm" is now in passage 2 too; "we win" has the same words around it.
+    new_first = "Listen. Our enemies are weak. The traitors lie now. We stand firm and we win."
+    draft = _unrecorded(
+        lesson, author, {1: new_first, 2: "Glory to the nation, always. We stand firm."}
+    )
+
+    _, where = _moved(world, assignment, draft)
+
+    reason = work_selectors.NOT_FOUND
+    win = new_first.index("we win")
+    assert where == {
+        "Our enemies": reason,
+        "traitors lie": reason,
+        "stand firm": reason,
+        "we win": (1, win, win + 6),
+        "Glory": (2, 0, 5),
+    }
+
+
+def test_without_the_editors_record_two_highlights_on_the_same_words_keep_the_second_listed(
+    world,
+):
+    lesson, assignment, author = _two_passages(world, "Join them! Join us.", "Join them! Join us.")
     for position in (1, 2):
         _highlight(
             assignment, world.sam, "Join them", "Bandwagon,Reductio_ad_hitlerum", position=position
         )
-    draft = library_services.lesson_edit_draft(lesson=Lesson.objects.get(pk=lesson.pk), by=author)
-    draft.segments.get(position=2).delete()  # the author merges the repeated passage away
-    new = library_services.lesson_publish(lesson=draft)
+    draft = _unrecorded(lesson, author, {})
+    draft.segments.get(position=2).delete()
 
-    move = work_services.assignment_move(assignment=assignment, to=new, by=world.alice)
+    move, _ = _moved(world, assignment, draft)
 
     placed = Highlight.objects.get(submission__assignment=assignment)
-    assert (placed.segment.lesson, placed.segment.position, placed.start) == (new, 1, 0)
+    assert (placed.segment.position, placed.start) == (1, 0)
     kept = move.unplaced.get()
     assert (kept.quote, kept.segment_position) == ("Join them", 2)
     assert kept.reason == "the same words already carry this highlight"
@@ -571,94 +669,6 @@ def test_the_student_sees_revision_1_until_the_move_then_the_same_words_marked(c
     for quote in ("glorious leader", "traitors"):
         highlight = Highlight.objects.get(submission__student=story.sam, quote=quote)
         assert f'data-marks="highlight-{highlight.pk}">{quote}</mark>' in page
-
-
-# Re-anchoring, the rule on its own ------------------------------------------------------
-
-
-def _anchor(text: str, quote: str, occurrence: int = 1):
-    start, end = occurrences(text, quote)[occurrence - 1]
-    return anchor_at(text, start, end)
-
-
-def test_reanchor_places_words_at_a_passage_edge_after_text_is_added_before_them():
-    old = _anchor("Traitors always fail.", "Traitors")
-
-    place = reanchor(old.quote, old.prefix, old.suffix, ["Beware. Traitors always fail."])
-
-    assert (place.index, place.anchor.start, place.anchor.end) == (0, 8, 16)
-
-
-def test_reanchor_places_words_at_the_end_of_a_passage():
-    old = _anchor("Join the winning side", "winning side")
-
-    place = reanchor(old.quote, old.prefix, old.suffix, ["Join the winning side today."])
-
-    assert place.anchor.quote == "winning side" and place.anchor.start == 9
-
-
-def test_reanchor_finds_words_in_merged_passages():
-    first, second = "Our leader is glorious.", "The traitors will fail."
-    old = _anchor(second, "traitors")
-
-    place = reanchor(old.quote, old.prefix, old.suffix, [f"{first} {second}"], preferred=None)
-
-    assert place.anchor.start == len(first) + 1 + len("The ")
-
-
-def test_reanchor_prefers_the_same_passage_among_identical_paragraphs():
-    text = "Everyone agrees with us. Join them!"
-    old = _anchor(text, "Join them")
-
-    place = reanchor(old.quote, old.prefix, old.suffix, [text, text], preferred=1)
-
-    assert place.index == 1
-
-
-def test_reanchor_refuses_a_tie_it_cannot_break():
-    text = "Everyone agrees with us. Join them!"
-    old = _anchor(text, "Join them")
-
-    with pytest.raises(Unplaceable, match="more than once"):
-        reanchor(old.quote, old.prefix, old.suffix, [text, text], preferred=None)
-    with pytest.raises(Unplaceable, match="more than once"):
-        reanchor(old.quote, old.prefix, old.suffix, [f"{text} {text}"], preferred=0)
-
-
-def test_reanchor_places_a_unique_quote_whose_context_changed_on_one_side():
-    old_text = "In 1950 the long war began in earnest."
-    old = _anchor(old_text, "long war")
-    new_text = "In 1950 the long war started."
-
-    place = reanchor(old.quote, old.prefix, old.suffix, [new_text], old_text=old_text)
-
-    assert place.anchor.start == 12
-    # Without the old passage it cannot know the words were unique there: both sides needed.
-    with pytest.raises(Unplaceable, match="words around them have changed"):
-        reanchor(old.quote, old.prefix, old.suffix, [new_text])
-
-
-def test_reanchor_refuses_a_quote_whose_context_changed_on_both_sides():
-    old = _anchor("In 1950 the long war began in earnest.", "long war")
-
-    with pytest.raises(Unplaceable, match="words around them have changed"):
-        reanchor(old.quote, old.prefix, old.suffix, ["Back then a long war started."])
-
-
-def test_reanchor_refuses_words_that_changed_case():
-    old = _anchor("In 1950 the Cold War began.", "Cold War")
-
-    with pytest.raises(Unplaceable, match="no longer in the text"):
-        reanchor(old.quote, old.prefix, old.suffix, ["In 1950 the cold war began."])
-
-
-def test_reanchor_does_not_move_a_highlight_to_another_occurrence_of_its_words():
-    old_text = "In 1950 the long Cold War began. In 1991 the long Cold War ended."
-    old = _anchor(old_text, "Cold War", 1)  # the student chose the first
-    new_text = "In 1950 the long cold war began. In 1991 the long Cold War ended."
-
-    with pytest.raises(Unplaceable):
-        reanchor(old.quote, old.prefix, old.suffix, [new_text], preferred=0, old_text=old_text)
 
 
 # The teacher's page ---------------------------------------------------------------------
@@ -724,12 +734,12 @@ def test_the_page_shows_the_dry_run_and_the_list_before_moving(client, story):
     assert _everything(story.assignment) == before
     assert f"is on <strong>revision 1</strong> of “{story.lesson.title}”" in page
     assert "Revision 2 is published" in page
-    assert "8 highlights from 2 students will be re-anchored" in page
+    assert "10 highlights from 2 students will be re-anchored" in page
     assert "2 answers and 2 reviews follow their questions" in page
-    assert "these 8 pieces of work cannot be placed and will be kept in a list below" in page
+    assert "these 7 pieces of work cannot be placed and will be kept in a list below" in page
     assert "<h4>Sam Student</h4>" in page and "<h4>Tom Student</h4>" in page
     assert "<strong>Highlight</strong> in passage 2 on <q>Cold War</q> — Loaded language" in page
-    assert "Why: the words are no longer in the text." in page
+    assert f"Why: {CHANGED}." in page
     assert "to <q>When did the Cold War begin?</q>" in page
     assert f'<input type="hidden" name="to" value="{story.new.pk}">' in page
     assert "Move this class to revision 2</button>" in page
@@ -743,18 +753,18 @@ def test_moving_says_what_happened_and_lists_what_was_kept(client, story):
     assert response.redirect_chain == [(_url(story.assignment), 302)]
     page = response.content.decode()
     assert (
-        "Class A is now on revision 2. 8 highlights re-anchored; 2 answers and 2 reviews "
-        "followed their questions. 8 pieces of work could not be placed: listed below."
+        "Class A is now on revision 2. 10 highlights re-anchored; 2 answers and 2 reviews "
+        "followed their questions. 7 pieces of work could not be placed: listed below."
     ) in page
     assert "This class is on the newest revision of this lesson." in page
     assert "Move this class" not in page
-    assert "Work that could not be carried over (8)" in page
+    assert "Work that could not be carried over (7)" in page
     assert "<h3>Sam Student</h3>" in page and "<h3>Tom Student</h3>" in page
     assert "Note: A loaded name." in page
     assert "Answer: In 1950." in page
     assert "Comment: Check the year." in page and "Score: 3 of 5" in page
     assert "of the key span <q>The West wants war</q>" in page
-    assert "from revision 1 to revision 2 by Alice Teacher, 8 highlights re-anchored." in page
+    assert "from revision 1 to revision 2 by Alice Teacher, 10 highlights re-anchored." in page
 
 
 def test_posting_the_same_move_twice_changes_nothing_the_second_time(client, story):
@@ -862,7 +872,7 @@ def test_the_dashboard_and_settings_point_to_a_newer_revision_only_when_there_is
     ).content.decode()
     assert notice not in page
     assert (
-        f'<a href="{_url(story.assignment)}#kept-heading">8 pieces of work could not be '
+        f'<a href="{_url(story.assignment)}#kept-heading">7 pieces of work could not be '
         "carried over</a>"
     ) in page
 
@@ -883,15 +893,16 @@ def test_the_students_work_page_lists_that_students_work_not_carried_over(client
     sam, tom = sam.content.decode(), tom.content.decode()
     assert "Work not carried over to revision 2" in sam
     cold_war = "<strong>Highlight</strong> in passage 2 on <q>Cold War</q>"
-    chorus = "<strong>Highlight</strong> in passage 5 on <q>Everyone agrees with us</q>"
-    assert cold_war in sam and chorus not in sam
+    west = "<strong>Highlight</strong> in passage 3 on <q>The West</q>"
+    assert cold_war in sam and west not in sam
     assert "Comment: You missed this one." in sam and "Chose: Appeal to fear / prejudice" in sam
-    assert chorus in tom and cold_war not in tom
+    assert west in tom and cold_war not in tom
 
 
 # Query counts ---------------------------------------------------------------------------
 
-MAX_QUERIES = {"plan": 16, "kept": 7, "student_work": 14, "dashboard": 11}
+# student_work includes the one INSERT that records the view in the audit log.
+MAX_QUERIES = {"plan": 16, "kept": 7, "student_work": 15, "dashboard": 11}
 
 
 def _class_with_work(size: int) -> tuple[User, Assignment, Lesson]:
@@ -900,8 +911,9 @@ def _class_with_work(size: int) -> tuple[User, Assignment, Lesson]:
     classroom = factories.make_classroom(teacher, "Class")
     lesson = _lesson(factories.make_teacher("Author"))
     assignment = factories.make_assignment(classroom, lesson)
-    for n in range(size):
-        _sams_work(assignment, factories.make_student(f"Student {n}", classroom), teacher)
+    factories.grow_class(
+        classroom, size, lambda student, n: _sams_work(assignment, student, teacher)
+    )
     return teacher, assignment, _revise(lesson)
 
 
@@ -913,12 +925,12 @@ PAGES = {
     ),
     "dashboard": lambda a: reverse("insights:dashboard", args=[a.pk]),
 }
-# Each of Sam's copies: 7 highlights placed; 3 highlights, 2 answers and 2 reviews kept.
+# Each of Sam's copies: 8 highlights placed; 2 highlights, 2 answers and 2 reviews kept.
 EVIDENCE = {
-    "plan": "{n7} highlights from {n} students will be re-anchored",
-    "kept": "Work that could not be carried over ({n7})",
+    "plan": "{n8} highlights from {n} students will be re-anchored",
+    "kept": "Work that could not be carried over ({n6})",
     "student_work": "Work not carried over to revision 2",
-    "dashboard": "{n7} pieces of work could not be carried over",
+    "dashboard": "{n6} pieces of work could not be carried over",
 }
 
 
@@ -936,7 +948,9 @@ def test_the_revision_pages_run_as_many_queries_for_30_students_as_for_3(
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         assert response.status_code == 200
-        assert EVIDENCE[page].format(n=size, n7=7 * size) in response.content.decode()
+        assert EVIDENCE[page].format(n=size, n8=8 * size, n6=6 * size) in (
+            response.content.decode()
+        )
         counts.append(len(queries.captured_queries))
 
     assert counts[0] == counts[1], counts

@@ -18,8 +18,8 @@ from lessons.library.lessonfile import parse_lesson
 from lessons.library.models import KeySpan, Lesson, Prompt, Segment, Technique
 
 from . import factories
+from .conftest import PERSONAS
 
-PERSONAS = ("anonymous", "sam", "olga", "alice", "bob")
 LOGIN = "login"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 XSS = "<script>alert('XSS')</script> and <img src=x onerror=alert(1)>"
@@ -418,20 +418,36 @@ def test_two_key_spans_never_end_on_the_same_words(client, draft, alice):
     assert not KeySpan.objects.filter(pk=first.pk).exists()
 
 
-def test_words_that_occurred_twice_are_not_guessed_when_one_is_cut(draft):
-    """Cutting the words between two "traitors" leaves one, with the left context of the
-    first and the right context of the second: neither key span can tell it is its own,
-    so both are listed for the author rather than one being put on the other's words."""
+def test_words_that_occurred_twice_keep_the_reading_of_the_edit_when_one_is_cut(draft):
+    """Cutting the words between two "traitors" leaves one. The editor reads one cut as made
+    as late as possible, so the first "traitors" is the one left: its key span stays on it,
+    and the second's, whose own characters were cut, is listed. Neither is ever put on the
+    other's words because they are the same words."""
     segment = _segment(draft)
     keys = list(segment.key_spans.filter(quote="traitors").order_by("start"))
     new_text = "Our glorious leader 😀 says the traitors always fail."
 
     placed, unplaced = authoring.place_keys(keys, segment.text, new_text)
 
-    assert placed == []
+    assert [(key.pk, anchor.start) for key, anchor in placed] == [(keys[0].pk, keys[0].start)]
     assert [(item.key.pk, item.reason) for item in unplaced] == [
-        (keys[0].pk, "the words around them have changed"),
-        (keys[1].pk, "the words around them have changed"),
+        (keys[1].pk, "its own words were changed, though the same words stand elsewhere"),
+    ]
+
+
+def test_a_key_span_stays_on_its_own_words_when_the_same_words_follow_it(draft):
+    """A word added after the first "traitors" changes the words around it; the same words
+    further on are the second key span's, and each key span keeps its own."""
+    segment = _segment(draft)
+    keys = list(segment.key_spans.filter(quote="traitors").order_by("start"))
+    new_text = segment.text.replace("traitors will", "traitors, all of them, will")
+
+    placed, unplaced = authoring.place_keys(keys, segment.text, new_text)
+
+    assert unplaced == []
+    assert [(key.pk, anchor.start) for key, anchor in placed] == [
+        (keys[0].pk, keys[0].start),
+        (keys[1].pk, keys[1].start + len(", all of them,")),
     ]
 
 

@@ -2,6 +2,7 @@
 passages without moving a key span off its words, details and preview, publishing,
 revisions, exports and imports, and the pages' query counts."""
 
+import copy
 import io
 import logging
 import zipfile
@@ -18,25 +19,15 @@ from lessons.library.lessonfile import dump_lesson, parse_lesson
 from lessons.library.models import KeySpan, Lesson, Prompt, Segment, Taxonomy
 
 from . import factories
+from .conftest import PERSONAS, shared, shared_fixture
 
-PERSONAS = ("anonymous", "sam", "olga", "alice", "bob")
 LOGIN = "login"
 
 # A draft whose first passage has three paragraphs, with key spans in each (the same word
 # "traitors" three times) and prompts on both passages.
-DRAFT = """---
-title: {title}
-slug: {slug}
-author: The Ministry of Truthiness (fictional)
-date: 2024-05-01
-place: Freedonia
-audience: Citizens of Freedonia
-language: en
-taxonomy: semeval-2020
-provenance: Written for Lens tests.
----
-
-## Introduction
+DRAFT = (
+    factories.FRONT_MATTER
+    + """## Introduction
 
 A short *fictional* text for practice.
 
@@ -74,6 +65,7 @@ Everyone agrees with us. Join them!
 
 - Bandwagon,Reductio_ad_hitlerum | "Everyone agrees with us" | Claims everyone agrees.
 """
+)
 
 
 def make_draft(owner, slug="alices-draft", title="Alice's draft", source=DRAFT) -> Lesson:
@@ -84,12 +76,20 @@ def make_draft(owner, slug="alices-draft", title="Alice's draft", source=DRAFT) 
     )
 
 
+@shared_fixture
+def _alices(request, _world):
+    def build():
+        published = make_draft(_world.alice, "alices-published", "Alice's published")
+        revisions.lesson_publish(lesson=published)
+        return {"draft": make_draft(_world.alice), "published": published}
+
+    return shared(request, build)
+
+
 @pytest.fixture
-def alices(world):
+def alices(world, _alices):
     """Alice's draft, and her published lesson (the world's lesson has no creator)."""
-    published = make_draft(world.alice, "alices-published", "Alice's published")
-    revisions.lesson_publish(lesson=published)
-    return {"draft": make_draft(world.alice), "published": published}
+    return copy.deepcopy(_alices)
 
 
 def _keys(lesson: Lesson) -> dict:
@@ -639,8 +639,35 @@ TWINS = (
 )
 
 
-def test_a_merge_that_would_leave_a_key_span_unsure_of_its_words_is_refused(client, world):
+def test_a_merge_keeps_twin_key_spans_each_on_its_own_words(client, world):
+    """Both passages end "Join them now, all of you." with a key span on "Join": the editor
+    knows which characters went where, so each keeps its own (a search by the words and
+    their context could not tell them apart, and refused the merge)."""
     draft = make_draft(world.alice, "twins", "Twins", TWINS)
+    words = _words(draft)
+    client.force_login(world.alice)
+
+    response = _post(client, "author_segment_merge", draft, 1)
+
+    assert response.status_code == 302
+    (merged,) = draft.segments.all()
+    assert _words(draft) == words
+    call, again = (merged.key_spans.get(explanation=e) for e in ("A call.", "Again."))
+    assert merged.text.index("Join them now") == call.start
+    assert merged.text.rindex("Join them now") == again.start
+
+
+LISTS = DRAFT.replace("Join the march today!", "- Join the march today!").replace(
+    "Everyone agrees with us. Join them!", "- Everyone agrees with us. Join them!"
+)
+
+
+def test_a_merge_whose_text_reads_otherwise_joined_is_refused_if_a_key_span_loses_its_words(
+    client, world
+):
+    """Two lists joined become one list, whose text is spaced otherwise: the key spans'
+    characters cannot be followed, so the merge is refused and nothing changes."""
+    draft = make_draft(world.alice, "lists", "Lists", LISTS)
     state = _state(draft)
     client.force_login(world.alice)
     response = _post(client, "author_segment_merge", draft, 1)

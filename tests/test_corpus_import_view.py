@@ -9,6 +9,9 @@ from django.urls import reverse
 
 from lessons.library.models import KeySpan, Lesson
 
+from .conftest import PERSONAS, log_in
+from .html import assert_in_fragment, select, text
+
 DATA = Path(__file__).resolve().parent / "data" / "corpus"
 URL = reverse("authoring:author_import_corpus")
 
@@ -23,12 +26,10 @@ def _files(labels: str = "article8001.labels", article: bytes | None = None) -> 
 
 
 @pytest.mark.parametrize(
-    ("persona", "expected"),
-    [("anonymous", 302), ("sam", 404), ("olga", 404), ("alice", 200), ("bob", 200)],
+    ("persona", "expected"), list(zip(PERSONAS, (302, 404, 404, 200, 200), strict=True))
 )
 def test_only_teachers_reach_the_corpus_import(client, world, persona, expected):
-    if persona != "anonymous":
-        client.force_login(getattr(world, persona))
+    log_in(client, world, persona)
     before = Lesson.objects.count()
 
     page = client.get(URL)
@@ -59,7 +60,7 @@ def test_the_article_becomes_the_authors_draft_with_the_gold_labels_as_key(clien
     for key in keys:
         assert key.segment.text[key.start : key.end] == key.quote
         assert key.explanation == ""  # left for the author
-    assert "Write an explanation for each" in response.content.decode()
+    assert_in_fragment(response.content, ".messages", "Write an explanation for each")
     # Importing it again gives a second draft with a free slug, not an error.
     client.post(URL, _files())
     slugs = sorted(Lesson.objects.filter(created_by=world.alice).values_list("slug", flat=True))
@@ -74,8 +75,10 @@ def test_bad_labels_are_listed_by_file_and_line_and_nothing_is_imported(client, 
 
     assert response.status_code == 400
     page = response.content.decode()
-    assert "Nothing was imported" in page
-    assert "article8001.labels:2:" in page and "article8001.labels:4:" in page
+    assert text(page, "[role=alert] p").startswith("Nothing was imported.")
+    problems = [text(li, "code") for li in select(page, "[role=alert] .problems li")]
+    where = {problem.partition(" ")[0] for problem in problems}
+    assert {"article8001.labels:2:", "article8001.labels:4:"} <= where
     assert Lesson.objects.count() == before
 
 
@@ -85,7 +88,9 @@ def test_a_file_that_is_not_utf8_is_refused_clearly(client, world):
     response = client.post(URL, _files(article="Caf\xe9 au lait".encode("latin-1")))
 
     assert response.status_code == 400
-    assert "article8001.txt: the file is not UTF-8 text." in response.content.decode()
+    assert_in_fragment(
+        response.content, "[role=alert]", "article8001.txt: the file is not UTF-8 text."
+    )
     assert not Lesson.objects.filter(created_by=world.alice).exists()
 
 
@@ -95,4 +100,5 @@ def test_missing_files_are_asked_for(client, world):
     response = client.post(URL, {"title": "No files"})
 
     assert response.status_code == 400
-    assert response.content.decode().count("This field is required.") == 2
+    errors = [li.get_text() for li in select(response.content, "ul.errors li")]
+    assert errors == ["This field is required."] * 2

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
-from lessons.insights.exports import neutralise
+from lessons.work.exports import neutralise
 from lessons.work.models import Highlight, Submission
 
 from . import factories

@@ -22,8 +22,8 @@ from lessons.work import services
 from lessons.work.models import Assignment
 
 from . import factories
+from .conftest import PERSONAS
 
-PERSONAS = ("anonymous", "sam", "olga", "alice", "bob")
 TEACHER_PAGES = ("dashboard", "export_students", "export_highlights")
 
 
@@ -427,8 +427,8 @@ def _grow_class(world, size):
     a = world.assignment
     text_prompt = factories.prompt_of(a, 1, "text")
     choose_prompt = factories.prompt_of(a, 1, "choose")
-    while (n := world.class_a.enrollments.count()) < size:
-        student = factories.make_student(f"Student {n}", world.class_a)
+
+    def work(student, n):
         factories.make_highlight(a, student, "glorious leader", note="=HYPERLINK(x)")
         factories.make_highlight(a, student, "traitors", "Repetition", occurrence=n % 2 + 1)
         factories.make_highlight(a, student, "Everyone", "Doubt", position=2)
@@ -439,6 +439,8 @@ def _grow_class(world, size):
         else:
             factories.open_at(a, student, 2)
 
+    factories.grow_class(world.class_a, size, work, kind=lambda n: n % 2)
+
 
 def _count(client, url) -> int:
     client.get(url)
@@ -448,7 +450,8 @@ def _count(client, url) -> int:
     return len(queries.captured_queries)
 
 
-MAX_QUERIES = {"dashboard": 9, "export_students": 10, "export_highlights": 9, "class_map": 8}
+# The exports include the one INSERT that records them in the audit log (AuditEvent).
+MAX_QUERIES = {"dashboard": 9, "export_students": 11, "export_highlights": 10, "class_map": 8}
 
 
 @pytest.mark.parametrize("name", [*TEACHER_PAGES, "class_map"])

@@ -4,11 +4,13 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from core.models import Classroom, Enrollment, User
+from core.models import Classroom, Enrollment, School, User
 from lessons.library.models import KeySpan, Lesson, Segment
 from lessons.work.models import Answer, Assignment, Highlight, Submission
 
 TEACHER = ("teacher", "lens-teacher-demo")
+SCHOOL_ADMIN = ("principal", "lens-admin-demo")
+PENDING_TEACHER = ("newteacher", "lens-pending-demo")
 STUDENTS = [
     ("amira", "lens-student-demo"),
     ("ben", "lens-student-demo"),
@@ -26,15 +28,10 @@ def counts() -> dict[str, int]:
     return {
         model.__name__: model.objects.count()
         for model in (
-            User, Classroom, Enrollment, Lesson, Segment, KeySpan, Assignment, Submission,
-            Highlight, Answer,
+            User, School, Classroom, Enrollment, Lesson, Segment, KeySpan, Assignment,
+            Submission, Highlight, Answer,
         )
     }  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -44,7 +41,8 @@ def demo(db) -> str:
 
 def test_load_demo_is_idempotent(demo):
     first = counts()
-    assert first["User"] == 4
+    assert first["User"] == 6
+    assert first["School"] == 1
     assert first["Classroom"] == 1
     assert first["Lesson"] == 1
     assert first["Highlight"] > 0
@@ -56,7 +54,7 @@ def test_load_demo_is_idempotent(demo):
 
 def test_load_demo_prints_each_login_with_its_password_and_the_join_code(demo):
     classroom = Classroom.objects.get()
-    for username, password in [TEACHER, *STUDENTS]:
+    for username, password in [TEACHER, SCHOOL_ADMIN, PENDING_TEACHER, *STUDENTS]:
         line = next(line for line in demo.splitlines() if f" {username} " in line)
         assert password in line
     assert classroom.join_code_display in demo
@@ -69,6 +67,24 @@ def test_the_printed_passwords_log_in(demo):
     for username, password in STUDENTS:
         student = authenticate(username=username, password=password)
         assert student is not None and student.is_student
+
+
+def test_the_demo_school_has_its_admin_an_approved_teacher_and_one_waiting(demo):
+    school = School.objects.get()
+    teacher, admin, pending = (
+        User.objects.get(username=username)
+        for username, _ in (TEACHER, SCHOOL_ADMIN, PENDING_TEACHER)
+    )
+    assert teacher.school == admin.school == pending.school == school
+    assert teacher.is_approved_teacher and not teacher.is_school_admin
+    assert admin.administers_school
+    assert pending.is_pending_teacher
+    assert all(user.email_verified for user in (teacher, admin, pending))
+    for who, user in (("school admin", admin), ("teacher", pending)):
+        line = next(line for line in demo.splitlines() if f" {user.username} " in line)
+        assert line.strip().startswith(who)
+    assert "waiting for approval" in demo
+    assert authenticate(username=SCHOOL_ADMIN[0], password=SCHOOL_ADMIN[1]) == admin
 
 
 def test_a_second_run_keeps_the_passwords_and_the_join_code(demo):

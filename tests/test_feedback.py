@@ -10,6 +10,7 @@ from lessons.work import services
 from lessons.work.models import Assignment, Highlight, Submission
 
 from . import factories
+from .conftest import PERSONAS
 
 EXPLANATION = "Praise words that ask for admiration."  # a key explanation of SMALL_LESSON
 
@@ -235,7 +236,7 @@ LOGIN = "login"
 def test_each_persona_gets_only_what_is_theirs(client, world, name, method, expected):
     args = [world.assignment.pk] + ([world.sam.pk] if name == "extend" else [])
     url = reverse(("insights:" if name == "feedback" else "work:") + name, args=args)
-    for persona, status in zip(["anonymous", "sam", "olga", "alice", "bob"], expected, strict=True):
+    for persona, status in zip(PERSONAS, expected, strict=True):
         client.logout()
         if persona != "anonymous":
             client.force_login(getattr(world, persona))

@@ -1,5 +1,7 @@
 """The lesson library: who sees which lessons, search and filters, duplicating, publishing."""
 
+import copy
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -11,8 +13,9 @@ from lessons.library.models import KeySpan, Lesson, Prompt, Segment
 from lessons.work.models import Assignment
 
 from . import factories
+from .conftest import PERSONAS, log_in, shared, shared_fixture
+from .html import assert_in_fragment, select, text
 
-PERSONAS = ("anonymous", "sam", "olga", "alice", "bob")
 LOGIN = "login"
 
 
@@ -23,13 +26,22 @@ def _lesson(title: str, slug: str, *, owner=None, published=True, **fields) -> L
     return lesson
 
 
+@shared_fixture
+def _alices(request, _world):
+    alice = _world.alice
+    return shared(
+        request,
+        lambda: {
+            "draft": _lesson("Alice's draft", "alices-draft", owner=alice, published=False),
+            "published": _lesson("Alice's published", "alices-published", owner=alice),
+        },
+    )
+
+
 @pytest.fixture
-def alices(world):
+def alices(world, _alices):
     """Alice's draft and her published lesson (the world's lesson has no creator)."""
-    return {
-        "draft": _lesson("Alice's draft", "alices-draft", owner=world.alice, published=False),
-        "published": _lesson("Alice's published", "alices-published", owner=world.alice),
-    }
+    return copy.deepcopy(_alices)
 
 
 def _slug(world, alices, which):
@@ -69,8 +81,7 @@ def test_every_library_view_answers_each_persona_as_expected(
 ):
     url = reverse(f"library:{view}", args=[_slug(world, alices, which)] if which else [])
     data = {"published": "0"} if view == "lesson_publish" and method == "post" else None
-    if persona != "anonymous":
-        client.force_login(getattr(world, persona))
+    log_in(client, world, persona)
     before = _snapshot()
 
     response = getattr(client, method)(url, data)
@@ -118,8 +129,11 @@ def test_the_library_lists_published_lessons_and_only_my_drafts(client, world, c
     assert world.assignment.lesson.title in titles
     assert "Bob's secret draft" not in titles
     page = client.get(reverse("library:library")).content.decode()
-    assert f"{len(titles)} lessons" in page
-    assert "Draft" in page and "Published" in page
+    assert text(page, "#results-heading") == f"{len(titles)} lessons"
+    assert text(page, '.lesson-result:has(a:-soup-contains("Alice\'s draft")) .status') == "Draft"
+    assert text(page, '.lesson-result:has(a:-soup-contains("Bob\'s radio")) .status') == (
+        "Published"
+    )
 
     client.force_login(world.bob)
     titles = _titles(client)
@@ -153,24 +167,29 @@ def test_an_unknown_filter_value_is_a_400_with_the_error(client, world, catalogu
     client.force_login(world.alice)
     response = client.get(reverse("library:library"), {"language": "xx"})
     assert response.status_code == 400
-    assert "Select a valid choice" in response.content.decode()
+    assert_in_fragment(response.content, "#id_language_error", "Select a valid choice")
 
 
 def test_the_lesson_page_shows_the_text_prompts_and_full_key(client, world):
     lesson = world.assignment.lesson
     client.force_login(world.bob)
     page = client.get(reverse("library:lesson_detail", args=[lesson.slug])).content.decode()
-    assert "Written for Lens tests." in page  # provenance
-    assert "A short <em>fictional</em> text for practice." in page
+    assert_in_fragment(page, ".provenance", "Written for Lens tests.")
+    assert_in_fragment(page, "#introduction-heading + *", "A short <em>fictional</em> text")
     for segment in lesson.segments.all():
-        assert segment.title in page
-        for prompt in segment.prompts.all():
-            assert prompt.text.replace('"', "&quot;") in page
-        for key in segment.key_spans.select_related("technique"):
-            assert key.technique.name in page
-            assert key.quote in page
-            assert key.explanation in page
-    assert "Duplicate" in page
+        section = f'section[aria-labelledby="segment-{segment.position}-heading"]'
+        assert text(page, f"{section} h2") == f"Passage {segment.position}: {segment.title}"
+        prompts = [
+            li.contents[0].strip() for li in select(page, f"{section} ol:not(.answer-key) > li")
+        ]
+        assert prompts == [prompt.text for prompt in segment.prompts.all()]
+        keys = segment.key_spans.select_related("technique")
+        assert [text(li, "strong") for li in select(page, f"{section} .answer-key li")] == [
+            key.technique.name for key in keys
+        ]
+        for key in keys:
+            assert_in_fragment(page, f"{section} .answer-key", f"“{key.quote}”", key.explanation)
+    assert_in_fragment(page, ".dashboard-actions", "Duplicate")
     assert "Unpublish" not in page  # Bob did not create it
 
 
@@ -258,7 +277,7 @@ def test_unpublishing_an_assigned_lesson_is_refused(client, world, alices):
     response = client.post(
         reverse("library:lesson_publish", args=[lesson.slug]), {"published": "0"}, follow=True
     )
-    assert "cannot be unpublished" in response.content.decode()
+    assert_in_fragment(response.content, ".messages", "cannot be unpublished")
     lesson.refresh_from_db()
     assert lesson.is_published
     with pytest.raises(Refusal):

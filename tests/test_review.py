@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection
+from django.test import Client, modify_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -10,14 +11,9 @@ from lessons.work import services as lesson_services
 from lessons.work.models import MAX_SCORE, Review, Submission
 
 from . import factories
+from .conftest import PERSONAS
 
-PERSONAS = ("anonymous", "sam", "olga", "alice", "bob")
 LOGIN = "login"
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _text_prompt(world):
@@ -318,7 +314,9 @@ def test_a_comment_with_a_null_character_is_refused_with_a_message(
 def _post_in_utf7(client, url, fields: dict, **headers):
     """A multipart form post that declares charset=utf-7. No browser sends one, but Django
     decodes it, and UTF-7 can carry a lone surrogate (the test client encodes the body in the
-    declared charset), which no UTF-8 page or database can hold."""
+    declared charset), which no UTF-8 page or database can hold. Lens refuses a body in any
+    charset but UTF-8 before a view sees it (core.middleware, tests/test_request_bodies.py);
+    without that guard, the form's own check refuses the surrogate, as tested here."""
     boundary = "lens-boundary"
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
@@ -326,7 +324,10 @@ def _post_in_utf7(client, url, fields: dict, **headers):
     ]
     body = "".join(parts) + f"--{boundary}--\r\n"
     content_type = f"multipart/form-data; boundary={boundary}; charset=utf-7"
-    return client.post(url, body, content_type=content_type, **headers)
+    with modify_settings(MIDDLEWARE={"remove": "core.middleware.RequestBodyGuard"}):
+        unguarded = Client()  # its middleware is loaded now, without the guard
+        unguarded.cookies = client.cookies
+        return unguarded.post(url, body, content_type=content_type, **headers)
 
 
 @pytest.mark.parametrize("htmx", [False, True])
@@ -573,12 +574,11 @@ def test_students_see_the_comment_and_score_once_feedback_is_released(client, wo
 
 def _grow(world, size):
     prompt = _text_prompt(world)
-    while world.class_a.enrollments.count() < size:
-        n = world.class_a.enrollments.count()
-        student = factories.make_student(f"Student number {n}", world.class_a)
+
+    def work(student, n):
         if n % 5 == 4:
-            continue  # some never start
-        factories.make_answer(world.assignment, student, prompt, f"Answer {n}")
+            return  # some never start
+        factories.make_answer(world.assignment, student, prompt, "An answer.")
         factories.make_answer(
             world.assignment, student, factories.prompt_of(world.assignment, 1, "choose"),
             technique_codes=("Doubt", "Loaded_Language"),
@@ -593,6 +593,11 @@ def _grow(world, size):
                 submission=submission, reviewer=world.alice, comment="ok", score=2, prompt=prompt
             )
 
+    def kind(n):
+        return "never starts" if n % 5 == 4 else (n % 3 != 0, n % 2)
+
+    factories.grow_class(world.class_a, size, work, kind=kind, name="Student number {n}")
+
 
 def _count(client, url) -> int:
     with CaptureQueriesContext(connection) as queries:
@@ -605,10 +610,11 @@ def _count(client, url) -> int:
     ("page", "most"),
     [
         ("queue", 7),
-        ("prompt", 8),
-        ("choose", 9),  # and the techniques chosen
-        ("key", 8),
-        ("blind", 8),
+        # the review pages include the one INSERT that records the view in the audit log
+        ("prompt", 9),
+        ("choose", 10),  # and the techniques chosen
+        ("key", 9),
+        ("blind", 9),
     ],
 )
 def test_a_review_page_runs_as_many_queries_for_50_students_as_for_5(client, world, page, most):

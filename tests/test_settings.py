@@ -6,9 +6,34 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from lens.settings import envbool, envint, envlist
+from lens.settings import EmailServer, envbool, envemail, envint, envlist
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# A real-looking key: 50 characters or more, many different ones, no "django-insecure-".
+A_SECRET_KEY = "k3Vq9-xP2wLz7rT8mN4bH6cJ1yF5gD0s-a-long-random-production-secret"
+
+# Every variable the settings read, so that a test's subprocess starts from none of them.
+SETTINGS_VARIABLES = {
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "SECURE_HTTP_ONLY",
+    "SECURE_COOKIES",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "BEHIND_TLS_PROXY",
+    "TRUSTED_PROXIES",
+    "REDIS_URL",
+    "EMAIL_URL",
+    "DEFAULT_FROM_EMAIL",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
 
 PRODUCTION = {
     "SECRET_KEY": "x" * 60 + "-a-long-random-production-secret",
@@ -23,8 +48,7 @@ PRODUCTION = {
 
 def _check_deploy(env: dict) -> subprocess.CompletedProcess:
     # A production server has neither DEBUG nor the test run's DJANGO_ALLOW_ASYNC_UNSAFE.
-    unset = {*PRODUCTION, "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    clean = {k: v for k, v in os.environ.items() if k not in unset}
+    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -48,6 +72,26 @@ def test_the_development_defaults_would_not_pass_check_deploy():
     assert "SECRET_KEY" in result.stderr
 
 
+def test_with_debug_off_and_a_secret_key_alone_check_deploy_says_nothing():
+    """The secure defaults alone pass: HTTPS redirect, secure cookies, HSTS (issue 10)."""
+    result = _check_deploy({"DEBUG": "false", "SECRET_KEY": A_SECRET_KEY})
+
+    assert result.returncode == 0, result.stderr
+    output = result.stdout + result.stderr
+    assert "WARNING" not in output
+    assert "System check identified no issues" in output
+
+
+@pytest.mark.parametrize(
+    "opt_out", [{"DEBUG": "true"}, {"SECURE_HTTP_ONLY": "true"}, {"SECURE_SSL_REDIRECT": "false"}]
+)
+def test_plain_http_is_an_explicit_opt_out_that_check_deploy_notices(opt_out):
+    result = _check_deploy({"SECRET_KEY": A_SECRET_KEY, **opt_out})
+
+    assert result.returncode != 0
+    assert "security.W008" in result.stderr  # SECURE_SSL_REDIRECT
+
+
 def test_debug_is_off_unless_asked_for():
     clean = {k: v for k, v in os.environ.items() if k != "DEBUG"}
     code = "from django.conf import settings; print(settings.DEBUG)"
@@ -64,8 +108,7 @@ def test_debug_is_off_unless_asked_for():
 def _settings(env: dict, code: str) -> subprocess.CompletedProcess:
     """Load the settings module alone in a fresh interpreter, with `env` on top of a clean
     environment, and run `code` after it."""
-    unset = {*PRODUCTION, "DEBUG", "LOG_LEVEL", "LOG_FORMAT", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    clean = {k: v for k, v in os.environ.items() if k not in unset}
+    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
     return subprocess.run(
         [sys.executable, "-c", f"from lens import settings as s; {code}"],
         cwd=ROOT,
@@ -134,6 +177,15 @@ def test_envlist_drops_empty_items_and_spaces(monkeypatch):
         ("CONN_MAX_AGE", "sixty"),
         ("LOG_LEVEL", "LOUD"),
         ("LOG_FORMAT", "xml"),
+        ("SECURE_HTTP_ONLY", "sometimes"),
+        ("TRUSTED_PROXIES", "one"),
+        ("TRUSTED_PROXIES", "-1"),
+        ("EMAIL_URL", "gmail"),
+        ("EMAIL_URL", "smtp://user@"),
+        ("EMAIL_URL", "smtp://mail.example.org:587/path"),
+        ("EMAIL_URL", "smtp://mail.example.org:99999"),
+        ("DEFAULT_FROM_EMAIL", "nobody"),
+        ("REDIS_URL", "memcached://127.0.0.1:11211"),
     ],
 )
 def test_a_mistyped_setting_stops_the_start_naming_the_variable(name, value):
@@ -147,12 +199,189 @@ def test_a_mistyped_setting_stops_the_start_naming_the_variable(name, value):
     assert repr(value) in last_line
 
 
-def test_the_development_defaults_load():
-    code = "print(s.DEBUG, s.ALLOWED_HOSTS, s.CSRF_TRUSTED_ORIGINS, s.SECURE_HSTS_SECONDS)"
+def test_the_defaults_load():
+    code = "print(s.DEBUG, s.ALLOWED_HOSTS, s.CSRF_TRUSTED_ORIGINS)"
 
     result = _settings({}, code)
 
-    assert result.stdout.strip() == "False ['localhost', '127.0.0.1', '[::1]'] [] 0"
+    assert result.stdout.strip() == "False ['localhost', '127.0.0.1', '[::1]'] []"
+
+
+HARDENING = (
+    "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE,"
+    " s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD)"
+)
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "True True True 31536000 True True"),
+        ({"DEBUG": "true"}, "False False False 0 False False"),
+        ({"SECURE_HTTP_ONLY": "true"}, "False False False 0 False False"),
+        # each variable still says what it says
+        (
+            {"SECURE_HSTS_SECONDS": "600", "SECURE_HSTS_PRELOAD": "no"},
+            "True True True 600 True False",
+        ),
+        ({"DEBUG": "true", "SECURE_COOKIES": "true"}, "False True True 0 False False"),
+    ],
+)
+def test_https_hardening_is_on_unless_debug_or_the_plain_http_opt_out(env, expected):
+    result = _settings(env, HARDENING)
+
+    assert result.stdout.strip() == expected, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "lens.cache.DatabaseCache lens_cache"),
+        (
+            {"REDIS_URL": "redis://:secret@127.0.0.1:6379/2"},
+            "django.core.cache.backends.redis.RedisCache redis://:secret@127.0.0.1:6379/2",
+        ),
+    ],
+)
+def test_the_throttles_store_is_the_database_unless_redis_url_is_set(env, expected):
+    code = "c = s.CACHES['default']; print(c['BACKEND'], c['LOCATION'])"
+
+    result = _settings(env, code)
+
+    assert result.stdout.strip() == expected, result.stderr
+
+
+def test_a_wrong_redis_url_is_refused_without_showing_its_password():
+    result = _settings({"REDIS_URL": "http://user:hunter2@cache.internal:6379"}, "print(1)")
+
+    assert result.returncode != 0
+    assert "REDIS_URL" in result.stderr
+    assert "hunter2" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "0"),
+        ({"BEHIND_TLS_PROXY": "true"}, "1"),
+        ({"BEHIND_TLS_PROXY": "true", "TRUSTED_PROXIES": "2"}, "2"),
+    ],
+)
+def test_behind_a_tls_proxy_one_proxy_is_trusted_for_the_clients_address(env, expected):
+    result = _settings(env, "print(s.TRUSTED_PROXIES)")
+
+    assert result.stdout.strip() == expected, result.stderr
+
+
+# E-mail: EMAIL_URL, read strictly.
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "smtp://lens%40school.example:p%40ss%3Aword@mail.school.example:587",
+            EmailServer(
+                backend="django.core.mail.backends.smtp.EmailBackend",
+                host="mail.school.example",
+                port=587,
+                user="lens@school.example",
+                password="p@ss:word",
+                use_tls=True,
+            ),
+        ),
+        (
+            "smtp://mail.example.org",
+            EmailServer(
+                backend="django.core.mail.backends.smtp.EmailBackend",
+                host="mail.example.org",
+                port=587,
+                use_tls=True,
+            ),
+        ),
+        (
+            "SMTPS://user:pw@Mail.Example.org",
+            EmailServer(
+                backend="django.core.mail.backends.smtp.EmailBackend",
+                host="mail.example.org",
+                port=465,
+                user="user",
+                password="pw",
+                use_ssl=True,
+            ),
+        ),
+        (
+            "smtp+plain://localhost:2525",
+            EmailServer(
+                backend="django.core.mail.backends.smtp.EmailBackend", host="localhost", port=2525
+            ),
+        ),
+        ("console://", EmailServer(backend="django.core.mail.backends.console.EmailBackend")),
+        ("locmem://", EmailServer(backend="django.core.mail.backends.locmem.EmailBackend")),
+        ("dummy://", EmailServer(backend="django.core.mail.backends.dummy.EmailBackend")),
+    ],
+)
+def test_email_url_names_the_mail_server(monkeypatch, url, expected):
+    monkeypatch.setenv("LENS_TEST_EMAIL_URL", url)
+
+    assert envemail("LENS_TEST_EMAIL_URL", "console://") == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mail.example.org",
+        "http://mail.example.org",
+        "smtp://",
+        "smtp://:secret-password@mail.example.org",
+        "smtp://user:secret-password@mail.example.org:0",
+        "smtp://user:secret-password@mail.example.org:port",
+        "smtp://user:secret-password@mail.example.org?tls=false",
+        "smtp+plain://user:secret-password@mail.example.org",
+        "console://mail.example.org",
+    ],
+)
+def test_a_wrong_email_url_is_refused_without_showing_its_password(monkeypatch, url):
+    monkeypatch.setenv("LENS_TEST_EMAIL_URL", url)
+
+    with pytest.raises(ImproperlyConfigured, match="LENS_TEST_EMAIL_URL") as refusal:
+        envemail("LENS_TEST_EMAIL_URL", "console://")
+
+    assert "secret-password" not in str(refusal.value)
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"DEBUG": "true"}, "django.core.mail.backends.console.EmailBackend {}"),
+        (
+            {},
+            "django.core.mail.backends.smtp.EmailBackend "
+            "{'host': 'localhost', 'port': 25, 'username': '', 'password': '', "
+            "'use_tls': False, 'use_ssl': False, 'timeout': 10}",
+        ),
+        (
+            {"EMAIL_URL": "smtp://lens:pw@mail.example.org"},
+            "django.core.mail.backends.smtp.EmailBackend "
+            "{'host': 'mail.example.org', 'port': 587, 'username': 'lens', 'password': 'pw', "
+            "'use_tls': True, 'use_ssl': False, 'timeout': 10}",
+        ),
+    ],
+)
+def test_mail_goes_to_the_console_in_development_and_to_a_mail_server_otherwise(env, expected):
+    code = "m = s.MAILERS['default']; print(m['BACKEND'], m.get('OPTIONS', {}))"
+
+    result = _settings(env, code)
+
+    assert result.stdout.strip() == expected, result.stderr
+
+
+def test_the_sender_of_lens_mail_is_configurable():
+    env = {"DEFAULT_FROM_EMAIL": "Lens at Example School <lens@school.example>"}
+
+    result = _settings(env, "print(s.DEFAULT_FROM_EMAIL)")
+
+    assert result.stdout.strip() == "Lens at Example School <lens@school.example>"
 
 
 @pytest.mark.parametrize(

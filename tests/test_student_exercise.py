@@ -19,11 +19,6 @@ ESCAPED_XSS = "&lt;script&gt;alert(1)&lt;/script&gt;"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def sam(client, world):
     client.force_login(world.sam)
@@ -510,21 +505,32 @@ def test_save_and_continue_goes_to_the_next_passage(client, world, sam):
 
 
 def test_the_student_resumes_where_they_left_off(client, world, sam):
+    """Reading passages changes nothing; saving or moving on with the passage's form (and
+    the autosave) records where the student is and how far they got."""
     assignment_url = reverse("work:assignment", args=[world.assignment.pk])
     assert "Start reading" in client.get(assignment_url).content.decode()
 
     client.get(_segment_url(world, 1))
     client.get(_segment_url(world, 2))
+    assert not Submission.objects.filter(student=world.sam).exists()
+    assert "Start reading" in client.get(assignment_url).content.decode()
+
+    client.post(_answers_url(world, 1), {"answers": "1", "go": "next"})  # Save and continue
     submission = Submission.objects.get(student=world.sam)
     assert (submission.position, submission.reached) == (2, 2)
     assert "Continue at passage 2" in client.get(assignment_url).content.decode()
 
-    client.get(_segment_url(world, 1))
+    client.post(_answers_url(world, 2), {"answers": "1", "go": "previous"})  # Save and go back
     submission.refresh_from_db()
     assert (submission.position, submission.reached) == (1, 2)
     page = client.get(assignment_url).content.decode()
     assert "Continue at passage 1" in page
     assert "passage 2 of 2 reached" in page
+
+    text = factories.prompt_of(world.assignment, 2, "text")
+    client.post(_answers_url(world, 2), {"answers": "1", f"prompt-{text.pk}": "No."}, **HTMX)
+    submission.refresh_from_db()
+    assert (submission.position, submission.reached) == (2, 2)  # the autosave, on passage 2
 
 
 def test_the_review_counts_highlights_and_unanswered_questions(client, world, sam):

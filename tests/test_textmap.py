@@ -4,7 +4,7 @@ record that lets a class move to a new revision with every highlight on its own 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lessons.library.textmap import TextMap, follow, locate
+from lessons.library.textmap import TextMap, follow, follow_parts, locate
 
 OLD = "The imperialists fear the struggle. The struggle goes on."
 
@@ -75,6 +75,51 @@ def test_split_parts_and_merged_passages_keep_their_origins():
     whole = first + "\n" + second
     part = follow([(whole, TextMap.identity(4, len(whole)))], second)
     assert locate({5: part}, 4, len(first) + 5, len(first) + 17) == (5, 4, 16)
+
+
+def test_a_part_of_a_map_keeps_the_origin_of_each_of_its_characters():
+    text_map = TextMap(((0, 5, 1, 10), (8, 12, 2, 0)))
+
+    assert text_map.part(3, 10) == TextMap(((0, 2, 1, 13), (5, 7, 2, 0)))
+    assert text_map.part(0, 12) == text_map
+    assert text_map.part(5, 8) == TextMap()
+    assert text_map.part(3, 10).find(2, 0, 2) == (5, 7)
+
+
+def test_parts_made_at_once_never_take_the_same_characters_twice():
+    # A passage whose two parts render differently from the whole (a list cut in two):
+    # each part alone would find the old text in itself; together the first takes it.
+    old = "The struggle goes on and on."
+    parts = follow_parts([(old, TextMap.identity(7, len(old)))], [old, old])
+
+    assert parts == [TextMap.identity(7, len(old)), TextMap()]
+    assert locate({8: parts[0], 9: parts[1]}, 7, 4, 12) == (8, 4, 12)
+
+
+def test_parts_that_do_not_line_up_keep_the_characters_each_still_has():
+    first = "The imperialists fear the struggle of the people"
+    second = "and the struggle goes on, whatever they say of it"
+    old = f"\n\n{first}\n\n\n{second}\n\n"  # a loose list: its items spaced otherwise
+    maps = follow_parts([(old, TextMap.identity(7, len(old)))], [f"\n{first}\n", f"\n{second}\n"])
+
+    assert maps[0].find(7, 2, 2 + len(first)) == (1, 1 + len(first))
+    start = old.index(second)
+    assert maps[1].find(7, start, start + len(second)) == (1, 1 + len(second))
+
+
+def test_a_long_passage_rewritten_between_two_edits_keeps_only_its_start_and_end():
+    # Two edits far apart in one save: the part between is compared character by character,
+    # unless that would take too long; then it counts as rewritten (listed, never misplaced).
+    kept = "the struggle of the people goes on and on "  # a stretch longer than MIN_STRETCH
+    for size, found in ((400, True), (2100, False)):
+        old = "Start. " + "a" * size + kept + "b" * size + " End."
+        new = "Start. " + "c" * size + kept + "d" * size + " End."
+        start = old.index(kept)
+        where = _edited(old, new).find(7, start, start + len(kept))
+
+        assert where == ((new.index(kept), new.index(kept) + len(kept)) if found else None)
+        assert _edited(old, new).find(7, 0, 7) == (0, 7)
+        assert _edited(old, new).find(7, len(old) - 4, len(old)) == (len(new) - 4, len(new))
 
 
 def test_two_revisions_compose_into_one_step():
@@ -164,3 +209,38 @@ def test_a_highlight_is_on_its_own_characters_or_not_placed_never_elsewhere(
         else:
             assert placed == (2, survived, survived + len(own)), (text, current, start, end)
             assert current[placed[1] : placed[2]] == text[start:end]
+
+
+# Property: a part of a map says of each of its characters what the slice of the map's
+# per-character list says.
+
+runs_of = st.lists(
+    st.tuples(st.integers(0, 3), st.integers(1, 6), st.integers(1, 3), st.integers(0, 20)),
+    max_size=6,
+)
+
+
+def _map_and_origins(pieces) -> tuple[TextMap, list[tuple[int, int] | None]]:
+    runs, origins, at = [], [], 0
+    for gap, length, source, source_start in pieces:
+        origins += [None] * gap + [(source, source_start + i) for i in range(length)]
+        runs.append((at + gap, at + gap + length, source, source_start))
+        at += gap + length
+    return TextMap.from_json(runs), origins  # type: ignore[return-value]
+
+
+def _origins(text_map: TextMap, length: int) -> list[tuple[int, int] | None]:
+    out: list[tuple[int, int] | None] = [None] * length
+    for start, end, source, source_start in text_map.runs:
+        for i in range(start, end):
+            out[i] = (source, source_start + i - start)
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(runs_of, st.floats(0, 1), st.floats(0, 1))
+def test_a_part_is_the_slice_of_the_origins(pieces, a, b):
+    text_map, origins = _map_and_origins(pieces)
+    start, end = sorted((round(a * len(origins)), round(b * len(origins))))
+
+    assert _origins(text_map.part(start, end), end - start) == origins[start:end]

@@ -12,6 +12,7 @@ from lessons.library.forms import HighlightEditForm, HighlightForm, TextField
 from lessons.library.lessonfile import SLUG_RE
 from lessons.library.models import Lesson, Prompt, Segment, Taxonomy
 from lessons.library.rendering import plain_text, render_markdown
+from lessons.library.services import field_max_length
 
 from .services import MAX_INTRODUCTION, MAX_PASTED_TEXT, MAX_PREVIEW, SLUG_LENGTH, clean_slug
 
@@ -22,7 +23,7 @@ QUOTE_END_RE = re.compile(r'"(?:\s*#\d+)?\s*\|')  # how the file's key line ends
 
 
 def _length(name: str) -> int:
-    return Lesson._meta.get_field(name).max_length
+    return field_max_length(Lesson, name)
 
 
 class LessonDetailsForm(forms.Form):
@@ -204,7 +205,8 @@ class PreviewForm(forms.Form):
     def preview(self) -> tuple[str, str]:
         """(html, error): the sanitised rendering, or why there is none."""
         if not self.is_valid():
-            return "", " ".join(self.non_field_errors() or self.errors.get(self.name, []))
+            errors = self.non_field_errors() or self.errors.get(self.name) or ()
+            return "", " ".join(map(str, errors))
         return render_markdown(self.cleaned_data[self.name]), ""
 
 
@@ -360,7 +362,8 @@ def _check_explanation(value: str) -> str:
 class KeySpanEditForm(HighlightEditForm):
     """The technique and explanation of a key span (its words change by removing and adding)."""
 
-    note = None
+    # Django's documented way to drop an inherited form field, which the stubs cannot express.
+    note = None  # type: ignore[assignment]
     explanation = _explanation_field()
 
     def clean_explanation(self) -> str:
@@ -371,7 +374,8 @@ class KeySpanForm(HighlightForm):
     """A new key span: words selected in the text (offsets from highlight.js) or typed, as
     on the student's page."""
 
-    note = None
+    # Django's documented way to drop an inherited form field, which the stubs cannot express.
+    note = None  # type: ignore[assignment]
     explanation = _explanation_field()
     field_order = ["quote", "start", "end", "occurrence", "technique", "explanation"]
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
+from core.access import lessons_with_visible_keys
 from core.models import User
 from lessons.library.models import KeySpan, Lesson, Prompt, Segment, Technique
 from lessons.library.rendering import Mark, annotate, plain_text, render_markdown
@@ -77,10 +78,12 @@ def author_lessons(user: User) -> AuthorLessons:
 
 def lessons_exportable_by(user: User) -> QuerySet[Lesson]:
     """What a teacher may download as lesson files: what the library shows them (current
-    published lessons), and their own drafts, later revisions included."""
+    published lessons), and their own drafts, later revisions included; of those, only the
+    lessons whose answer key they may read, since a lesson file carries it
+    (`core.access.lessons_with_visible_keys`: a teacher waiting for approval, only their own)."""
     return Lesson.objects.filter(
         Q(is_published=True, replaced_at__isnull=True) | Q(created_by=user, is_published=False)
-    )
+    ).filter(lessons_with_visible_keys(user))
 
 
 # A draft's passages ----------------------------------------------------------------------

@@ -4,11 +4,21 @@ key; import lesson files and corpus articles as drafts.
 
 Every write here changes a DRAFT only (`library.services.check_editable`, inside the write's
 transaction, after locking the lesson row): students work on published revisions, which are
-never changed. Key spans never move to other words: reshaping passages re-places each by its
-quote and the words around it (`anchoring.reanchor`) and is refused, changing nothing, if one
-cannot be placed; a changed text carries its key spans along the same way, and one that
-cannot be placed with confidence is listed (`KeysUnplaced`) until the author agrees to
-remove it. Everything refused is a `Refusal`.
+never changed. Everything refused is a `Refusal`.
+
+The editor knows what it does to a passage's text, so nothing is found again by searching
+for the same words. Every write that changes the text (edit, split, merge) makes an edit map
+(`textmap.follow`: the new text's characters back to the old text's) and with it:
+
+- keeps each passage's `origin`, the map back to the passages of the revision the draft was
+  copied from (`library.textmap`), in the same transaction, so that moving a class to the
+  new revision puts each highlight where its own characters went (`library.selectors.
+  revision_maps`). A passage without one (a first revision, an imported lesson) stays
+  without; a passage the author adds to a later revision has an empty one (all new);
+- moves each key span of the draft onto its own characters. One whose characters did not
+  survive together is never put on the same words elsewhere: reshaping passages is refused,
+  changing nothing; a changed text lists it (`KeysUnplaced`) until the author agrees to
+  remove it.
 """
 
 import logging
@@ -25,7 +35,7 @@ from django.utils.text import slugify
 from core.models import User
 from core.refusals import Refusal
 from lessons.library import bundles
-from lessons.library.anchoring import Anchor, Unplaceable, anchor_at, reanchor
+from lessons.library.anchoring import Anchor, anchor_at
 from lessons.library.bundles import LessonFile
 from lessons.library.corpus import (
     ARTICLE,
@@ -40,7 +50,8 @@ from lessons.library.corpus import paragraphs as corpus_paragraphs
 from lessons.library.lessonfile import LessonFormatError, parse_lesson
 from lessons.library.models import KeySpan, Lesson, Prompt, Segment, Taxonomy, Technique
 from lessons.library.rendering import plain_text, render_markdown
-from lessons.library.services import check_editable, lesson_import
+from lessons.library.services import check_editable, field_max_length, lesson_import
+from lessons.library.textmap import TextMap, follow, follow_parts
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +60,8 @@ MAX_INTRODUCTION = 20_000
 MAX_PREVIEW = 50_000  # characters of Markdown one preview renders
 MAX_PASSAGES = 400
 SHORT_PARAGRAPH = 60  # a paragraph shorter than this (a dateline, a salutation) joins the next
-SLUG_LENGTH = Lesson._meta.get_field("slug").max_length
-TITLE_LENGTH = Segment._meta.get_field("title").max_length
+SLUG_LENGTH = field_max_length(Lesson, "slug")
+TITLE_LENGTH = field_max_length(Segment, "title")
 HEADING_RE = re.compile(r"^#{1,6}[ \t]+(?P<title>.*?)[ \t#]*$")
 # Positions are unique at every moment (PostgreSQL checks row by row), so passages and
 # prompts being renumbered are parked above any position first.
@@ -313,22 +324,32 @@ def _shift(lesson: Lesson, after: int, by: int) -> None:
     )
 
 
-def _replace_keys(keys: list[KeySpan], texts: list[str], contexts: list[Anchor]) -> list[int]:
-    """Re-place each key span (its words, with `contexts[i]`'s prefix and suffix) in `texts`:
-    sets start, end and quote; returns the index of the text each went to. Raises
-    a Refusal, changing nothing, when one cannot be placed with confidence."""
-    where = []
-    for key, context in zip(keys, contexts, strict=True):
-        try:
-            place = reanchor(key.quote, context.prefix, context.suffix, texts)
-        except Unplaceable as problem:
-            raise Refusal(
-                f"The key span “{key.quote}” could not be kept on the same words ({problem}), "
-                "so nothing was changed. Edit or delete that key span first."
-            ) from problem
-        key.start, key.end, key.quote = place.anchor.start, place.anchor.end, place.anchor.quote
-        where.append(place.index)
-    return where
+# The edit maps of the text a write changes: source 0 is the first old text, 1 the second.
+
+
+def _edit_map(old_texts: list[str], new_text: str) -> TextMap:
+    """Where each character of `new_text`, made from `old_texts`, stood in them."""
+    return follow([(t, TextMap.identity(n, len(t))) for n, t in enumerate(old_texts)], new_text)
+
+
+def _origin(edit: TextMap, old: list[Segment]) -> list | None:
+    """The new text's `origin`, from its edit map and the old passages' (None when one of
+    them has none: the lesson keeps no maps)."""
+    maps = [segment.text_map for segment in old]
+    known = [text_map for text_map in maps if text_map is not None]
+    if len(known) < len(maps):
+        return None
+    return edit.through(dict(enumerate(known))).to_json()
+
+
+def _not_kept(key: KeySpan, done: str) -> Refusal:
+    """A split or merge changes no words, so a key span loses its characters only when the
+    Markdown renders otherwise in the new passages (a list cut in two or joined)."""
+    return Refusal(
+        f"The key span “{key.quote}” could not be kept on the same words (the text reads "
+        f"otherwise once the passages are {done}, as a list does), so nothing was changed. "
+        "Edit or delete that key span first."
+    )
 
 
 @transaction.atomic
@@ -337,7 +358,7 @@ def segment_split(
 ) -> tuple[Segment, Segment]:
     """Split passage `position` after its paragraph `paragraph` (from 1). The first part
     keeps the passage's identity and its prompts; the second part is a new passage. Each
-    key span goes with its words."""
+    key span goes with its own characters, and each part's `origin` with its text."""
     lesson = _locked(lesson)
     segment = _passage(lesson, position, uid)
     parts = paragraphs_of(segment.body)
@@ -357,42 +378,48 @@ def segment_split(
     second = _segment(lesson, position + 1, "", "\n\n".join(parts[paragraph:]))
     keys = list(segment.key_spans.order_by("position", "pk"))
     old = segment.text
-    # The context of each key span, cut at the new passage edge when the texts line up
-    # (the words beyond it now belong to the other passage, as an edge agrees with anything).
     cut = len(first.text)
     rest = len(old) - len(second.text)
     lined_up = (
         old.startswith(first.text) and old.endswith(second.text) and not old[cut:rest].strip()
     )
-    contexts = []
+    whole = TextMap.identity(0, len(old))
+    if lined_up:  # each part is its piece of the old text, exactly
+        edits = [whole.part(0, cut), whole.part(rest, len(old))]
+    else:  # the Markdown renders otherwise in parts (a list cut in two): one diff of both
+        edits = follow_parts([(old, whole)], [first.text, second.text])
+    where = []
     for key in keys:
-        if lined_up and key.end <= cut:
-            contexts.append(anchor_at(old[:cut], key.start, key.end))
-        elif lined_up and key.start >= rest:
-            contexts.append(anchor_at(old[rest:], key.start - rest, key.end - rest))
-        elif lined_up:
+        if lined_up and key.start < rest and key.end > cut:
             raise Refusal(
                 f"The key span “{key.quote}” runs across that paragraph break, so the passage "
                 "was not split there. Edit or delete that key span first."
             )
-        else:
-            contexts.append(anchor_at(old, key.start, key.end))
-    where = _replace_keys(keys, [first.text, second.text], contexts)
+        spans = [edit.find(0, key.start, key.end) for edit in edits]
+        index = next((n for n, span in enumerate(spans) if span), None)
+        if index is None:
+            raise _not_kept(key, "split")
+        span = spans[index]
+        assert span is not None  # the first span found
+        key.start, key.end = span
+        where.append(index)
+    first.origin, second.origin = (_origin(edit, [segment]) for edit in edits)
     _shift(lesson, position, 1)
     second.save()
-    segment.title, segment.body, segment.body_html, segment.text = (
+    segment.title, segment.body, segment.body_html, segment.text, segment.origin = (
         first.title,
         first.body,
         first.body_html,
         first.text,
+        first.origin,
     )
-    segment.save(update_fields=["title", "body", "body_html", "text", "updated_at"])
+    segment.save(update_fields=["title", "body", "body_html", "text", "origin", "updated_at"])
     counters = [0, 0]
     for key, index in zip(keys, where, strict=True):
         counters[index] += 1
         key.segment = segment if index == 0 else second
         key.position = counters[index]
-    KeySpan.objects.bulk_update(keys, ["segment", "start", "end", "quote", "position"])
+    KeySpan.objects.bulk_update(keys, ["segment", "start", "end", "position"])
     return segment, second
 
 
@@ -411,25 +438,28 @@ def segment_merge(*, lesson: Lesson, position: int, uid: str | None = None) -> S
     merged = _segment(lesson, position, segment.title or following.title, body)
     keys = list(segment.key_spans.order_by("position", "pk"))
     keys += list(following.key_spans.order_by("position", "pk"))
-    texts = {segment.pk: segment.text, following.pk: following.text}
-    contexts = [anchor_at(texts[key.segment_id], key.start, key.end) for key in keys]
-    _replace_keys(keys, [merged.text], contexts)
+    edit = _edit_map([segment.text, following.text], merged.text)
     for n, key in enumerate(keys, start=1):
-        key.segment, key.position = segment, n
-    KeySpan.objects.bulk_update(keys, ["segment", "start", "end", "quote", "position"])
+        span = edit.find(0 if key.segment_id == segment.pk else 1, key.start, key.end)
+        if span is None:
+            raise _not_kept(key, "joined")
+        (key.start, key.end), key.segment, key.position = span, segment, n
+    merged.origin = _origin(edit, [segment, following])
+    KeySpan.objects.bulk_update(keys, ["segment", "start", "end", "position"])
     prompts = list(following.prompts.order_by("position"))
     last = segment.prompts.aggregate(n=Max("position"))["n"] or 0
     for n, prompt in enumerate(prompts, start=last + 1):
         prompt.segment, prompt.position = segment, n
     Prompt.objects.bulk_update(prompts, ["segment", "position"])
     following.delete()
-    segment.title, segment.body, segment.body_html, segment.text = (
+    segment.title, segment.body, segment.body_html, segment.text, segment.origin = (
         merged.title,
         merged.body,
         merged.body_html,
         merged.text,
+        merged.origin,
     )
-    segment.save(update_fields=["title", "body", "body_html", "text", "updated_at"])
+    segment.save(update_fields=["title", "body", "body_html", "text", "origin", "updated_at"])
     _shift(lesson, position + 1, -1)
     return segment
 
@@ -438,7 +468,8 @@ def segment_merge(*, lesson: Lesson, position: int, uid: str | None = None) -> S
 def segment_move(
     *, lesson: Lesson, position: int, direction: str, uid: str | None = None
 ) -> Segment:
-    """Swap passage `position` with the one before ("up") or after ("down") it."""
+    """Swap passage `position` with the one before ("up") or after ("down") it (their texts,
+    and so their `origin`, do not change)."""
     if direction not in ("up", "down"):
         raise Refusal("Move a passage up or down.")
     lesson = _locked(lesson)
@@ -466,12 +497,14 @@ def segment_delete(*, lesson: Lesson, position: int, uid: str | None = None) -> 
 
 @transaction.atomic
 def segment_add(*, lesson: Lesson, title: str = "", body: str = "") -> Segment:
-    """Append a passage (empty, or with this Markdown) at the end of the lesson."""
+    """Append a passage (empty, or with this Markdown) at the end of the lesson. In a later
+    revision every character of it is new (an empty `origin`)."""
     lesson = _locked(lesson)
     last = lesson.segments.aggregate(n=Max("position"))["n"] or 0
     if last >= MAX_PASSAGES:
         raise Refusal(f"A lesson has at most {MAX_PASSAGES} passages.")
-    segment = _segment(lesson, last + 1, title, body)
+    origin = TextMap().to_json() if lesson.revision > 1 else None
+    segment = _segment(lesson, last + 1, title, body, origin=origin)
     segment.save()
     return segment
 
@@ -513,44 +546,31 @@ def _lock_draft(lesson_id: int) -> Lesson:
     return lesson
 
 
-def _shared(a: str, b: str) -> int:
-    """How many characters `a` and `b` have in common from their start."""
-    n = min(len(a), len(b))
-    return next((i for i in range(n) if a[i] != b[i]), n)
-
-
-def _context_agreement(old: Anchor, new: Anchor) -> int:
-    """How many characters of context next to the words are still the same."""
-    return _shared(old.prefix[::-1], new.prefix[::-1]) + _shared(old.suffix, new.suffix)
+def _why_lost(key: KeySpan, new_text: str) -> str:
+    if key.quote in new_text:
+        return "its own words were changed, though the same words stand elsewhere"
+    return "the words are no longer in the text"
 
 
 def place_keys(
-    keys: list[KeySpan], old_text: str, new_text: str
+    keys: list[KeySpan], old_text: str, new_text: str, edit: TextMap | None = None
 ) -> tuple[list[tuple[KeySpan, Anchor]], list[UnplacedKey]]:
-    """Where each key span's words are in the new text, or why they cannot be placed. Two
-    key spans with one technique on the same words would be one: the one whose context
-    agrees better keeps them, the other is listed."""
-    placed: dict[tuple[int, int, int], tuple[KeySpan, Anchor, int]] = {}
+    """Where each key span's own characters went when the text changed from `old_text` to
+    `new_text` (by the edit map, `edit` when already made), or why they cannot be placed:
+    they did not all survive together. Two key spans with one technique never end on the
+    same words: the second is listed."""
+    edit = edit or _edit_map([old_text], new_text)
+    placed: dict[tuple[int, int, int], tuple[KeySpan, Anchor]] = {}
     unplaced: list[UnplacedKey] = []
     for key in keys:
-        old = anchor_at(old_text, key.start, key.end)
-        try:
-            anchor = reanchor(
-                key.quote, old.prefix, old.suffix, [new_text], old_text=old_text
-            ).anchor
-        except Unplaceable as problem:
-            unplaced.append(UnplacedKey(key, str(problem)))
-            continue
-        agreement = _context_agreement(old, anchor)
-        spot = (key.technique_id, anchor.start, anchor.end)
-        rival = placed.get(spot)
-        if rival is None or agreement > rival[2]:
-            if rival is not None:
-                unplaced.append(UnplacedKey(rival[0], "its words are now another key span's"))
-            placed[spot] = (key, anchor, agreement)
-        else:
+        span = edit.find(0, key.start, key.end)
+        if span is None:
+            unplaced.append(UnplacedKey(key, _why_lost(key, new_text)))
+        elif (key.technique_id, *span) in placed:
             unplaced.append(UnplacedKey(key, "its words are now another key span's"))
-    return [(key, anchor) for key, anchor, _ in placed.values()], unplaced
+        else:
+            placed[(key.technique_id, *span)] = (key, anchor_at(new_text, *span))
+    return list(placed.values()), unplaced
 
 
 @dataclass
@@ -564,9 +584,11 @@ class SegmentSaved:
 def segment_update(
     *, segment: Segment, title: str, body: str, remove: Collection[int] = ()
 ) -> SegmentSaved:
-    """Save the passage's title and Markdown text. Key spans follow their words into the
-    new text; those that cannot are removed only when their ids are in `remove` (what the
-    author saw listed and agreed to), otherwise KeysUnplaced lists them and nothing is saved."""
+    """Save the passage's title and Markdown text. Key spans follow their own characters
+    into the new text (`place_keys`); those whose characters did not survive together are
+    removed only when their ids are in `remove` (what the author saw listed and agreed to),
+    otherwise KeysUnplaced lists them and nothing is saved. The passage's `origin` follows
+    the edit."""
     _lock_draft(segment.lesson_id)
     segment = Segment.objects.select_for_update().get(pk=segment.pk)
     if body == segment.body:
@@ -576,7 +598,8 @@ def segment_update(
     html = render_markdown(body)
     text = plain_text(html)
     keys = list(segment.key_spans.select_related("technique").order_by("position", "pk"))
-    placed, unplaced = place_keys(keys, segment.text, text)
+    edit = _edit_map([segment.text], text)
+    placed, unplaced = place_keys(keys, segment.text, text, edit)
     if any(item.key.pk not in remove for item in unplaced):
         raise KeysUnplaced(unplaced)
     KeySpan.objects.filter(pk__in=[item.key.pk for item in unplaced]).delete()
@@ -586,8 +609,9 @@ def segment_update(
             key.start, key.end = anchor.start, anchor.end
             moved.append(key)
     KeySpan.objects.bulk_update(moved, ["start", "end"])
+    segment.origin = _origin(edit, [segment])
     segment.title, segment.body, segment.body_html, segment.text = title, body, html, text
-    segment.save(update_fields=["title", "body", "body_html", "text", "updated_at"])
+    segment.save(update_fields=["title", "body", "body_html", "text", "origin", "updated_at"])
     return SegmentSaved(segment, len(moved), unplaced)
 
 
@@ -786,14 +810,21 @@ def lessons_import_upload(*, upload: File, by: User) -> list[Lesson]:
     """Import an uploaded lesson file, or a zip of them, as drafts of `by` (`lessons_import`).
     When some files of a zip cannot be read, those that can are checked too, so that every
     problem is listed at once."""
+    name = _name(upload)
     try:
-        bundles.check_upload_size(upload.name, upload.size)
-        files = bundles.read_upload(upload.name, upload.read())
+        bundles.check_upload_size(name, upload.size)
+        files = bundles.read_upload(name, upload.read())
     except bundles.BundleError as error:
         _, more = _import(error.files, by, check_only=True)
         described = [bundles.describe(*problem) for problem in sorted(error.problems + more)]
-        raise _refused_import(by, [upload.name], described) from None
+        raise _refused_import(by, [name], described) from None
     return lessons_import(files=files, by=by)
+
+
+def _name(upload: File) -> str:
+    """An uploaded file's name (a form's FileField refuses a file without one)."""
+    assert upload.name is not None, "an upload without a name"
+    return upload.name
 
 
 def _read_text(upload: File) -> str:
@@ -818,12 +849,12 @@ def corpus_article_import(
     """A draft of `by` from an annotated research-corpus article and its labels file
     (`library.corpus`): one passage per paragraph, the gold labels as its answer key. A
     title left empty is the article's first line. ImportProblems lists every problem."""
-    names = {ARTICLE: article.name, LABELS: labels.name}
+    names = {ARTICLE: _name(article), LABELS: _name(labels)}
     try:
         texts = {ARTICLE: _read_text(article), LABELS: _read_text(labels)}
     except ValueError as error:
         raise _refused_import(by, list(names.values()), [str(error)]) from None
-    article_id = article_id_from_name(article.name)
+    article_id = article_id_from_name(names[ARTICLE])
     title = title.strip()
     first_line = texts[ARTICLE].strip().split("\n", 1)[0]
     slug = unique_slug(title or first_line or f"article-{article_id or 'import'}")

@@ -1,10 +1,10 @@
 """CSV exports of one assignment: a row per student, and a row per highlight (long format).
 
 UTF-8 with a byte order mark (so Excel reads accents right), quoting by the csv module, and
-every cell that a spreadsheet would read as a formula neutralised (OWASP, "CSV Injection").
+every cell that a spreadsheet would read as a formula neutralised (OWASP, "CSV Injection"):
+all written by `lessons.work.exports.write_csv`, which a student's data export uses too.
 """
 
-import csv
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -14,30 +14,18 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 
+from lessons.work.exports import write_csv
 from lessons.work.models import Answer, Assignment
 
 from . import scoring
 from .selectors.dashboard import ClassWork, student_rows
 from .selectors.spans import span_of
 
-BOM = "\ufeff"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> str:
-    """The cell as text; one that begins like a formula gets a leading apostrophe, which
-    spreadsheets show as text instead of evaluating (=HYPERLINK(...), @SUM(1), -2+3...)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
 
 def csv_response(filename: str, header: Iterable[str], rows: Iterable[Iterable]) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, filename)
-    response.write(BOM)
-    writer = csv.writer(response)
-    writer.writerow([neutralise(cell) for cell in header])
-    writer.writerows([neutralise(cell) for cell in row] for row in rows)
+    write_csv(response, header, rows)
     return response
 
 

@@ -2,6 +2,8 @@
 work."""
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from django import forms
 from django.utils.datastructures import MultiValueDict
@@ -27,12 +29,12 @@ SURROGATE_MESSAGE = (
 )
 
 
-def _readable(data):
+def _readable(data: Mapping[str, Any]) -> tuple[Mapping[str, Any], dict[str, str]]:
     """The posted data with every character that is not text replaced by U+FFFD (so the form
     can show it back), and, by field name, the message about what was replaced."""
     found: dict[str, str] = {}
 
-    def scrub(name: str, value):
+    def scrub(name: str, value: Any) -> Any:
         if not isinstance(value, str) or not (bad := _NOT_TEXT.findall(value)):
             return value
         found.setdefault(name, NULL_MESSAGE if "\x00" in bad else SURROGATE_MESSAGE)
@@ -72,7 +74,7 @@ class ReviewForm(forms.Form):
     key_span = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
-    def __init__(self, data=None, *args, **kwargs):
+    def __init__(self, data: Mapping[str, Any] | None = None, *args: Any, **kwargs: Any) -> None:
         self.not_text: dict[str, str] = {}
         if data is not None:
             data, self.not_text = _readable(data)

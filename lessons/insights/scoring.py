@@ -119,7 +119,7 @@ def merge_spans(spans: Iterable[Span], *, ignore_technique: bool = False) -> lis
     segment and technique.
     """
     merged = [
-        Span(group[0], start, end, "" if ignore_technique else group[1])
+        Span(group[0], start, end, group[1] if len(group) == 2 else "")
         for group, pairs in _group(spans, by_technique=not ignore_technique).items()
         for start, end in _union(pairs)
     ]
@@ -332,8 +332,8 @@ def classify(span: Span, key: Iterable[Span]) -> Verdict:
 # --- a class at a glance ---------------------------------------------------------------------
 
 
-def coverage_by_owner(
-    owners: Mapping[Hashable, Iterable[Span]], segment: int, length: int
+def coverage_by_owner[K: Hashable](
+    owners: Mapping[K, Iterable[Span]], segment: int, length: int
 ) -> list[tuple[int, int, int]]:
     """Heat-map data for one segment: where the class highlighted, and how many students did.
 
@@ -375,7 +375,9 @@ def _append_run(runs: list[tuple[int, int, int]], start: int, end: int, k: int) 
         runs.append((start, end, k))
 
 
-def agreement(owners: Mapping[Hashable, Iterable[Span]], segment: int, length: int) -> float | None:
+def agreement[K: Hashable](
+    owners: Mapping[K, Iterable[Span]], segment: int, length: int
+) -> float | None:
     """How much the students agree on where techniques are in one segment, in [0, 1].
 
     The observed pairwise agreement of Fleiss (1971) on the per-character label "highlighted or

@@ -8,6 +8,7 @@ them all at once. Writing is deterministic: the same lessons give the same bytes
 
 import io
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -28,7 +29,9 @@ class BundleError(ValueError):
     """Problems with an upload, as (file, line, message); line 0 is the whole file.
     `files` holds the lesson files that could be read, so they can be checked too."""
 
-    def __init__(self, problems: list[tuple[str, int, str]], files: list[LessonFile] = ()):
+    def __init__(
+        self, problems: list[tuple[str, int, str]], files: Iterable[LessonFile] = ()
+    ) -> None:
         self.problems = problems
         self.files = list(files)
         super().__init__("\n".join(describe(*p) for p in problems))

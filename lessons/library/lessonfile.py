@@ -20,8 +20,9 @@ META_FIELDS = (
 REQUIRED_META = ("title", "slug", "author", "audience", "language", "taxonomy", "provenance")
 PROMPT_KINDS = ("highlight", "text", "choose")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# A line that is not a list item starts with "\0" (see `_items`), which no technique has.
 KEY_RE = re.compile(
-    r'^(?P<technique>[^|]+?)\s*\|\s*"(?P<quote>.*)"(?:\s*#(?P<n>\d+))?\s*\|\s*(?P<why>.*)$'
+    r'^(?P<technique>[^|\0]+?)\s*\|\s*"(?P<quote>.*)"(?:\s*#(?P<n>\d+))?\s*\|\s*(?P<why>.*)$'
 )
 PROMPT_RE = re.compile(r"^(?P<kind>[a-z]+)\s*:\s*(?P<text>.+)$")
 
@@ -190,27 +191,27 @@ def parse_lesson(source: str) -> LessonData:
                     (line_number, 'a key line is written - TECHNIQUE | "quoted words" | why')
                 )
                 continue
-            key = KeyData(
+            span = KeyData(
                 technique=match["technique"].strip(),
                 quote=match["quote"],
                 occurrence=int(match["n"] or 1),
                 explanation=match["why"].strip(),
                 line=line_number,
             )
-            found = occurrences(text, key.quote)
-            if not key.quote or key.quote != key.quote.strip(EDGE_CHARS):
+            found = occurrences(text, span.quote)
+            if not span.quote or span.quote != span.quote.strip(EDGE_CHARS):
                 errors.append(
                     (line_number, "a quote must not start or end with a space or . , : ;")
                 )
             elif not found:
-                errors.append((line_number, f"the quote {key.quote!r} is not in this segment"))
-            elif key.occurrence > len(found) or key.occurrence < 1:
+                errors.append((line_number, f"the quote {span.quote!r} is not in this segment"))
+            elif span.occurrence > len(found) or span.occurrence < 1:
                 errors.append(
-                    (line_number, f"the quote {key.quote!r} occurs only {len(found)} time(s)")
+                    (line_number, f"the quote {span.quote!r} occurs only {len(found)} time(s)")
                 )
             else:
-                key.start, key.end = found[key.occurrence - 1]
-                segment.key.append(key)
+                span.start, span.end = found[span.occurrence - 1]
+                segment.key.append(span)
         segments.append(segment)
     if not segments:
         errors.append((len(lines), "the lesson has no ## Segment"))
@@ -240,10 +241,10 @@ def dump_lesson(lesson: LessonData) -> str:
         if segment.key:
             out += ["### Key", ""]
             text = segment.text
-            for key in segment.key:
-                n = occurrence_of(text, key.quote, key.start)
+            for span in segment.key:
+                n = occurrence_of(text, span.quote, span.start)
                 suffix = f" #{n}" if n > 1 else ""
-                line = f'- {key.technique} | "{key.quote}"{suffix} | {key.explanation}'
+                line = f'- {span.technique} | "{span.quote}"{suffix} | {span.explanation}'
                 out.append(line.rstrip())
             out.append("")
     return "\n".join(out)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from core.access import may_publish, may_see_answer_key
 from core.models import User
 
 from .models import KeySpan, Lesson, Segment
@@ -54,12 +55,21 @@ class LessonPage:
     is_creator: bool
     next_draft: Lesson | None  # the author's draft of the next revision, if one is started
     assignment_count: int
+    # The answer key is read (and so shown, and copied) only by whom `core.access` allows:
+    # otherwise its key spans are not even loaded.
+    shows_key: bool
+    may_publish: bool
 
 
 def lesson_page(lesson: Lesson, *, user: User) -> LessonPage:
+    shows_key = may_see_answer_key(user, lesson)
     segments = lesson.segments.prefetch_related(
         "prompts",
-        Prefetch("key_spans", queryset=KeySpan.objects.select_related("technique")),
+        *(
+            [Prefetch("key_spans", queryset=KeySpan.objects.select_related("technique"))]
+            if shows_key
+            else []
+        ),
     )
     is_creator = lesson.created_by_id == user.pk
     return LessonPage(
@@ -68,6 +78,8 @@ def lesson_page(lesson: Lesson, *, user: User) -> LessonPage:
         is_creator=is_creator,
         next_draft=draft_revision(lesson) if is_creator and lesson.is_published else None,
         assignment_count=lesson.assignments.count(),
+        shows_key=shows_key,
+        may_publish=may_publish(user),
     )
 
 
@@ -99,11 +111,12 @@ def revision_maps(from_lesson: Lesson, to_lesson: Lesson) -> dict[int, TextMap] 
     chain = [passages.get(r, {}) for r in range(from_lesson.revision, to_lesson.revision + 1)]
     if any(m is None for later in chain[1:] for m in later.values()):
         return None
-    maps: dict[int, TextMap] = chain[-1]  # type: ignore[assignment]
+    maps = {pk: m for pk, m in chain[-1].items() if m is not None}  # all of them, just checked
     for index in range(len(chain) - 2, -1, -1):
         earlier = chain[index]
         if not all(m.sources().issubset(earlier) for m in maps.values()):
             return None
         if index:
-            maps = {pk: m.through(earlier) for pk, m in maps.items()}  # type: ignore[arg-type]
+            known = {pk: m for pk, m in earlier.items() if m is not None}  # all of them
+            maps = {pk: m.through(known) for pk, m in maps.items()}
     return maps

@@ -8,10 +8,11 @@ on the revision they were given until their teacher moves them (lessons.work.ser
 
 import logging
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max, Prefetch
 from django.utils import timezone
 
+from core.access import NOT_APPROVED, may_see_answer_key
 from core.models import User
 from core.refusals import Refusal
 
@@ -45,8 +46,8 @@ def lesson_import(
         )
         raise LessonFormatError(errors)
     techniques = {t.code: t for t in taxonomy.techniques.all()}
-    for segment in data.segments:
-        for key in segment.key:
+    for item in data.segments:
+        for key in item.key:
             if key.technique not in techniques:
                 errors.append(
                     (key.line, f"unknown technique {key.technique!r} in taxonomy {taxonomy.slug}")
@@ -152,20 +153,35 @@ def lesson_to_data(lesson: Lesson) -> LessonData:
 # Library: duplicate and publish ---------------------------------------------------------
 
 
+def field_max_length(model: type[models.Model], name: str) -> int:
+    """The `max_length` of a model's text field (one that has one)."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.max_length is not None, name
+    return field.max_length
+
+
 def _copy_slug(slug: str) -> str:
-    max_length = Lesson._meta.get_field("slug").max_length
+    length = field_max_length(Lesson, "slug")
     base = f"{slug}-copy"
     candidate, n = base, 1
-    while Lesson.objects.filter(slug=candidate[:max_length]).exists():
+    while Lesson.objects.filter(slug=candidate[:length]).exists():
         n += 1
         candidate = f"{base}-{n}"
-    return candidate[:max_length]
+    return candidate[:length]
 
 
 @transaction.atomic
 def lesson_duplicate(*, lesson: Lesson, by: User) -> Lesson:
-    """A draft copy of `lesson` owned by `by`: its segments, prompts and key spans exactly."""
-    title_length = Lesson._meta.get_field("title").max_length
+    """A draft copy of `lesson` owned by `by`: its segments, prompts and key spans exactly.
+    The copy carries the key, so only who may read the key copies the lesson
+    (`core.access.may_see_answer_key`: approved teachers, and the lesson's author)."""
+    if not may_see_answer_key(by, lesson):
+        raise Refusal(
+            "Only teachers approved by their school copy another author's lesson: the copy "
+            "carries its answer key. " + NOT_APPROVED,
+            status=403,
+        )
+    title_length = field_max_length(Lesson, "title")
     suffix = " (copy)"
     data = lesson_to_data(lesson)
     data.meta["slug"] = _copy_slug(lesson.slug)
@@ -297,7 +313,9 @@ def publish_problems(lesson: Lesson) -> list[str]:
     problems = []
     for name in ("title", "author", "audience", "provenance", "introduction"):
         if not getattr(lesson, name).strip():
-            label = Lesson._meta.get_field(name).verbose_name
+            field = Lesson._meta.get_field(name)
+            assert isinstance(field, models.Field), name
+            label = field.verbose_name
             problems.append(f"The lesson needs its {label}.")
     segments = list(lesson.segments.all())
     if not segments:

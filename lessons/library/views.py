@@ -7,8 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core.access import NOT_APPROVED, may_publish
 from core.refusals import Refusal
-from core.responses import HtmxHttpRequest, done, refusals
+from core.responses import AuthenticatedRequest, HtmxHttpRequest, done, refusals
 
 from . import selectors, services
 from .access import get_lesson_for_teacher, require_teacher
@@ -17,7 +18,7 @@ from .models import Taxonomy
 
 
 @login_required
-def library(request: HtmxHttpRequest) -> HttpResponse:
+def library(request: AuthenticatedRequest) -> HttpResponse:
     require_teacher(request.user)
     visible = selectors.lessons_visible_to(request.user)
     form = LibraryFilterForm(request.GET or None, lessons=visible)
@@ -33,22 +34,10 @@ def library(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @login_required
-def lesson_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+def lesson_detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     lesson = get_lesson_for_teacher(request.user, slug)
     page = selectors.lesson_page(lesson, user=request.user)
     return render(request, "library/lesson_detail.html", {"lesson": lesson, "page": page})
-
-
-@login_required
-@require_POST
-def lesson_duplicate(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    lesson = get_lesson_for_teacher(request.user, slug)
-    copy = services.lesson_duplicate(lesson=lesson, by=request.user)
-    return done(
-        request,
-        f"“{lesson.title}” was copied. The copy is a draft.",
-        redirect_to=reverse("library:lesson_detail", args=[copy.slug]),
-    )
 
 
 def _back_to_lesson(request: HtmxHttpRequest, slug: str, *, refusal: Refusal) -> HttpResponse:
@@ -59,7 +48,20 @@ def _back_to_lesson(request: HtmxHttpRequest, slug: str, *, refusal: Refusal) ->
 @login_required
 @require_POST
 @refusals(_back_to_lesson)
-def lesson_publish(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+def lesson_duplicate(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    lesson = get_lesson_for_teacher(request.user, slug)
+    copy = services.lesson_duplicate(lesson=lesson, by=request.user)
+    return done(
+        request,
+        f"“{lesson.title}” was copied. The copy is a draft.",
+        redirect_to=reverse("library:lesson_detail", args=[copy.slug]),
+    )
+
+
+@login_required
+@require_POST
+@refusals(_back_to_lesson)
+def lesson_publish(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     lesson = get_lesson_for_teacher(request.user, slug)
     if lesson.created_by_id != request.user.pk:
         raise Http404
@@ -67,6 +69,8 @@ def lesson_publish(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         raise Refusal("Publish or unpublish the lesson.")
     published = form.cleaned_data["published"]
+    if published and not may_publish(request.user):
+        raise Refusal(NOT_APPROVED + " Publishing waits for the approval too.", status=403)
     services.lesson_set_published(lesson=lesson, published=published)
     if published:
         message = "The lesson is published: every teacher can now assign it."

@@ -3,7 +3,9 @@
 Students' work (submissions, highlights, answers, reviews, revision moves and what a move could
 not place) is shown and never added, changed or deleted here: it is the students' and their
 teachers' record. Because the admin refuses to delete it, it also refuses to delete anything
-whose deletion would take work with it (a student, a class, an assignment with submissions)."""
+whose deletion would take work with it (a student, a class, an assignment with submissions):
+a student's data is deleted by their teacher or their school's admin, in Lens, which records
+it in the audit log. The audit log is shown here read-only too."""
 
 from django.contrib import admin
 from django.template.defaultfilters import truncatechars
@@ -11,6 +13,7 @@ from django.template.defaultfilters import truncatechars
 from .models import (
     Answer,
     Assignment,
+    AuditEvent,
     Highlight,
     Review,
     RevisionMove,
@@ -199,3 +202,22 @@ class UnplacedWorkAdmin(ReadOnly, admin.ModelAdmin):
     @admin.display(description="quote")
     def short_quote(self, unplaced: UnplacedWork) -> str:
         return truncatechars(unplaced.quote, 60)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnly, admin.ModelAdmin):
+    """Who viewed, exported, changed or deleted students' work: the record is never edited."""
+
+    list_display = ("at", "actor_name", "action", "student_label", "classroom", "detail")
+    list_filter = ("action",)
+    list_select_related = ("student", "classroom")
+    search_fields = ("actor_name", "detail", "student__username", "student__display_name")
+    date_hierarchy = "at"
+
+    @admin.display(description="student", ordering="student__display_name")
+    def student_label(self, event: AuditEvent) -> str:
+        if event.student is not None:
+            return str(event.student)
+        if event.student_ref is not None:
+            return f"deleted student no. {event.student_ref}"
+        return "the whole class"

@@ -11,7 +11,7 @@ from .selectors import PromptAnswer
 
 def form_refusal(form: forms.Form) -> Refusal:
     """A form's errors as one refusal (400), for a page that shows them in one place."""
-    errors = [error for errors in form.errors.values() for error in errors]
+    errors = [str(error) for errors in form.errors.values() for error in errors]
     return Refusal(" ".join(dict.fromkeys(errors)))
 
 
@@ -155,8 +155,9 @@ class AnswersForm(forms.Form):
         value = self[name].value()
         if answer.prompt.kind == Prompt.Kind.TEXT:
             return PromptAnswer(answer.prompt, text=value or "")
-        pks = {pk for pk, _ in self.fields[name].choices}
-        return PromptAnswer(answer.prompt, chosen={int(v) for v in value if v in pks})
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        return PromptAnswer(answer.prompt, chosen={int(v) for v in value if field.valid_value(v)})
 
 
 class MoveForm(forms.Form):
@@ -168,4 +169,13 @@ class MoveForm(forms.Form):
             "required": "That revision does not exist.",
             "invalid_choice": "That revision does not exist.",
         },
+    )
+
+
+class StudentDeleteForm(forms.Form):
+    """The confirmation of deleting a student's data: a box to tick, as it cannot be undone."""
+
+    confirm = forms.BooleanField(
+        label="I understand that this deletes the account and all the work for good",
+        error_messages={"required": "Tick the box to confirm: nothing was deleted."},
     )

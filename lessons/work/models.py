@@ -314,3 +314,71 @@ class UnplacedWork(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.submission}: {self.reason}"
+
+
+class AuditEvent(models.Model):
+    """One thing somebody did with students' work or data: who, when, what (viewed, exported,
+    changed or deleted), about which student (or a whole class), in which class, on which
+    object. Written by `services.audit_record`, one INSERT per action; read by school admins
+    (`selectors.audit_events`) and, read-only, in the admin.
+
+    The rows outlive what they are about: the object is named by its type and id, not a
+    foreign key, and when a student's data is deleted their events stay with `student` empty
+    and only `student_ref` (the deleted account's number) left, so the record of who saw and
+    deleted their work survives without their name."""
+
+    class Action(models.TextChoices):
+        VIEWED = "viewed", "Viewed"
+        EXPORTED = "exported", "Exported"
+        CHANGED = "changed", "Changed"
+        DELETED = "deleted", "Deleted"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who did it (empty once their account is deleted: see actor_name).",
+    )
+    actor_name = models.CharField(
+        max_length=220, help_text="Who did it, as named when they did it: name (username)."
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        help_text="The student it is about; empty for a whole class, or once deleted.",
+    )
+    student_ref = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="The student's account number, kept when the account is deleted.",
+    )
+    classroom = models.ForeignKey(
+        "core.Classroom",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The class it happened in, if any.",
+    )
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    detail = models.CharField(max_length=300, blank=True, help_text="What, in plain words.")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=["viewed", "exported", "changed", "deleted"]),
+                name="audit_action_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name} {self.action} {self.object_type} {self.object_id or ''}".strip()

@@ -13,19 +13,24 @@ The guarantees of a move (docs/revisions.md):
    exact copy (passages, prompts and key spans keep their identity, `uid`).
 2. Publishing that draft marks the earlier revision replaced; assignments stay on the
    revision they were given, so students' highlights keep pointing at the words they chose.
-3. A teacher may move an assignment to the newer revision. Every highlight is re-anchored
-   by its quote and the words around it (`anchoring.reanchor`); answers and reviews follow
-   their prompt and key span by identity. Whatever cannot be placed with confidence is kept
-   whole as `UnplacedWork` and listed for the teacher: never dropped, never put on other words.
+3. A teacher may move an assignment to the newer revision. Every highlight goes where the
+   author's edits took its own characters, as the editor recorded them
+   (`library.selectors.revision_maps`, `textmap.locate`), when they survived together and
+   unchanged; only a revision the editor did not record (imported from a lesson file) is
+   searched, and then only for words that stand once in the whole revision with the same
+   words on both sides. Answers and reviews follow their prompt and key span by identity.
+   Whatever cannot be placed is kept whole as `UnplacedWork` and listed for the teacher:
+   never dropped, never put on other words; so is work found on a revision the class is no
+   longer on (saved during a move before moves locked the class's work).
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
-from core.models import Classroom, User
+from core.models import Classroom, Enrollment, School, User
 from core.refusals import Refusal
 from lessons.library.anchoring import CONTEXT_CHECK, Anchor, anchor_at, occurrences
 from lessons.library.models import KeySpan, Lesson, Prompt, Segment
@@ -34,7 +39,16 @@ from lessons.library.selectors import revision_maps
 from lessons.library.services import newer_revision
 from lessons.library.textmap import TextMap, locate
 
-from .models import Answer, Assignment, Highlight, Review, RevisionMove, Submission, UnplacedWork
+from .models import (
+    Answer,
+    Assignment,
+    AuditEvent,
+    Highlight,
+    Review,
+    RevisionMove,
+    Submission,
+    UnplacedWork,
+)
 
 # The exercise ---------------------------------------------------------------------------
 
@@ -48,11 +62,23 @@ class Passage:
     highlights: list[Highlight]
 
 
+def submission_of(assignment: Assignment, student: User) -> Submission:
+    """The student's submission; before their first write, a new one, not saved: not started
+    (no work, at passage 1). Reading never creates it, so opening a page changes nothing;
+    the student's first highlight, answer or hand-in does (`services._lock_submission`)."""
+    submission = assignment.submissions.filter(student=student).first()
+    return submission or Submission(assignment=assignment, student=student)
+
+
 def passage_for(submission: Submission, segment: Segment) -> Passage:
-    highlights = list(
-        submission.highlights.filter(segment=segment)
-        .select_related("technique")
-        .order_by("start", "end", "id")
+    highlights = (
+        []
+        if submission.pk is None  # not started
+        else list(
+            submission.highlights.filter(segment=segment)
+            .select_related("technique")
+            .order_by("start", "end", "id")
+        )
     )
     marks = [Mark(h.start, h.end, h.technique.name, ident=f"highlight-{h.pk}") for h in highlights]
     return Passage(segment, annotate(segment.body_html, marks), highlights)
@@ -70,12 +96,16 @@ class PromptAnswer:
 
 def prompt_answers(submission: Submission, segment: Segment) -> list[PromptAnswer]:
     prompts = list(segment.prompts.all())
-    answers = {
-        a.prompt_id: a
-        for a in Answer.objects.filter(submission=submission, prompt__in=prompts).prefetch_related(
-            "techniques"
-        )
-    }
+    answers = (
+        {}
+        if submission.pk is None  # not started
+        else {
+            a.prompt_id: a
+            for a in Answer.objects.filter(
+                submission=submission, prompt__in=prompts
+            ).prefetch_related("techniques")
+        }
+    )
     return [
         PromptAnswer(prompt, answer.text, {t.pk for t in answer.techniques.all()})
         if (answer := answers.get(prompt.pk))
@@ -104,13 +134,15 @@ def progress_by_passage(submission: Submission) -> list[PassageProgress]:
         "position"
     )
     highlight_counts: dict[int, int] = {}
-    for segment_id in submission.highlights.values_list("segment_id", flat=True):
-        highlight_counts[segment_id] = highlight_counts.get(segment_id, 0) + 1
-    answered = set(
-        Answer.objects.filter(submission=submission)
-        .exclude(text="", techniques__isnull=True)
-        .values_list("prompt_id", flat=True)
-    )
+    answered: set[int] = set()
+    if submission.pk is not None:  # else not started: nothing yet
+        for segment_id in submission.highlights.values_list("segment_id", flat=True):
+            highlight_counts[segment_id] = highlight_counts.get(segment_id, 0) + 1
+        answered = set(
+            Answer.objects.filter(submission=submission)
+            .exclude(text="", techniques__isnull=True)
+            .values_list("prompt_id", flat=True)
+        )
     return [
         PassageProgress(
             segment=segment,
@@ -313,9 +345,9 @@ def _agrees(old: str, new: str, *, before: bool) -> bool:
     the words being that close to the passage's edge) all of it and the edge itself."""
     if len(old) < CONTEXT_CHECK:
         return new == old
-    return new[-CONTEXT_CHECK:] == old[-CONTEXT_CHECK:] if before else (
-        new[:CONTEXT_CHECK] == old[:CONTEXT_CHECK]
-    )
+    if before:
+        return new[-CONTEXT_CHECK:] == old[-CONTEXT_CHECK:]
+    return new[:CONTEXT_CHECK] == old[:CONTEXT_CHECK]
 
 
 def _searched(highlight: Highlight, texts: dict[int, str]) -> tuple[int, Anchor] | None:
@@ -402,7 +434,13 @@ def plan_move(assignment: Assignment, to: Lesson) -> MovePlan:
             lost["highlight"][highlight.pk] = CHANGED if maps is not None else NOT_FOUND
             continue
         segment_id, anchor = place
-        key = (highlight.submission_id, segment_id, highlight.technique_id, anchor.start, anchor.end)
+        key = (
+            highlight.submission_id,
+            segment_id,
+            highlight.technique_id,
+            anchor.start,
+            anchor.end,
+        )
         if key in taken:
             lost["highlight"][highlight.pk] = TAKEN
             continue
@@ -438,16 +476,17 @@ def plan_move(assignment: Assignment, to: Lesson) -> MovePlan:
     )
     for review in reviews:
         target = review.prompt or review.key_span
+        assert target is not None, "the query leaves out reviews of the whole work"
         if target.segment.lesson_id != current:
             lost["review"][review.pk] = ORPHANED
-        elif review.prompt_id:
-            prompt = prompts.get(review.prompt.uid)
-            if prompt is None or prompt.kind != review.prompt.kind:
+        elif isinstance(target, Prompt):
+            prompt = prompts.get(target.uid)
+            if prompt is None or prompt.kind != target.kind:
                 lost["review"][review.pk] = QUESTION_GONE
             else:
                 plan.reviews.append((review, prompt, None))
         else:
-            key_span = key_spans.get(review.key_span.uid)
+            key_span = key_spans.get(target.uid)
             if key_span is None:
                 lost["review"][review.pk] = KEY_GONE
             else:
@@ -460,7 +499,7 @@ def plan_move(assignment: Assignment, to: Lesson) -> MovePlan:
 def _read_whole(lost: dict[str, dict[int, str]]) -> list[Unplaced]:
     """What cannot be placed, read whole (it is shown to the teacher and kept), with the
     reason for each: `lost` holds the reasons by kind and id."""
-    whole = {
+    whole: dict[str, QuerySet[Highlight] | QuerySet[Answer] | QuerySet[Review]] = {
         "highlight": Highlight.objects.select_related(
             "segment", "technique", "submission__student"
         ),
@@ -486,8 +525,7 @@ def orphaned_work(assignments=None) -> list[Unplaced]:
     highlights = Highlight.objects.exclude(segment__lesson=F("submission__assignment__lesson"))
     answers = Answer.objects.exclude(prompt__segment__lesson=F("submission__assignment__lesson"))
     reviews = Review.objects.filter(
-        Q(prompt__isnull=False)
-        & ~Q(prompt__segment__lesson=F("submission__assignment__lesson"))
+        Q(prompt__isnull=False) & ~Q(prompt__segment__lesson=F("submission__assignment__lesson"))
         | Q(key_span__isnull=False)
         & ~Q(key_span__segment__lesson=F("submission__assignment__lesson"))
     )
@@ -538,19 +576,21 @@ def _planned_item(item: Unplaced) -> WorkItem:
         work.passage = obj.prompt.segment.position
         work.prompt, work.text = obj.prompt.text, obj.text
         work.techniques = [t.name for t in obj.techniques.all()]
-    elif obj.prompt_id:  # a review of an answer
+    elif obj.prompt is not None:  # a review of an answer
         work.passage = obj.prompt.segment.position
         work.prompt, work.text, work.score = obj.prompt.text, obj.comment, obj.score
     else:  # a review of the student's work on a key span
-        work.passage = obj.key_span.segment.position
-        work.quote, work.techniques = obj.key_span.quote, [obj.key_span.technique.name]
+        key_span = obj.key_span
+        assert key_span is not None, "a review of the whole work is never unplaced"
+        work.passage = key_span.segment.position
+        work.quote, work.techniques = key_span.quote, [key_span.technique.name]
         work.text, work.score = obj.comment, obj.score
     return work
 
 
 def _kept_item(row: UnplacedWork) -> WorkItem:
     """What an earlier move kept as UnplacedWork."""
-    techniques = [row.technique.name] if row.technique_id else []
+    techniques = [row.technique.name] if row.technique is not None else []
     techniques += [t.name for t in row.techniques.all()]
     return WorkItem(
         student=row.submission.student,
@@ -670,3 +710,213 @@ def move_outcome(move: RevisionMove) -> MoveOutcome:
         .count(),
         unplaced=move.unplaced.count(),
     )
+
+
+# Privacy: one student's data, what deleting it takes, the audit log ----------------------
+
+
+@dataclass
+class StudentData:
+    """What Lens stores about one student, for an export (`exports.student_zip`): within the
+    classes the person exporting answers for, or all of it for the student themselves. The
+    rows of each submission are listed by submission id, in the order of the text."""
+
+    student: User
+    made_by: str
+    made_at: datetime
+    scope: str
+    enrolments: list[Enrollment]
+    submissions: list[Submission]
+    highlights: dict[int, list[Highlight]]
+    answers: dict[int, list[Answer]]
+    reviews: dict[int, list[Review]]
+    unplaced: dict[int, list[UnplacedWork]]
+    events: list[AuditEvent] | None  # None: not part of this export (the student's own)
+
+
+def _by_submission[Row: (Highlight, Answer, Review, UnplacedWork)](
+    rows: QuerySet[Row],
+) -> dict[int, list[Row]]:
+    grouped: dict[int, list[Row]] = {}
+    for row in rows:
+        grouped.setdefault(row.submission_id, []).append(row)
+    return grouped
+
+
+OPERATOR = "The team that runs Lens (manage.py)"
+
+
+def who(user: User | None) -> str:
+    """A person as the audit log and exports name them: "Alice Teacher (alice)"."""
+    if user is None:
+        return OPERATOR
+    return f"{user.display_name or user.username} ({user.username})"
+
+
+def student_data(
+    student: User, *, made_by: User | None, care: Q | None, scope: str, now: datetime
+) -> StudentData:
+    """One student's data in ten queries, however much work they have.
+
+    `care` (a filter on classes, `access.classes_in_care_of`) limits it to the classes the
+    person exporting answers for, and adds the audit events about the student in those
+    classes and those not tied to a class. `care=None` is the student's own download:
+    everything, except what they may not see yet (their teacher's reviews before their
+    feedback is released, draft reviews) and the audit log. `made_by=None`: the operator,
+    everything (`manage.py export_student_data`)."""
+    own = care is None and made_by is not None
+    enrolments = student.enrollments.select_related("classroom__teacher").order_by(
+        "classroom__name", "pk"
+    )
+    submissions = Submission.objects.filter(student=student).select_related(
+        "assignment__lesson", "assignment__classroom"
+    )
+    if care is not None:
+        in_care = Classroom.objects.filter(care).values("pk")
+        enrolments = enrolments.filter(classroom__in=in_care)
+        submissions = submissions.filter(assignment__classroom__in=in_care)
+    submission_list = list(
+        submissions.order_by("assignment__classroom__name", "assignment__lesson__title", "pk")
+    )
+    work = {"submission__in": [s.pk for s in submission_list]}
+    highlights = _by_submission(
+        Highlight.objects.filter(**work)
+        .select_related("segment", "technique")
+        .order_by("submission", "segment__position", "start", "end", "pk")
+    )
+    answers = _by_submission(
+        Answer.objects.filter(**work)
+        .select_related("prompt__segment")
+        .prefetch_related("techniques")
+        .order_by("submission", "prompt__segment__position", "prompt__position", "pk")
+    )
+    reviews = _by_submission(
+        Review.objects.filter(**work)
+        .select_related("prompt__segment", "key_span__segment", "reviewer")
+        .order_by("submission", "pk")
+    )
+    unplaced = _by_submission(
+        UnplacedWork.objects.filter(**work)
+        .select_related("technique")
+        .prefetch_related("techniques")
+        .order_by("submission", "segment_position", "start", "pk")
+    )
+    events = None
+    if own:
+        # The student sees their teacher's reviews as their feedback page does: once released.
+        released = {s.pk for s in submission_list if s.assignment.feedback_released_for(s, now)}
+        reviews = {
+            pk: [r for r in rows if r.is_reviewed] for pk, rows in reviews.items() if pk in released
+        }
+        unplaced = {
+            pk: [u for u in rows if u.kind != UnplacedWork.Kind.REVIEW or pk in released]
+            for pk, rows in unplaced.items()
+        }
+    else:
+        events_about = AuditEvent.objects.filter(student=student)
+        if care is not None:
+            events_about = events_about.filter(
+                Q(classroom__isnull=True) | Q(classroom__in=Classroom.objects.filter(care))
+            )
+        events = list(events_about.select_related("classroom").order_by("at", "pk"))
+    return StudentData(
+        student=student,
+        made_by=who(made_by),
+        made_at=now,
+        scope=scope,
+        enrolments=list(enrolments),
+        submissions=submission_list,
+        highlights=highlights,
+        answers=answers,
+        reviews=reviews,
+        unplaced=unplaced,
+        events=events,
+    )
+
+
+@dataclass
+class DeletionPlan:
+    """What deleting a student's data takes away (for the confirmation page), and the classes
+    in the way: classes the student is in, or has work in, that the person deleting does not
+    answer for (another teacher's, another school's)."""
+
+    student: User
+    classes: list[Classroom]  # the student's classes the person deleting answers for
+    other_classes: int  # classes the student is in or has work in, that they do not
+    submissions: int
+    highlights: int
+    answers: int
+    reviews: int
+    unplaced: int
+    events: int
+
+    @property
+    def allowed(self) -> bool:
+        return self.other_classes == 0
+
+
+def deletion_plan(student: User, *, care: Q | None) -> DeletionPlan:
+    """In a fixed number of queries, however much work the student has. `care=None`: the
+    operator, who answers for every class."""
+    touched = set(student.enrollments.values_list("classroom_id", flat=True)) | set(
+        Submission.objects.filter(student=student).values_list(
+            "assignment__classroom_id", flat=True
+        )
+    )
+    if care is None:
+        in_care = touched
+    else:
+        in_care = set(Classroom.objects.filter(care).values_list("pk", flat=True).order_by())
+    classes = list(
+        Classroom.objects.filter(pk__in=touched & in_care).order_by("name", "pk"),
+    )
+    work = {"submission__student": student}
+    return DeletionPlan(
+        student=student,
+        classes=classes,
+        other_classes=len(touched - in_care),
+        submissions=Submission.objects.filter(student=student).count(),
+        highlights=Highlight.objects.filter(**work).count(),
+        answers=Answer.objects.filter(**work).count(),
+        reviews=Review.objects.filter(**work).count(),
+        unplaced=UnplacedWork.objects.filter(**work).count(),
+        events=AuditEvent.objects.filter(student=student).count(),
+    )
+
+
+@dataclass
+class SchoolClass:
+    """A class of a school's teacher and its students, on the school admin's page."""
+
+    classroom: Classroom
+    students: list[User]
+
+
+def school_classes(school: School) -> list[SchoolClass]:
+    """Every class of the school's teachers with its students: one query."""
+    enrolments = (
+        Enrollment.objects.filter(classroom__teacher__school=school)
+        .select_related("classroom__teacher", "student")
+        .order_by("classroom__name", "classroom_id", "student__display_name", "student_id")
+    )
+    classes: list[SchoolClass] = []
+    for _, group in groupby(enrolments, key=lambda e: e.classroom_id):
+        rows = list(group)
+        classes.append(SchoolClass(rows[0].classroom, [e.student for e in rows]))
+    return classes
+
+
+def audit_events(school: School, *, student: User | None = None) -> QuerySet[AuditEvent]:
+    """The audit log a school's admin reads, newest first: events in the classes of the
+    school's teachers, and events outside any class about a student in one of them. Every row
+    comes with its class and student (one query a page)."""
+    of_school = Enrollment.objects.filter(
+        student=OuterRef("student"), classroom__teacher__school=school
+    )
+    events = AuditEvent.objects.filter(
+        Q(classroom__teacher__school=school)
+        | (Q(classroom__isnull=True, student__isnull=False) & Exists(of_school))
+    )
+    if student is not None:
+        events = events.filter(student=student)
+    return events.select_related("classroom__teacher", "student").order_by("-at", "-pk")

@@ -1,12 +1,28 @@
 """Writes on students' work: assignments, submissions, highlights, answers, hand-in, the
 teacher's settings, extensions and reviews, and moving an assignment to a later revision.
-A write that cannot be made raises `core.refusals.Refusal` with the reason."""
+A write that cannot be made raises `core.refusals.Refusal` with the reason.
+
+No write on a class's work can fall between the plan of a move and the move
+(docs/revisions.md): the move locks the assignment's row for update and reads the work
+inside that lock; every write on the work (a highlight, answers, a hand-in, a review) first
+takes a lock on the same row that other students' writes share but a move does not
+(`_lock_for_work`), then checks that the passage or question it writes to is still on the
+revision the class is on. A write either completes before the move reads the work, and
+moves with it, or waits for the move and is refused (409): the student reloads and finds
+their work on the new revision.
+
+No highlight or answer is saved after the work is handed in: a student's write locks, after
+the assignment, the student's submission row (`_lock_submission`; the hand-in takes the same
+lock) and checks inside the lock whether the work is handed in or past its due date
+(`_writing`). A student's first write creates the submission; reading a page never does."""
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Model
 from django.db.models.functions import Least
 from django.utils import timezone
 
@@ -15,14 +31,116 @@ from core.refusals import Refusal
 from lessons.library.anchoring import Anchor
 from lessons.library.models import KeySpan, Lesson, Prompt, Segment, Technique
 
-from .models import Answer, Assignment, Highlight, Review, RevisionMove, Submission, UnplacedWork
-from .selectors import Unplaced, plan_move
+from .access import classes_in_care_of
+from .models import (
+    Answer,
+    Assignment,
+    AuditEvent,
+    Highlight,
+    Review,
+    RevisionMove,
+    Submission,
+    UnplacedWork,
+)
+from .selectors import Unplaced, deletion_plan, orphaned_work, plan_move, who
 
 logger = logging.getLogger(__name__)
 
 
 def _duplicate(quote: str, technique: Technique) -> Refusal:
     return Refusal(f"You have already highlighted “{quote}” as {technique.name}.", status=409)
+
+
+MOVED = (
+    "Your teacher has just moved this class to a new version of the lesson. "
+    "Reload the page: your work is there."
+)
+
+
+def _assignment_sql(tail: str) -> str:
+    ops = connection.ops
+    table = ops.quote_name(Assignment._meta.db_table)
+    lesson = ops.quote_name(Assignment._meta.get_field("lesson").column)
+    pk_column = Assignment._meta.pk.column
+    assert pk_column is not None  # a primary key always has its column
+    pk = ops.quote_name(pk_column)
+    return tail.format(table=table, lesson=lesson, pk=pk)
+
+
+def _lock_for_work(assignment_id: int) -> int:
+    """Inside the caller's transaction, lock the assignment for a write on its work, and
+    return the revision (lesson id) the class is on, read inside the lock.
+
+    PostgreSQL: `FOR KEY SHARE`, which writes of other students share and which a move's
+    `FOR UPDATE` waits for (and makes wait). SQLite has no row locks and one writer at a
+    time: the write takes the database's write lock first, with an update that changes
+    nothing, so that it waits for a move rather than failing to turn its read into a write."""
+    if connection.vendor == "postgresql":
+        sql = "SELECT {lesson} FROM {table} WHERE {pk} = %s FOR KEY SHARE"
+    else:
+        sql = "UPDATE {table} SET {lesson} = {lesson} WHERE {pk} = %s RETURNING {lesson}"
+    with connection.cursor() as cursor:
+        cursor.execute(_assignment_sql(sql), [assignment_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise Refusal("This lesson is no longer assigned to your class.", status=404)
+    return row[0]
+
+
+def _check_current(lesson_id: int, *written_on: int) -> None:
+    """Refuse (409) a write on a revision the class has just been moved from."""
+    if any(lesson != lesson_id for lesson in written_on):
+        raise Refusal(MOVED, status=409)
+
+
+def _lock_submission(submission: Submission) -> None:
+    """Inside the caller's transaction, after `_lock_for_work` (the assignment first, then
+    the submission, in every write: no two writes wait for each other in opposite orders),
+    lock the student's submission row (`FOR UPDATE`; on SQLite the write lock is held
+    already) and read its state into `submission`, as it is now. An unsaved `submission`
+    (the student's first write: reading a page never creates one) is created here, or, when
+    the student's other write has just created it, that one is locked.
+
+    The hand-in takes the same lock, so a highlight or an answer and the hand-in of the same
+    work take turns: the one that comes second sees what the first did, and a write that
+    finds the work handed in is refused (`Submission.check_open`)."""
+    if submission.pk is None:
+        try:
+            with transaction.atomic():
+                submission.save(force_insert=True)
+            return  # a new row: no one else's until this transaction ends
+        except IntegrityError:  # created by the student's other write, committed since
+            pass
+    locked = Submission.objects.select_for_update().get(
+        assignment_id=submission.assignment_id, student_id=submission.student_id
+    )
+    for column in Submission._meta.concrete_fields:
+        setattr(submission, column.attname, getattr(locked, column.attname))
+    submission._state.adding = False
+
+
+@contextmanager
+def _writing(submission: Submission) -> Iterator[int]:
+    """A write on the student's work, in one transaction: the assignment locked
+    (`_lock_for_work`), then the submission (`_lock_submission`), its state read inside the
+    locks; gives the revision (lesson id) the class is on. A write that fails leaves
+    `submission` as it found it: unsaved, if the write was to create it."""
+    unsaved = submission.pk is None
+    try:
+        with transaction.atomic():
+            lesson_id = _lock_for_work(submission.assignment_id)
+            _lock_submission(submission)
+            yield lesson_id
+    except BaseException:
+        if unsaved:  # its creation was rolled back with the write
+            submission.pk = None
+            submission._state.adding = True
+        raise
+
+
+def _place(submission: Submission, position: int) -> dict[str, int]:
+    """Where the student resumes, and how far they have got, once they are at `position`."""
+    return {"position": position, "reached": max(submission.reached, position)}
 
 
 # Assignments ---------------------------------------------------------------------------
@@ -47,19 +165,26 @@ def assignment_create(
 
 
 def submission_for(*, assignment: Assignment, student: User) -> Submission:
-    """The student's submission, created on first use (its `assignment` is the one given)."""
+    """The student's submission, created on first use (its `assignment` is the one given).
+    For the teacher's writes and the demo; a student's own writes create it themselves,
+    inside their locks (`_lock_submission`)."""
     submission, _ = assignment.submissions.get_or_create(student=student)
     return submission
 
 
 def submission_move(*, submission: Submission, position: int) -> None:
-    """Remember where the student is, so they resume there."""
-    if submission.is_submitted:
-        return
-    fields = {"position": position, "reached": max(submission.reached, position)}
-    if (submission.position, submission.reached) != (fields["position"], fields["reached"]):
+    """Remember where the student is, so they resume there (the student's own page does it
+    as it saves their answers: `answers_save`)."""
+    if submission.pk is not None and (submission.is_submitted or submission.position == position):
+        return  # nothing to change (the position is never beyond how far they got)
+    with _writing(submission) as lesson_id:
+        if submission.is_submitted:
+            return
+        if lesson_id != submission.assignment.lesson_id:
+            return  # the move has just brought the student's place within the new revision
+        fields = _place(submission, position)
         Submission.objects.filter(pk=submission.pk).update(updated_at=timezone.now(), **fields)
-        submission.position, submission.reached = fields["position"], fields["reached"]
+    submission.position, submission.reached = fields["position"], fields["reached"]
 
 
 def highlight_create(
@@ -70,14 +195,18 @@ def highlight_create(
     anchor: Anchor,
     note: str = "",
 ) -> Highlight:
-    submission.check_open()
-    duplicate = submission.highlights.filter(
-        segment=segment, technique=technique, start=anchor.start, end=anchor.end
-    ).exists()
-    if duplicate:
-        raise _duplicate(anchor.quote, technique)
+    """Store a highlight. `submission` may be unsaved: the student's first write creates it.
+    Refused (409) once the work is handed in or past its due date without late work, as
+    read inside the locks."""
     try:
-        with transaction.atomic():
+        with _writing(submission) as lesson_id:
+            submission.check_open()
+            _check_current(lesson_id, segment.lesson_id)
+            duplicate = submission.highlights.filter(
+                segment=segment, technique=technique, start=anchor.start, end=anchor.end
+            ).exists()
+            if duplicate:
+                raise _duplicate(anchor.quote, technique)
             return Highlight.objects.create(
                 submission=submission,
                 segment=segment,
@@ -94,28 +223,37 @@ def highlight_create(
 
 
 def highlight_update(*, highlight: Highlight, technique: Technique, note: str) -> Highlight:
-    highlight.submission.check_open()
-    clash = (
-        Highlight.objects.filter(
-            submission=highlight.submission_id,
-            segment=highlight.segment_id,
-            technique=technique,
-            start=highlight.start,
-            end=highlight.end,
+    """Change a highlight's technique and note (its words stay)."""
+    with _writing(highlight.submission) as lesson_id:
+        highlight.submission.check_open()
+        _check_current(lesson_id, highlight.segment.lesson_id)
+        clash = (
+            Highlight.objects.filter(
+                submission=highlight.submission_id,
+                segment=highlight.segment_id,
+                technique=technique,
+                start=highlight.start,
+                end=highlight.end,
+            )
+            .exclude(pk=highlight.pk)
+            .exists()
         )
-        .exclude(pk=highlight.pk)
-        .exists()
-    )
-    if clash:
-        raise _duplicate(highlight.quote, technique)
+        if clash:
+            raise _duplicate(highlight.quote, technique)
+        changed = Highlight.objects.filter(pk=highlight.pk).update(
+            technique=technique, note=note, updated_at=timezone.now()
+        )
+        if not changed:  # removed in another tab
+            raise Refusal("That highlight is no longer there: it was removed.", status=404)
     highlight.technique, highlight.note = technique, note
-    highlight.save(update_fields=["technique", "note", "updated_at"])
     return highlight
 
 
 def highlight_delete(*, highlight: Highlight) -> None:
-    highlight.submission.check_open()
-    highlight.delete()
+    with _writing(highlight.submission) as lesson_id:
+        highlight.submission.check_open()
+        _check_current(lesson_id, highlight.segment.lesson_id)
+        Highlight.objects.filter(pk=highlight.pk).delete()
 
 
 def _answer_create(submission: Submission, prompt: Prompt, text: str = "") -> Answer:
@@ -132,53 +270,77 @@ def _answer_create(submission: Submission, prompt: Prompt, text: str = "") -> An
         return answer
 
 
-@transaction.atomic
 def answers_save(
     *,
     submission: Submission,
     texts: Mapping[Prompt, str],
     choices: Mapping[Prompt, Iterable[Technique]],
+    position: int | None = None,
 ) -> None:
-    """Save the answers to a segment's prompts (one Answer per student and prompt)."""
-    submission.check_open()
-    existing = {
-        a.prompt_id: a
-        for a in Answer.objects.select_for_update().filter(
-            submission=submission, prompt__in=[*texts, *choices]
-        )
-    }
-    for prompt, text in texts.items():
-        answer = existing.get(prompt.pk)
-        if answer is None:
-            if text:
-                _answer_create(submission, prompt, text=text)
-        elif answer.text != text:
-            answer.text = text
-            answer.save(update_fields=["text", "updated_at"])
-    for prompt, techniques in choices.items():
-        answer = existing.get(prompt.pk)
-        chosen = set(techniques)
-        if answer is None:
-            if not chosen:
+    """Save the answers to a segment's prompts (one Answer per student and prompt), and,
+    given a `position`, remember that the student is there (where they resume, how far they
+    got). `submission` may be unsaved: the student's first write creates it. Refused (409)
+    once the work is handed in or past its due date without late work, as read inside the
+    locks: an autosave racing the hand-in is saved before it (and handed in) or refused."""
+    with _writing(submission) as lesson_id:
+        submission.check_open()
+        _check_current(lesson_id, *{prompt.segment.lesson_id for prompt in [*texts, *choices]})
+        existing = {
+            a.prompt_id: a
+            for a in Answer.objects.select_for_update().filter(
+                submission=submission, prompt__in=[*texts, *choices]
+            )
+        }
+        for prompt, text in texts.items():
+            answer = existing.get(prompt.pk)
+            if answer is None:
+                if text:
+                    _answer_create(submission, prompt, text=text)
+            elif answer.text != text:
+                answer.text = text
+                answer.save(update_fields=["text", "updated_at"])
+        for prompt, techniques in choices.items():
+            answer = existing.get(prompt.pk)
+            chosen = set(techniques)
+            if answer is None:
+                if not chosen:
+                    continue
+                answer = _answer_create(submission, prompt)
+            elif set(answer.techniques.all()) == chosen:
                 continue
-            answer = _answer_create(submission, prompt)
-        elif set(answer.techniques.all()) == chosen:
-            continue
-        else:
-            answer.save(update_fields=["updated_at"])
-        answer.techniques.set(chosen)
-    Submission.objects.filter(pk=submission.pk).update(updated_at=timezone.now())
+            else:
+                answer.save(update_fields=["updated_at"])
+            answer.techniques.set(chosen)
+        fields: dict[str, int] = {}
+        # A place on the revision the class has just left is not kept: the move has brought
+        # the student's place within the new one.
+        if position is not None and lesson_id == submission.assignment.lesson_id:
+            fields = _place(submission, position)
+        Submission.objects.filter(pk=submission.pk).update(updated_at=timezone.now(), **fields)
+    for name, value in fields.items():
+        setattr(submission, name, value)
 
 
 def submission_submit(*, submission: Submission) -> bool:
     """Hand the work in. Returns False when it had been handed in already (a double submit).
-    Refused after the due date when the assignment takes no late work."""
-    if not submission.is_submitted:
-        submission.check_open()
-    updated = Submission.objects.filter(pk=submission.pk, submitted_at__isnull=True).update(
-        submitted_at=timezone.now()
-    )
-    submission.refresh_from_db(fields=["submitted_at"])
+    `submission` may be unsaved (nothing written yet): it is created, handed in. Refused
+    after the due date when the assignment takes no late work, and (409) when the class was
+    moved to another revision since the student's page was read. Every highlight or answer
+    acknowledged before this returns is part of what is handed in; any later one is refused
+    (`_lock_submission`)."""
+    with _writing(submission) as lesson_id:
+        if not submission.is_submitted:
+            submission.check_open()
+        _check_current(lesson_id, submission.assignment.lesson_id)
+        if submission.is_submitted:
+            return False
+        now = timezone.now()
+        # Only if not handed in yet: a double submit stays harmless, lock or no lock.
+        updated = Submission.objects.filter(pk=submission.pk, submitted_at__isnull=True).update(
+            submitted_at=now
+        )
+        if updated:
+            submission.submitted_at = now
     return bool(updated)
 
 
@@ -230,8 +392,12 @@ def review_save(
     key_span: KeySpan | None = None,
     reviewed: bool = True,
 ) -> Review:
-    """Create or update the teacher's review of one answer, one key span, or the whole work."""
+    """Create or update the teacher's review of one answer, one key span, or the whole work.
+    Refused (409) when the answer's question or the key span is on a revision the class has
+    just been moved from."""
     with transaction.atomic():
+        lesson_id = _lock_for_work(submission.assignment_id)
+        _check_current(lesson_id, *(t.segment.lesson_id for t in (prompt, key_span) if t))
         review, _ = Review.objects.select_for_update().get_or_create(
             submission=submission, prompt=prompt, key_span=key_span
         )
@@ -256,24 +422,55 @@ def _unplaced_row(move: RevisionMove, item: Unplaced) -> UnplacedWork:
         row.segment_position = obj.prompt.segment.position
         row.prompt_text, row.text = obj.prompt.text, obj.text
     else:
-        if obj.prompt_id:
+        if obj.prompt is not None:
             row.segment_position = obj.prompt.segment.position
             row.prompt_text = obj.prompt.text
         else:
-            row.segment_position = obj.key_span.segment.position
-            row.quote = obj.key_span.quote
-            row.technique_id = obj.key_span.technique_id
+            key_span = obj.key_span
+            assert key_span is not None, "a review of the whole work is never unplaced"
+            row.segment_position = key_span.segment.position
+            row.quote = key_span.quote
+            row.technique_id = key_span.technique_id
         row.text, row.score = obj.comment, obj.score
     return row
 
 
+def _keep_unplaced(move: RevisionMove, unplaced: list[Unplaced]) -> None:
+    """Keep each piece of work whole as UnplacedWork of `move`, then take it off its passage."""
+    rows = UnplacedWork.objects.bulk_create(_unplaced_row(move, item) for item in unplaced)
+    UnplacedWork.techniques.through.objects.bulk_create(
+        UnplacedWork.techniques.through(unplacedwork_id=row.pk, technique_id=technique.pk)
+        for row, item in zip(rows, unplaced, strict=True)
+        if isinstance(item.item, Answer)
+        for technique in item.item.techniques.all()
+    )
+    for model in (Highlight, Answer, Review):
+        ids = [item.item.pk for item in unplaced if isinstance(item.item, model)]
+        if ids:
+            model.objects.filter(pk__in=ids).delete()
+
+
+def _lock_for_move(assignment_id: int) -> Assignment:
+    """Inside the move's transaction, lock the assignment (`FOR UPDATE`: writes on its work
+    wait, and a move waits for those under way; see `_lock_for_work`). On SQLite, the
+    database's write lock is taken first."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _assignment_sql("UPDATE {table} SET {lesson} = {lesson} WHERE {pk} = %s"),
+                [assignment_id],
+            )
+    return Assignment.objects.select_for_update().select_related("lesson").get(pk=assignment_id)
+
+
 @transaction.atomic
 def assignment_move(*, assignment: Assignment, to: Lesson, by: User) -> RevisionMove:
-    """Move the assignment and all its work to revision `to` (see `selectors`). Refused
-    (`selectors.move_refusal`) unless `to` is the newest published revision of its lesson."""
-    assignment = (
-        Assignment.objects.select_for_update().select_related("lesson").get(pk=assignment.pk)
-    )
+    """Move the assignment and all its work to revision `to` (see `selectors.plan_move`), in
+    one transaction that holds the assignment's lock from reading the work to the end, so
+    that no write on the work falls between the plan and the move. Refused
+    (`selectors.move_refusal`) unless `to` is the newest published revision of its lesson:
+    the same move posted twice is refused the second time and changes nothing."""
+    assignment = _lock_for_move(assignment.pk)
     plan = plan_move(assignment, to)
     move = RevisionMove.objects.create(
         assignment=assignment,
@@ -282,17 +479,7 @@ def assignment_move(*, assignment: Assignment, to: Lesson, by: User) -> Revision
         moved_by=by,
         placed=len(plan.highlights),
     )
-    rows = UnplacedWork.objects.bulk_create(_unplaced_row(move, item) for item in plan.unplaced)
-    UnplacedWork.techniques.through.objects.bulk_create(
-        UnplacedWork.techniques.through(unplacedwork_id=row.pk, technique_id=technique.pk)
-        for row, item in zip(rows, plan.unplaced, strict=True)
-        if isinstance(item.item, Answer)
-        for technique in item.item.techniques.all()
-    )
-    for model in (Highlight, Answer, Review):
-        ids = [item.item.pk for item in plan.unplaced if isinstance(item.item, model)]
-        if ids:
-            model.objects.filter(pk__in=ids).delete()
+    _keep_unplaced(move, plan.unplaced)
 
     # Highlights whose words and context are unchanged move by passage and shift, in a few
     # updates; only those whose context changed are written one by one.
@@ -316,10 +503,10 @@ def assignment_move(*, assignment: Assignment, to: Lesson, by: User) -> Revision
             suffix=anchor.suffix,
         )
     by_prompt: dict[int, list[int]] = {}
-    for answer, prompt in plan.answers:
-        by_prompt.setdefault(prompt.pk, []).append(answer.pk)
-    for prompt_id, ids in by_prompt.items():
-        Answer.objects.filter(pk__in=ids).update(prompt_id=prompt_id)
+    for answer, new_prompt in plan.answers:
+        by_prompt.setdefault(new_prompt.pk, []).append(answer.pk)
+    for new_prompt_id, ids in by_prompt.items():
+        Answer.objects.filter(pk__in=ids).update(prompt_id=new_prompt_id)
     by_target: dict[tuple[int | None, int | None], list[int]] = {}
     for review, prompt, key_span in plan.reviews:
         target = (prompt.pk if prompt else None, key_span.pk if key_span else None)
@@ -353,3 +540,154 @@ def assignment_move(*, assignment: Assignment, to: Lesson, by: User) -> Revision
         },
     )
     return move
+
+
+# Repairs -------------------------------------------------------------------------------
+
+
+@dataclass
+class Repair:
+    """What `orphaned_work_repair` found: the pieces of work, and those it could not keep
+    (their class was never moved: no move to list them under)."""
+
+    found: list[Unplaced]
+    left: list[Unplaced]
+
+
+@transaction.atomic
+def orphaned_work_repair() -> Repair:
+    """Keep every piece of work left on a revision its class is no longer on (saved while the
+    class was being moved, before moves locked the class's work: `selectors.orphaned_work`)
+    as UnplacedWork, listed for the teacher under the move from that revision, and take it
+    off the old revision. Running it again finds nothing."""
+    found = orphaned_work()
+    moves: dict[tuple[int, int], RevisionMove] = {}
+    assignments = {item.submission.assignment_id for item in found}
+    for move in RevisionMove.objects.filter(assignment__in=assignments).order_by("moved_at", "pk"):
+        moves[(move.assignment_id, move.from_lesson_id)] = move  # the latest from each revision
+    by_move: dict[RevisionMove, list[Unplaced]] = {}
+    left: list[Unplaced] = []
+    for item in found:
+        item_move = moves.get((item.submission.assignment_id, _lesson_of(item)))
+        if item_move is None:
+            left.append(item)
+        else:
+            by_move.setdefault(item_move, []).append(item)
+    for move, items in by_move.items():
+        _keep_unplaced(move, items)
+    if found:
+        logger.warning(
+            "Repaired %s pieces of work left on an earlier revision; %s without a move left",
+            len(found) - len(left),
+            len(left),
+            extra={"repaired": len(found) - len(left), "left": len(left)},
+        )
+    return Repair(found=found, left=left)
+
+
+def _lesson_of(item: Unplaced) -> int:
+    """The revision (lesson id) a piece of work is on."""
+    obj = item.item
+    if isinstance(obj, Highlight):
+        return obj.segment.lesson_id
+    if isinstance(obj, Answer):
+        return obj.prompt.segment.lesson_id
+    target = obj.prompt or obj.key_span
+    assert target is not None, "a review of the whole work is never unplaced"
+    return target.segment.lesson_id
+
+
+# Privacy: the audit log, and deleting a student's data ---------------------------------
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    student_id: int | None = None,
+    classroom_id: int | None = None,
+    obj: Model | None = None,
+    detail: str = "",
+    student_ref: int | None = None,
+) -> AuditEvent:
+    """Note in the audit log that `actor` viewed, exported, changed or deleted
+    (`AuditEvent.Action`) students' work: about one student (`student_id`) or a whole class
+    (none), in a class, on an object. One INSERT, nothing read. `student_ref` names a
+    student without linking the account (the one being deleted). `actor=None`: the
+    operator, from the command line."""
+    object_type = (obj._meta.model_name or "") if obj is not None else ""
+    return AuditEvent.objects.create(
+        actor=actor,
+        actor_name=who(actor)[:220],
+        action=action,
+        student_id=student_id,
+        student_ref=student_ref or student_id,
+        classroom_id=classroom_id,
+        object_type=object_type,
+        object_id=obj.pk if obj is not None else None,
+        detail=detail[:300],
+    )
+
+
+NOT_ALL_YOURS = (
+    "{name} is also in a class (or has work in a class) that you do not answer for, so you "
+    "cannot delete their account: their teacher there still has their work. You can remove "
+    "{name} from your class instead; {who} can delete the account."
+)
+
+
+@transaction.atomic
+def student_delete(*, student: User, by: User | None, classroom: Classroom | None) -> str:
+    """Delete a student's account and everything of theirs: enrolments, submissions,
+    highlights, answers and the techniques they chose, their teachers' reviews of their work,
+    work kept aside by moves. Audit events about them (or by them) stay, without their name
+    (`AuditEvent.student_ref`), and one more records the deletion.
+
+    Refused (403) unless every class the student is in, or has work in, is in the care of
+    `by` (`access.classes_in_care_of`): a teacher deletes a student of their own classes
+    only, a school's admin a student of the school's classes only; the operator
+    (`by=None`, `manage.py delete_student_data`) any student. The student's row is
+    locked first, so that they cannot join another class while it is deleted. Returns the
+    summary written in the audit log."""
+    locked = User.objects.select_for_update().filter(pk=student.pk, role=User.Role.STUDENT)
+    if not list(locked.values_list("pk", flat=True)):
+        raise Refusal("This student's data has been deleted already.", status=404)
+    plan = deletion_plan(student, care=classes_in_care_of(by) if by is not None else None)
+    if by is not None and not plan.allowed:
+        who_can = (
+            "the team that runs Lens"
+            if by.administers_school
+            else "your school's admin (if the other classes are your school's)"
+        )
+        raise Refusal(NOT_ALL_YOURS.format(name=student.display_name, who=who_can), status=403)
+    summary = (
+        f"Deleted student no. {student.pk}: the account and all their work "
+        f"({plan.submissions} lesson{'s' if plan.submissions != 1 else ''} started, "
+        f"{plan.highlights} highlight{'s' if plan.highlights != 1 else ''}, "
+        f"{plan.answers} answer{'s' if plan.answers != 1 else ''}, "
+        f"{plan.reviews} review{'s' if plan.reviews != 1 else ''}, "
+        f"{plan.unplaced} piece{'s' if plan.unplaced != 1 else ''} kept aside)"
+    )
+    pk = student.pk
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.DELETED,
+        student_ref=pk,
+        classroom_id=classroom.pk if classroom is not None else None,
+        obj=student,
+        detail=summary,
+    )
+    # What the student did themselves (downloading their work) stays, without their name.
+    AuditEvent.objects.filter(actor=student).update(actor_name=f"Deleted student no. {pk}")
+    student.delete()
+    logger.info(
+        "Deleted the data of student %s, by user %s",
+        pk,
+        by.pk if by is not None else "(the operator)",
+        extra={
+            "student_id": pk,
+            "user_id": by.pk if by is not None else None,
+            "classroom_id": classroom.pk if classroom is not None else None,
+        },
+    )
+    return summary

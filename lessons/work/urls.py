@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import assignments, classes, exercise, revision
+from .views import assignments, classes, exercise, privacy, revision
 
 app_name = "work"
 
@@ -45,4 +45,18 @@ urlpatterns = [
     path(
         "assignments/<int:pk>/revision/", revision.assignment_revision, name="assignment_revision"
     ),
+    # Students' data: export, deletion, the student's own download, the audit log
+    path(
+        "classes/<int:pk>/students/<int:student_pk>/export/",
+        privacy.student_export,
+        name="student_export",
+    ),
+    path(
+        "classes/<int:pk>/students/<int:student_pk>/delete/",
+        privacy.student_delete,
+        name="student_delete",
+    ),
+    path("my-data/", privacy.my_data, name="my_data"),
+    path("school/student-data/", privacy.school_students, name="school_students"),
+    path("school/audit-log/", privacy.audit_log, name="audit_log"),
 ]

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from core.refusals import Refusal
-from core.responses import HtmxHttpRequest, done, refusals
+from core.responses import AuthenticatedRequest, HtmxHttpRequest, done, refusals
 from lessons.library.models import KeySpan
 
 from .. import services
@@ -38,7 +38,7 @@ def _refused(request: HtmxHttpRequest, *, refusal: Refusal) -> HttpResponse:
 
 @login_required
 @refusals(_refused, shows_message=True)
-def author_import_corpus(request: HtmxHttpRequest) -> HttpResponse:
+def author_import_corpus(request: AuthenticatedRequest) -> HttpResponse:
     require_teacher(request.user)
     if request.method != "POST":
         return _page(request, CorpusImportForm())

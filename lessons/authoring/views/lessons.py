@@ -18,8 +18,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from core.access import NOT_APPROVED, may_publish
 from core.refusals import Refusal
-from core.responses import HtmxHttpRequest, done, refusals
+from core.responses import AuthenticatedRequest, HtmxHttpRequest, done, refusals
 from lessons.library import bundles
 from lessons.library import services as library_services
 from lessons.library.lessonfile import dump_lesson
@@ -42,7 +43,7 @@ from ..forms import (
 # The author's lessons --------------------------------------------------------------------
 
 
-def _home(request: HtmxHttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+def _home(request: AuthenticatedRequest, *, error: str = "", status: int = 200) -> HttpResponse:
     mine = selectors.author_lessons(request.user)
     return render(
         request,
@@ -54,7 +55,7 @@ def _home(request: HtmxHttpRequest, *, error: str = "", status: int = 200) -> Ht
 
 @login_required
 @require_GET
-def author_home(request: HtmxHttpRequest) -> HttpResponse:
+def author_home(request: AuthenticatedRequest) -> HttpResponse:
     require_teacher(request.user)
     return _home(request)
 
@@ -74,7 +75,7 @@ def _new_refused(request: HtmxHttpRequest, *, refusal: Refusal) -> HttpResponse:
 
 @login_required
 @refusals(_new_refused, shows_message=True)
-def author_new(request: HtmxHttpRequest) -> HttpResponse:
+def author_new(request: AuthenticatedRequest) -> HttpResponse:
     require_teacher(request.user)
     if request.method != "POST":
         return _new_page(request, LessonNewForm())
@@ -116,7 +117,7 @@ def _import_refused(request: HtmxHttpRequest, *, refusal: Refusal) -> HttpRespon
 
 @login_required
 @refusals(_import_refused, shows_message=True)
-def author_import(request: HtmxHttpRequest) -> HttpResponse:
+def author_import(request: AuthenticatedRequest) -> HttpResponse:
     require_teacher(request.user)
     if request.method != "POST":
         return _import_page(request, ImportForm())
@@ -168,7 +169,7 @@ def _editor(
 
 
 def _editor_refused(
-    request: HtmxHttpRequest, pk: int, *, refusal: Refusal, **ids: int
+    request: AuthenticatedRequest, pk: int, *, refusal: Refusal, **ids: int
 ) -> HttpResponse:
     """The editor again after a refused write (the lesson may have been published since)."""
     return _editor(request, get_lesson_for_author(request.user, pk), error=refusal.message)
@@ -176,7 +177,7 @@ def _editor_refused(
 
 @login_required
 @require_GET
-def author_lesson(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def author_lesson(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     lesson = get_draft_for_author(request.user, pk)
     if "preview" in request.GET:
         segments = lesson.segments.prefetch_related("prompts")
@@ -195,7 +196,7 @@ def _valid(form: forms.Form) -> dict:
 Reshape = Callable[[Lesson], tuple[Segment, str, str]]
 
 
-def _reshape(request: HtmxHttpRequest, pk: int, action: Reshape) -> HttpResponse:
+def _reshape(request: AuthenticatedRequest, pk: int, action: Reshape) -> HttpResponse:
     """Run one change to the passages; `action` returns the passage to show next, what
     happened (for the author) and which of its controls gets the focus."""
     lesson = get_draft_for_author(request.user, pk)
@@ -211,7 +212,7 @@ def _reshape(request: HtmxHttpRequest, pk: int, action: Reshape) -> HttpResponse
 @login_required
 @require_POST
 @refusals(_editor_refused, shows_message=True)
-def author_segment_split(request: HtmxHttpRequest, pk: int, position: int) -> HttpResponse:
+def author_segment_split(request: AuthenticatedRequest, pk: int, position: int) -> HttpResponse:
     def split(lesson: Lesson) -> tuple[Segment, str, str]:
         data = _valid(SplitForm(request.POST))
         _, second = services.segment_split(
@@ -230,7 +231,7 @@ def author_segment_split(request: HtmxHttpRequest, pk: int, position: int) -> Ht
 @login_required
 @require_POST
 @refusals(_editor_refused, shows_message=True)
-def author_segment_merge(request: HtmxHttpRequest, pk: int, position: int) -> HttpResponse:
+def author_segment_merge(request: AuthenticatedRequest, pk: int, position: int) -> HttpResponse:
     def merge(lesson: Lesson) -> tuple[Segment, str, str]:
         data = _valid(PassageForm(request.POST))
         segment = services.segment_merge(lesson=lesson, position=position, uid=data["uid"])
@@ -242,7 +243,7 @@ def author_segment_merge(request: HtmxHttpRequest, pk: int, position: int) -> Ht
 @login_required
 @require_POST
 @refusals(_editor_refused, shows_message=True)
-def author_segment_move(request: HtmxHttpRequest, pk: int, position: int) -> HttpResponse:
+def author_segment_move(request: AuthenticatedRequest, pk: int, position: int) -> HttpResponse:
     def move(lesson: Lesson) -> tuple[Segment, str, str]:
         data = _valid(MoveForm(request.POST))
         direction = data["direction"]
@@ -260,7 +261,7 @@ def author_segment_move(request: HtmxHttpRequest, pk: int, position: int) -> Htt
 
 @login_required
 @refusals(_editor_refused, shows_message=True)
-def author_segment_delete(request: HtmxHttpRequest, pk: int, position: int) -> HttpResponse:
+def author_segment_delete(request: AuthenticatedRequest, pk: int, position: int) -> HttpResponse:
     lesson = get_draft_for_author(request.user, pk)
     segment = get_object_or_404(
         lesson.segments.annotate(
@@ -281,7 +282,7 @@ def author_segment_delete(request: HtmxHttpRequest, pk: int, position: int) -> H
     )
 
 
-def _add_refused(request: HtmxHttpRequest, pk: int, *, refusal: Refusal) -> HttpResponse:
+def _add_refused(request: AuthenticatedRequest, pk: int, *, refusal: Refusal) -> HttpResponse:
     lesson = get_lesson_for_author(request.user, pk)
     form = AddPassageForm(request.POST)
     return _editor(request, lesson, error=refusal.message, add_form=form)
@@ -290,7 +291,7 @@ def _add_refused(request: HtmxHttpRequest, pk: int, *, refusal: Refusal) -> Http
 @login_required
 @require_POST
 @refusals(_add_refused, shows_message=True)
-def author_segment_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def author_segment_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     lesson = get_draft_for_author(request.user, pk)
     form = AddPassageForm(request.POST)
     if not form.is_valid():
@@ -342,7 +343,7 @@ def _meta_page(
     return render(request, "authoring/meta.html", context, status=status)
 
 
-def _meta_refused(request: HtmxHttpRequest, pk: int, *, refusal: Refusal) -> HttpResponse:
+def _meta_refused(request: AuthenticatedRequest, pk: int, *, refusal: Refusal) -> HttpResponse:
     lesson = get_lesson_for_author(request.user, pk)
     form = _details_form(lesson, request.POST)
     form.add_error(None, refusal.message)
@@ -351,7 +352,7 @@ def _meta_refused(request: HtmxHttpRequest, pk: int, *, refusal: Refusal) -> Htt
 
 @login_required
 @refusals(_meta_refused, shows_message=True)
-def author_meta(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def author_meta(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     lesson = get_draft_for_author(request.user, pk)
     if request.method != "POST":
         preview = PreviewForm({"markdown": lesson.introduction})
@@ -378,7 +379,7 @@ def author_meta(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def author_preview(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def author_preview(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The sanitised rendering of the posted Markdown, as a fragment: field `markdown`, or
     the field that `?field=NAME` names (a live preview posts a form field as it is named in
     its form). 400 with a message when it is too long."""
@@ -396,8 +397,10 @@ def author_preview(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 @refusals(_editor_refused, shows_message=True)
-def author_publish(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def author_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     lesson = get_draft_for_author(request.user, pk)
+    if not may_publish(request.user):
+        raise Refusal(NOT_APPROVED + " Publishing waits for the approval too.", status=403)
     lesson = library_services.lesson_publish(lesson=lesson)
     if lesson.revision > 1:
         notice = (
@@ -411,7 +414,7 @@ def author_publish(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @refusals(_editor_refused, shows_message=True)
-def author_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def author_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     lesson = get_draft_for_author(request.user, pk)
     if request.method != "POST":
         context = {"lesson": lesson, "segment_count": lesson.segments.count()}
@@ -429,7 +432,7 @@ def author_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def author_export(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def author_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     require_teacher(request.user)
     lesson = get_object_or_404(
         selectors.lessons_exportable_by(request.user).select_related("taxonomy"), pk=pk
@@ -444,13 +447,13 @@ def author_export(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def author_export_zip(request: HtmxHttpRequest) -> HttpResponse:
+def author_export_zip(request: AuthenticatedRequest) -> HttpResponse:
     require_teacher(request.user)
     form = ExportForm(request.GET)
     if form.has_error("lesson", "invalid"):
         raise Http404("Those are not lessons.")
     if not form.is_valid():
-        return _home(request, error=" ".join(form.errors["lesson"]), status=400)
+        return _home(request, error=" ".join(map(str, form.errors["lesson"])), status=400)
     ids = form.cleaned_data["lesson"]
     lessons = list(
         selectors.lessons_exportable_by(request.user)
@@ -478,7 +481,7 @@ def _back_to_library(request: HtmxHttpRequest, slug: str, *, refusal: Refusal) -
 @login_required
 @require_POST
 @refusals(_back_to_library)
-def lesson_edit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+def lesson_edit(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     """Edit a lesson of one's own: a draft is edited as it is; a published lesson gets
     (or continues) the draft of its next revision."""
     require_teacher(request.user)

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.refusals import Refusal
-from core.responses import HtmxHttpRequest, done, refusals
+from core.responses import AuthenticatedRequest, HtmxHttpRequest, done, refusals
 from lessons.library.forms import technique_choices
 from lessons.library.models import KeySpan, Lesson, Prompt, Segment
 from lessons.library.rendering import render_markdown
@@ -40,7 +40,7 @@ def _passage_of(lesson: Lesson, position: int) -> tuple[Lesson, Segment]:
     return lesson, segment
 
 
-def _passage(request: HtmxHttpRequest, pk: int, position: int) -> tuple[Lesson, Segment]:
+def _passage(request: AuthenticatedRequest, pk: int, position: int) -> tuple[Lesson, Segment]:
     return _passage_of(get_draft_for_author(request.user, pk), position)
 
 
@@ -104,7 +104,9 @@ def _page(
     if key_form is None:
         key_form = KeySpanForm(techniques=techniques, choices=choices)
     else:
-        key_form.fields["technique"].choices = choices
+        field = key_form.fields["technique"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
     context = {
         "lesson": lesson,
         "segment": segment,
@@ -156,19 +158,21 @@ def _errors(form: forms.Form) -> str:
 # message in place and what was typed. The lesson may have been published meanwhile.
 
 
-def _refused_passage(request: HtmxHttpRequest, pk: int, position: int) -> tuple[Lesson, Segment]:
+def _refused_passage(
+    request: AuthenticatedRequest, pk: int, position: int
+) -> tuple[Lesson, Segment]:
     return _passage_of(get_lesson_for_author(request.user, pk), position)
 
 
 def _refused(
-    request: HtmxHttpRequest, pk: int, position: int, *, refusal: Refusal, **ids: int
+    request: AuthenticatedRequest, pk: int, position: int, *, refusal: Refusal, **ids: int
 ) -> HttpResponse:
     lesson, segment = _refused_passage(request, pk, position)
     return _page(request, lesson, segment, error=refusal.message)
 
 
 def _text_refused(
-    request: HtmxHttpRequest, pk: int, position: int, *, refusal: Refusal
+    request: AuthenticatedRequest, pk: int, position: int, *, refusal: Refusal
 ) -> HttpResponse:
     lesson, segment = _refused_passage(request, pk, position)
     form = SegmentForm(request.POST)
@@ -184,7 +188,7 @@ def _text_refused(
 
 
 def _key_add_refused(
-    request: HtmxHttpRequest, pk: int, position: int, *, refusal: Refusal
+    request: AuthenticatedRequest, pk: int, position: int, *, refusal: Refusal
 ) -> HttpResponse:
     lesson, segment = _refused_passage(request, pk, position)
     form = KeySpanForm(request.POST, techniques=lesson.taxonomy.techniques.all())
@@ -193,7 +197,7 @@ def _key_add_refused(
 
 
 def _key_edit_refused(
-    request: HtmxHttpRequest, pk: int, position: int, key_pk: int, *, refusal: Refusal
+    request: AuthenticatedRequest, pk: int, position: int, key_pk: int, *, refusal: Refusal
 ) -> HttpResponse:
     lesson, segment = _refused_passage(request, pk, position)
     form = KeySpanEditForm(
@@ -203,7 +207,7 @@ def _key_edit_refused(
 
 
 def _prompt_add_refused(
-    request: HtmxHttpRequest, pk: int, position: int, *, refusal: Refusal
+    request: AuthenticatedRequest, pk: int, position: int, *, refusal: Refusal
 ) -> HttpResponse:
     lesson, segment = _refused_passage(request, pk, position)
     form = PromptForm(request.POST, prefix="prompt")
@@ -212,7 +216,7 @@ def _prompt_add_refused(
 
 
 def _prompt_edit_refused(
-    request: HtmxHttpRequest, pk: int, position: int, prompt_pk: int, *, refusal: Refusal
+    request: AuthenticatedRequest, pk: int, position: int, prompt_pk: int, *, refusal: Refusal
 ) -> HttpResponse:
     lesson, segment = _refused_passage(request, pk, position)
     form = PromptForm(request.POST, prefix=f"p{prompt_pk}")
@@ -225,7 +229,7 @@ def _prompt_edit_refused(
 @login_required
 @require_http_methods(["GET", "POST"])
 @refusals(_text_refused, shows_message=True)
-def segment_edit(request: HtmxHttpRequest, pk: int, position: int) -> HttpResponse:
+def segment_edit(request: AuthenticatedRequest, pk: int, position: int) -> HttpResponse:
     """GET: the editor. POST: "preview" shows the typed text rendered, unsaved; otherwise
     save it, carrying the key along (or listing the key spans that would be lost)."""
     lesson, segment = _passage(request, pk, position)
@@ -277,7 +281,7 @@ def _key_span(segment: Segment, key_pk: int) -> KeySpan:
 @login_required
 @require_POST
 @refusals(_key_add_refused, shows_message=True)
-def key_add(request: HtmxHttpRequest, pk: int, position: int) -> HttpResponse:
+def key_add(request: AuthenticatedRequest, pk: int, position: int) -> HttpResponse:
     lesson, segment = _passage(request, pk, position)
     form = KeySpanForm(request.POST, techniques=lesson.taxonomy.techniques.all())
     if not form.is_valid():
@@ -301,7 +305,7 @@ def key_add(request: HtmxHttpRequest, pk: int, position: int) -> HttpResponse:
 @login_required
 @require_POST
 @refusals(_key_edit_refused, shows_message=True)
-def key_edit(request: HtmxHttpRequest, pk: int, position: int, key_pk: int) -> HttpResponse:
+def key_edit(request: AuthenticatedRequest, pk: int, position: int, key_pk: int) -> HttpResponse:
     lesson, segment = _passage(request, pk, position)
     key = _key_span(segment, key_pk)
     form = KeySpanEditForm(
@@ -321,7 +325,7 @@ def key_edit(request: HtmxHttpRequest, pk: int, position: int, key_pk: int) -> H
 @login_required
 @require_POST
 @refusals(_refused, shows_message=True)
-def key_delete(request: HtmxHttpRequest, pk: int, position: int, key_pk: int) -> HttpResponse:
+def key_delete(request: AuthenticatedRequest, pk: int, position: int, key_pk: int) -> HttpResponse:
     lesson, segment = _passage(request, pk, position)
     key = _key_span(segment, key_pk)
     services.key_span_delete(key_span=key)
@@ -343,7 +347,7 @@ def _prompt(segment: Segment, prompt_pk: int) -> Prompt:
 @login_required
 @require_POST
 @refusals(_prompt_add_refused, shows_message=True)
-def prompt_add(request: HtmxHttpRequest, pk: int, position: int) -> HttpResponse:
+def prompt_add(request: AuthenticatedRequest, pk: int, position: int) -> HttpResponse:
     lesson, segment = _passage(request, pk, position)
     form = PromptForm(request.POST, prefix="prompt")
     if not form.is_valid():
@@ -355,7 +359,9 @@ def prompt_add(request: HtmxHttpRequest, pk: int, position: int) -> HttpResponse
 @login_required
 @require_POST
 @refusals(_prompt_edit_refused, shows_message=True)
-def prompt_edit(request: HtmxHttpRequest, pk: int, position: int, prompt_pk: int) -> HttpResponse:
+def prompt_edit(
+    request: AuthenticatedRequest, pk: int, position: int, prompt_pk: int
+) -> HttpResponse:
     lesson, segment = _passage(request, pk, position)
     prompt = _prompt(segment, prompt_pk)
     form = PromptForm(request.POST, prefix=f"p{prompt.pk}")
@@ -371,7 +377,9 @@ def prompt_edit(request: HtmxHttpRequest, pk: int, position: int, prompt_pk: int
 @login_required
 @require_POST
 @refusals(_refused, shows_message=True)
-def prompt_delete(request: HtmxHttpRequest, pk: int, position: int, prompt_pk: int) -> HttpResponse:
+def prompt_delete(
+    request: AuthenticatedRequest, pk: int, position: int, prompt_pk: int
+) -> HttpResponse:
     lesson, segment = _passage(request, pk, position)
     prompt = _prompt(segment, prompt_pk)
     services.prompt_delete(prompt=prompt)
@@ -383,7 +391,9 @@ def prompt_delete(request: HtmxHttpRequest, pk: int, position: int, prompt_pk: i
 @login_required
 @require_POST
 @refusals(_refused, shows_message=True)
-def prompt_move(request: HtmxHttpRequest, pk: int, position: int, prompt_pk: int) -> HttpResponse:
+def prompt_move(
+    request: AuthenticatedRequest, pk: int, position: int, prompt_pk: int
+) -> HttpResponse:
     lesson, segment = _passage(request, pk, position)
     prompt = _prompt(segment, prompt_pk)
     form = PromptMoveForm(request.POST)

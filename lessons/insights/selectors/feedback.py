@@ -67,7 +67,8 @@ def build_feedback(submission: Submission, *, include_drafts: bool = False) -> F
         for a in Answer.objects.filter(submission=submission).prefetch_related("techniques")
     }
     reviews = [r for r in submission.reviews.all() if include_drafts or r.is_reviewed]
-    codes = {item.technique_id: item.technique.code for item in [*keys, *highlights]}
+    spans: list[KeySpan | Highlight] = [*keys, *highlights]
+    codes = {item.technique_id: item.technique.code for item in spans}
     key_spans = {k.pk: span_of(k, codes) for k in keys}
     student_spans = {h.pk: span_of(h, codes) for h in highlights}
     found = set(scoring.found_key_spans(student_spans.values(), key_spans.values()))

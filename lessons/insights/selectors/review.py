@@ -32,8 +32,8 @@ def enrolled_submissions(assignment: Assignment) -> QuerySet[Submission]:
 def enrolled_submission(assignment: Assignment, submission_pk: int) -> Submission:
     """One submission to review, with its student; 404 unless a student of this class made it
     on this assignment."""
-    submission = enrolled_submissions(assignment).select_related("student")
-    submission = submission.filter(pk=submission_pk).first()
+    submissions = enrolled_submissions(assignment).select_related("student")
+    submission = submissions.filter(pk=submission_pk).first()
     if submission is None:
         raise Http404("That work is not by a student of this class on this lesson.")
     return submission
@@ -101,7 +101,7 @@ def _roster(assignment: Assignment, *, blind: bool) -> list[Seat]:
     seats = [(s, submissions.get(s.pk)) for s in students]
     if not blind:
         return [Seat(s.display_name, s.username, submission) for s, submission in seats]
-    started = sorted((seat for seat in seats if seat[1]), key=lambda seat: seat[1].pk)
+    started = sorted(((s, sub) for s, sub in seats if sub), key=lambda seat: seat[1].pk)
     waiting = sorted((seat for seat in seats if not seat[1]), key=lambda seat: seat[0].pk)
     return [
         Seat(f"Student {number}", "", submission)

@@ -4,18 +4,21 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from core.access import may_see_answer_key
 from core.models import User
-from core.responses import HtmxHttpRequest
-from lessons.work.access import get_assignment_for_student, get_assignment_for_teacher
-from lessons.work.models import MAX_SCORE, Submission
+from core.responses import AuthenticatedRequest
+from lessons.work import services
+from lessons.work.access import get_assignment_for_student
+from lessons.work.models import MAX_SCORE, AuditEvent, Submission
 from lessons.work.selectors import unplaced_items
 
+from ..access import get_assignment_for_teacher
 from ..forms import ReviewForm
 from ..selectors.feedback import build_feedback
 
 
 @login_required
-def feedback(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def feedback(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The answer key against the student's work, once the teacher's rule releases it."""
     assignment = get_assignment_for_student(request.user, pk)
     submission = (
@@ -23,7 +26,10 @@ def feedback(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         .select_related("assignment__lesson")
         .first()
     )
-    if not assignment.feedback_released_for(submission):
+    released = submission is not None and assignment.feedback_released_for(submission)
+    if submission is None or not may_see_answer_key(
+        request.user, assignment.lesson, feedback_released=released
+    ):
         return render(
             request,
             "insights/feedback_pending.html",
@@ -44,7 +50,7 @@ def feedback(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def student_work(request: HtmxHttpRequest, pk: int, student_pk: int) -> HttpResponse:
+def student_work(request: AuthenticatedRequest, pk: int, student_pk: int) -> HttpResponse:
     """One student's highlights, notes and answers, in the text and against the key."""
     assignment = get_assignment_for_teacher(request.user, pk)
     student = get_object_or_404(User, pk=student_pk, enrollments__classroom=assignment.classroom_id)
@@ -55,6 +61,14 @@ def student_work(request: HtmxHttpRequest, pk: int, student_pk: int) -> HttpResp
     )
     feedback = build_feedback(submission, include_drafts=True) if submission else None
     overall = feedback.overall if feedback else None
+    services.audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.VIEWED,
+        student_id=student.pk,
+        classroom_id=assignment.classroom_id,
+        obj=submission or assignment,
+        detail=f"Opened the student's work on “{assignment.lesson.title}”",
+    )
     review_form = ReviewForm(
         initial={
             "comment": overall.comment if overall else "",

@@ -14,12 +14,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.refusals import Refusal
-from core.responses import HtmxHttpRequest, done, refusals
+from core.responses import AuthenticatedRequest, HtmxHttpRequest, done, refusals
 from lessons.library.models import KeySpan, Prompt
 from lessons.work import services
-from lessons.work.access import get_assignment_for_teacher
-from lessons.work.models import MAX_SCORE, Assignment, Review, Submission
+from lessons.work.models import MAX_SCORE, Assignment, AuditEvent, Review, Submission
 
+from ..access import get_assignment_for_teacher
 from ..forms import ReviewForm
 from ..selectors.review import (
     KeyCard,
@@ -180,36 +180,51 @@ def _queue_page(
 
 
 @login_required
-def queue(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def queue(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Handed-in work with answers not reviewed yet, the oldest first; counts per question."""
     assignment = get_assignment_for_teacher(request.user, pk)
     return _queue_page(request, assignment, blind=_is_blind(request.GET))
 
 
+def _viewed(request: AuthenticatedRequest, assignment: Assignment, what: str) -> None:
+    """A review page read, in the audit log: one event for the whole class's work shown."""
+    services.audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.VIEWED,
+        classroom_id=assignment.classroom_id,
+        obj=assignment,
+        detail=f"Read {what} on “{assignment.lesson.title}” to review them",
+    )
+
+
 @login_required
-def by_prompt(request: HtmxHttpRequest, pk: int, prompt_pk: int) -> HttpResponse:
+def by_prompt(request: AuthenticatedRequest, pk: int, prompt_pk: int) -> HttpResponse:
     """Every student's answer to one question, side by side, each with a review form."""
     assignment = get_assignment_for_teacher(request.user, pk)
-    return _prompt_page(
+    response = _prompt_page(
         request,
         assignment,
         prompt_pk,
         blind=_is_blind(request.GET),
         next_url=request.get_full_path(),
     )
+    _viewed(request, assignment, f"every student's answer to question {prompt_pk}")
+    return response
 
 
 @login_required
-def by_key_span(request: HtmxHttpRequest, pk: int, key_pk: int) -> HttpResponse:
+def by_key_span(request: AuthenticatedRequest, pk: int, key_pk: int) -> HttpResponse:
     """One span of the answer key, and what every student highlighted there."""
     assignment = get_assignment_for_teacher(request.user, pk)
-    return _key_page(
+    response = _key_page(
         request,
         assignment,
         key_pk,
         blind=_is_blind(request.GET),
         next_url=request.get_full_path(),
     )
+    _viewed(request, assignment, f"every student's highlights at key span {key_pk}")
+    return response
 
 
 # Writing ----------------------------------------------------------------------------------
@@ -248,7 +263,7 @@ class _Posted:
         return _is_blind(QueryDict(urlsplit(self.next_url).query))
 
 
-def _posted(request: HtmxHttpRequest, pk: int, submission_pk: int) -> _Posted:
+def _posted(request: AuthenticatedRequest, pk: int, submission_pk: int) -> _Posted:
     """The posted review and its target; 404 for work or a target outside this class and
     lesson."""
     assignment = get_assignment_for_teacher(request.user, pk)
@@ -290,7 +305,7 @@ def _form_fragment(
 
 
 def _refused(
-    request: HtmxHttpRequest, pk: int, submission_pk: int, *, refusal: Refusal
+    request: AuthenticatedRequest, pk: int, submission_pk: int, *, refusal: Refusal
 ) -> HttpResponse:
     """The review form again, as posted, showing what was wrong: alone for htmx, else on the
     page it was sent from."""
@@ -321,7 +336,7 @@ def _refused(
 @login_required
 @require_POST
 @refusals(_refused)
-def save(request: HtmxHttpRequest, pk: int, submission_pk: int) -> HttpResponse:
+def save(request: AuthenticatedRequest, pk: int, submission_pk: int) -> HttpResponse:
     """Save the teacher's review of one answer, one key span, or (no target) the whole work."""
     posted = _posted(request, pk, submission_pk)
     if not posted.form.is_valid():
@@ -335,6 +350,19 @@ def save(request: HtmxHttpRequest, pk: int, submission_pk: int) -> HttpResponse:
         prompt=posted.prompt,
         key_span=posted.key,
         reviewed=data["reviewed"],
+    )
+    on = "the whole work"
+    if posted.prompt:
+        on = f"the answer to question {posted.prompt.pk}"
+    elif posted.key:
+        on = f"the work at key span {posted.key.pk}"
+    services.audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.CHANGED,
+        student_id=posted.submission.student_id,
+        classroom_id=posted.assignment.classroom_id,
+        obj=review,
+        detail=f"Saved a review of {on} on “{posted.assignment.lesson.title}”",
     )
 
     def fragment() -> HttpResponse:

@@ -9,15 +9,16 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from core.models import User
-from core.responses import HtmxHttpRequest
+from core.responses import AuthenticatedRequest
 
 from .. import selectors, services
 from ..access import get_assignment_for_teacher
 from ..forms import AssignmentSettingsForm, ExtensionForm
+from ..models import AuditEvent
 
 
 @login_required
-def assignment_settings(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def assignment_settings(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Dates, late work and the feedback release rule; extensions for single students."""
     assignment = get_assignment_for_teacher(request.user, pk)
     form = AssignmentSettingsForm(
@@ -53,7 +54,7 @@ def assignment_settings(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def feedback_release(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def feedback_release(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_teacher(request.user, pk)
     if services.feedback_release(assignment=assignment):
         messages.success(request, "Feedback is released: students who handed in can see it.")
@@ -64,7 +65,7 @@ def feedback_release(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def extend(request: HtmxHttpRequest, pk: int, student_pk: int) -> HttpResponse:
+def extend(request: AuthenticatedRequest, pk: int, student_pk: int) -> HttpResponse:
     assignment = get_assignment_for_teacher(request.user, pk)
     student = get_object_or_404(User, pk=student_pk, enrollments__classroom=assignment.classroom_id)
     form = ExtensionForm(request.POST, prefix=f"student-{student.pk}")
@@ -72,7 +73,20 @@ def extend(request: HtmxHttpRequest, pk: int, student_pk: int) -> HttpResponse:
         messages.error(request, f"That date could not be read for {student.display_name}.")
         return redirect("work:assignment_settings", assignment.pk)
     due_at = form.cleaned_data["due_at"]
-    services.submission_extend(assignment=assignment, student=student, due_at=due_at)
+    submission = services.submission_extend(assignment=assignment, student=student, due_at=due_at)
+    services.audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.CHANGED,
+        student_id=student.pk,
+        classroom_id=assignment.classroom_id,
+        obj=submission,
+        detail=(
+            f"Gave the student until {due_at.isoformat(timespec='minutes')} "
+            f"for “{assignment.lesson.title}”"
+            if due_at
+            else f"Took back the student's own due date for “{assignment.lesson.title}”"
+        ),
+    )
     if due_at:
         messages.success(
             request,

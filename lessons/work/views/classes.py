@@ -7,10 +7,16 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from core.access import get_classroom_for_student, get_classroom_for_teacher
+from core.access import (
+    NOT_APPROVED,
+    get_classroom_for_student,
+    get_classroom_for_teacher,
+    may_assign,
+)
 from core.forms import JoinForm
 from core.models import Classroom
-from core.responses import HtmxHttpRequest
+from core.refusals import Refusal
+from core.responses import AuthenticatedRequest, HtmxHttpRequest, refusals
 from lessons.library.models import Lesson
 
 from .. import selectors, services
@@ -37,7 +43,7 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @login_required
-def classroom(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def classroom(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.user.is_teacher:
         return _classroom_for_teacher(request, get_classroom_for_teacher(request.user, pk))
     classroom = get_classroom_for_student(request.user, pk)
@@ -73,10 +79,17 @@ def _classroom_for_teacher(
     )
 
 
+def _assign_refused(request: AuthenticatedRequest, pk: int, *, refusal: Refusal) -> HttpResponse:
+    return _classroom_for_teacher(request, get_classroom_for_teacher(request.user, pk))
+
+
 @login_required
 @require_POST
-def classroom_assign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+@refusals(_assign_refused)
+def classroom_assign(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     classroom = get_classroom_for_teacher(request.user, pk)
+    if not may_assign(request.user):
+        raise Refusal(NOT_APPROVED + " Assigning lessons waits for the approval.", status=403)
     form = AssignForm(request.POST, lessons=Lesson.objects.published())
     if not form.is_valid():
         return _classroom_for_teacher(request, classroom, assign_form=form, status=400)

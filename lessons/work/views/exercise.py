@@ -1,9 +1,15 @@
 """The student's exercise: the lesson's context, then each passage, then handing in.
 
+Reading a page changes nothing (no GET writes): a student who has written nothing yet gets an
+unsaved submission (`selectors.submission_of`, not started), which their first highlight,
+answer or hand-in creates; where they resume is saved with their answers, as they save or
+move on with the passage's form.
+
 Changes go through services. A refused one comes back as the passage with the reason beside
 what it is about (`core.responses.refusals`): the workspace (text, highlight form and
 highlights) or the answers' save status for htmx, the whole page otherwise."""
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -13,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.refusals import Refusal
-from core.responses import HtmxHttpRequest, done, refusals
+from core.responses import AuthenticatedRequest, HtmxHttpRequest, done, refusals
 from lessons.library.forms import HighlightEditForm, HighlightForm, technique_choices
 from lessons.library.models import Segment
 
@@ -23,7 +29,7 @@ from ..forms import AnswersForm, form_refusal
 from ..models import Assignment, Submission
 
 
-def _open(request: HtmxHttpRequest, pk: int) -> Assignment:
+def _open(request: AuthenticatedRequest, pk: int) -> Assignment:
     assignment = get_assignment_for_student(request.user, pk)
     if not assignment.is_open():
         raise Http404("This lesson is not open yet.")
@@ -31,31 +37,31 @@ def _open(request: HtmxHttpRequest, pk: int) -> Assignment:
 
 
 def _open_assignment(
-    request: HtmxHttpRequest, pk: int, *, create: bool = True
+    request: AuthenticatedRequest, pk: int, *, started: bool = False
 ) -> tuple[Assignment, Submission]:
-    """The assignment (open to this student) and the student's submission, created on first
-    use unless `create` is False (then a student without one gets a 404)."""
+    """The assignment (open to this student) and the student's submission: unsaved when they
+    have not started, unless `started` is asked for (then a student without one gets a 404)."""
     assignment = _open(request, pk)
-    if create:
-        return assignment, services.submission_for(assignment=assignment, student=request.user)
-    return assignment, get_object_or_404(assignment.submissions, student=request.user)
+    if started:
+        return assignment, get_object_or_404(assignment.submissions, student=request.user)
+    return assignment, selectors.submission_of(assignment, request.user)
 
 
 def _open_passage(
-    request: HtmxHttpRequest, pk: int, position: int
+    request: AuthenticatedRequest, pk: int, position: int
 ) -> tuple[Assignment, Submission, Segment]:
-    """The open assignment, the student's submission and the passage asked for: the
-    submission is created only once the passage is known to exist."""
+    """The open assignment, the student's submission (unsaved when they have not started)
+    and the passage asked for."""
     assignment = _open(request, pk)
     try:
         segment = assignment.lesson.segments.get(position=position)
     except Segment.DoesNotExist as error:
         raise Http404("This lesson has no such passage.") from error
-    return assignment, services.submission_for(assignment=assignment, student=request.user), segment
+    return assignment, selectors.submission_of(assignment, request.user), segment
 
 
 @login_required
-def assignment(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def assignment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_student(request.user, pk)
     submission = assignment.submissions.filter(student=request.user).first()
     lesson = assignment.lesson
@@ -102,7 +108,9 @@ def _workspace(
     if form is None:
         form = HighlightForm(techniques=queryset, choices=choices)
     else:
-        form.fields["technique"].choices = choices
+        field = form.fields["technique"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
     return {
         "assignment": assignment,
         "submission": submission,
@@ -156,9 +164,10 @@ def _segment_page(
 
 
 @login_required
-def segment(request: HtmxHttpRequest, pk: int, position: int) -> HttpResponse:
+def segment(request: AuthenticatedRequest, pk: int, position: int) -> HttpResponse:
+    """The passage; reading it changes nothing (where the student resumes is saved with their
+    answers, `answers_save`)."""
     assignment, submission, segment = _open_passage(request, pk, position)
-    services.submission_move(submission=submission, position=position)
     return _segment_page(request, assignment, submission, segment)
 
 
@@ -168,18 +177,29 @@ def _segment_url(assignment: Assignment, segment: Segment, anchor: str = "") -> 
 
 
 def _passage_refused(
-    request: HtmxHttpRequest, pk: int, position: int, *, refusal: Refusal
+    request: AuthenticatedRequest, pk: int, position: int, *, refusal: Refusal
 ) -> HttpResponse:
     assignment, submission, segment = _open_passage(request, pk, position)
     return _segment_page(request, assignment, submission, segment, error=refusal.message)
 
 
 def _highlight_refused(
-    request: HtmxHttpRequest, pk: int, highlight_pk: int, *, refusal: Refusal
+    request: AuthenticatedRequest, pk: int, highlight_pk: int, *, refusal: Refusal
 ) -> HttpResponse:
-    assignment, submission = _open_assignment(request, pk, create=False)
-    segment = get_highlight_for_student(submission, highlight_pk).segment
+    assignment, submission = _open_assignment(request, pk, started=True)
+    highlight = submission.highlights.select_related("segment").filter(pk=highlight_pk).first()
+    if highlight is not None and highlight.segment.lesson_id == assignment.lesson_id:
+        segment = highlight.segment
+    else:  # kept aside by a move to a new revision, or removed: the passage the student is at
+        segment = _resume_passage(assignment, submission)
     return _segment_page(request, assignment, submission, segment, error=refusal.message)
+
+
+def _resume_passage(assignment: Assignment, submission: Submission) -> Segment:
+    segments = assignment.lesson.segments.order_by("position")
+    segment = segments.filter(position__lte=submission.position).last() or segments.first()
+    assert segment is not None, "an assigned lesson has passages"
+    return segment
 
 
 def _highlights_done(
@@ -200,7 +220,7 @@ def _highlights_done(
 @login_required
 @require_POST
 @refusals(_passage_refused, shows_message=True)
-def highlight_add(request: HtmxHttpRequest, pk: int, position: int) -> HttpResponse:
+def highlight_add(request: AuthenticatedRequest, pk: int, position: int) -> HttpResponse:
     assignment, submission, segment = _open_passage(request, pk, position)
     submission.check_open()
     form = HighlightForm(request.POST, techniques=assignment.lesson.taxonomy.techniques.all())
@@ -221,8 +241,8 @@ def highlight_add(request: HtmxHttpRequest, pk: int, position: int) -> HttpRespo
 @login_required
 @require_POST
 @refusals(_highlight_refused, shows_message=True)
-def highlight_edit(request: HtmxHttpRequest, pk: int, highlight_pk: int) -> HttpResponse:
-    assignment, submission = _open_assignment(request, pk, create=False)
+def highlight_edit(request: AuthenticatedRequest, pk: int, highlight_pk: int) -> HttpResponse:
+    assignment, submission = _open_assignment(request, pk, started=True)
     highlight = get_highlight_for_student(submission, highlight_pk)
     form = HighlightEditForm(
         request.POST,
@@ -243,8 +263,8 @@ def highlight_edit(request: HtmxHttpRequest, pk: int, highlight_pk: int) -> Http
 @login_required
 @require_POST
 @refusals(_highlight_refused, shows_message=True)
-def highlight_delete(request: HtmxHttpRequest, pk: int, highlight_pk: int) -> HttpResponse:
-    assignment, submission = _open_assignment(request, pk, create=False)
+def highlight_delete(request: AuthenticatedRequest, pk: int, highlight_pk: int) -> HttpResponse:
+    assignment, submission = _open_assignment(request, pk, started=True)
     highlight = get_highlight_for_student(submission, highlight_pk)
     services.highlight_delete(highlight=highlight)
     message = f"Removed the highlight “{highlight.quote}”."
@@ -262,7 +282,7 @@ def _answers_form(
 
 
 def _answers_refused(
-    request: HtmxHttpRequest, pk: int, position: int, *, refusal: Refusal
+    request: AuthenticatedRequest, pk: int, position: int, *, refusal: Refusal
 ) -> HttpResponse:
     if request.htmx:
         return render(
@@ -275,30 +295,36 @@ def _answers_refused(
     )
 
 
-def _after_saving(assignment: Assignment, segment: Segment, go: str) -> tuple[str, str]:
-    """Where "Save and continue", "Save and go back" and the others lead, and the message
-    shown there."""
+def _after_saving(assignment: Assignment, segment: Segment, go: str) -> tuple[int, str, str]:
+    """Where "Save and continue", "Save and go back" and the others lead: the passage the
+    student is at from then on (where they resume), the page and the message shown there.
+    The autosave (no `go`) and "Save" stay on the passage."""
     count = assignment.lesson.segments.count()
     if go == "next" and segment.position < count:
-        return reverse("work:segment", args=[assignment.pk, segment.position + 1]), ""
+        position = segment.position + 1
+        return position, reverse("work:segment", args=[assignment.pk, position]), ""
     if go == "previous" and segment.position > 1:
-        return reverse("work:segment", args=[assignment.pk, segment.position - 1]), ""
+        position = segment.position - 1
+        return position, reverse("work:segment", args=[assignment.pk, position]), ""
     if go == "review":
-        return reverse("work:submit", args=[assignment.pk]), ""
-    return _segment_url(assignment, segment, "prompts"), "Your answers are saved."
+        return segment.position, reverse("work:submit", args=[assignment.pk]), ""
+    url = _segment_url(assignment, segment, "prompts")
+    return segment.position, url, "Your answers are saved."
 
 
 @login_required
 @require_POST
 @refusals(_answers_refused, shows_message=True)
-def answers_save(request: HtmxHttpRequest, pk: int, position: int) -> HttpResponse:
+def answers_save(request: AuthenticatedRequest, pk: int, position: int) -> HttpResponse:
     assignment, submission, segment = _open_passage(request, pk, position)
     submission.check_open()
     form = _answers_form(request, assignment, segment)
     if not form.is_valid():
         raise form_refusal(form)
-    services.answers_save(submission=submission, texts=form.texts(), choices=form.chosen())
-    redirect_to, message = _after_saving(assignment, segment, form.cleaned_data["go"])
+    at, redirect_to, message = _after_saving(assignment, segment, form.cleaned_data["go"])
+    services.answers_save(
+        submission=submission, texts=form.texts(), choices=form.chosen(), position=at
+    )
     return done(
         request,
         message,
@@ -309,7 +335,7 @@ def answers_save(request: HtmxHttpRequest, pk: int, position: int) -> HttpRespon
     )
 
 
-def _submit_refused(request: HtmxHttpRequest, pk: int, *, refusal: Refusal) -> HttpResponse:
+def _submit_refused(request: AuthenticatedRequest, pk: int, *, refusal: Refusal) -> HttpResponse:
     assignment = get_assignment_for_student(request.user, pk)
     return render(
         request,
@@ -320,8 +346,9 @@ def _submit_refused(request: HtmxHttpRequest, pk: int, *, refusal: Refusal) -> H
 
 @login_required
 @refusals(_submit_refused, shows_message=True)
-def submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """GET: what will be handed in, and a confirmation button. POST: hand it in."""
+def submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """GET: what will be handed in, and a confirmation button (reading it changes nothing).
+    POST: hand it in (work with nothing written yet too)."""
     assignment, submission = _open_assignment(request, pk)
     if request.method == "POST":
         if services.submission_submit(submission=submission):

@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from core.refusals import Refusal
-from core.responses import HtmxHttpRequest, done, refusals
+from core.responses import AuthenticatedRequest, HtmxHttpRequest, done, refusals
 
 from .. import selectors, services
 from ..access import get_assignment_for_teacher
 from ..forms import MoveForm, form_refusal
-from ..models import MAX_SCORE, Assignment, RevisionMove
+from ..models import MAX_SCORE, Assignment, AuditEvent, RevisionMove
 
 
 def _page(request: HtmxHttpRequest, assignment: Assignment, *, refused: str = "") -> HttpResponse:
@@ -36,7 +36,7 @@ def _page(request: HtmxHttpRequest, assignment: Assignment, *, refused: str = ""
     )
 
 
-def _refused(request: HtmxHttpRequest, pk: int, *, refusal: Refusal) -> HttpResponse:
+def _refused(request: AuthenticatedRequest, pk: int, *, refusal: Refusal) -> HttpResponse:
     assignment = get_assignment_for_teacher(request.user, pk)
     return _page(request, assignment, refused=f"{refusal.message} Nothing was changed.")
 
@@ -61,7 +61,7 @@ def _moved_message(assignment: Assignment, move: RevisionMove) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 @refusals(_refused, shows_message=True)
-def assignment_revision(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def assignment_revision(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Which revision the class is on; the dry run of moving to a newer one; the move."""
     assignment = get_assignment_for_teacher(request.user, pk)
     if request.method == "GET":
@@ -71,6 +71,16 @@ def assignment_revision(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         raise form_refusal(form)
     move = services.assignment_move(
         assignment=assignment, to=form.cleaned_data["to"], by=request.user
+    )
+    services.audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.CHANGED,
+        classroom_id=assignment.classroom_id,
+        obj=move,
+        detail=(
+            f"Moved the class's work on “{assignment.lesson.title}” from revision "
+            f"{move.from_lesson.revision} to revision {move.to_lesson.revision}"
+        ),
     )
     return done(
         request,

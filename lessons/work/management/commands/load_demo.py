@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from core import services as core_services
-from core.models import Classroom, User
+from core.models import Classroom, School, User
 from lessons.library import services as library_services
 from lessons.library.anchoring import locate
 from lessons.library.lessonfile import parse_lesson
@@ -15,7 +15,11 @@ from lessons.work import services as work_services
 
 SEED_DIR = Path(__file__).resolve().parents[4] / "lessons" / "library" / "seed"
 DEMO_LESSON = "solidarity-resolution-2017"
+SCHOOL_NAME = "Lens Demo School"
 TEACHER = ("teacher", "Ms Rivera", "lens-teacher-demo")
+# The school's admin (approves and invites teachers), and a teacher who signed up and waits.
+SCHOOL_ADMIN = ("principal", "Mr Okafor", "lens-admin-demo")
+PENDING_TEACHER = ("newteacher", "Mx Lee", "lens-pending-demo")
 STUDENTS = [
     ("amira", "Amira K.", "lens-student-demo"),
     ("ben", "Ben O.", "lens-student-demo"),
@@ -46,7 +50,10 @@ DEMO_WORK = {
 
 
 class Command(BaseCommand):
-    help = "Load the seed lesson, a demo teacher, a class and three students with some work."
+    help = (
+        "Load the seed lesson, a demo school with its admin, a teacher and a teacher waiting "
+        "for approval, a class and three students with some work."
+    )
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -59,7 +66,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"Imported the lesson {data.meta['slug']}.")
         lesson = Lesson.objects.get(slug=DEMO_LESSON, root__isnull=True)
 
-        teacher = self._user(*TEACHER, role=User.Role.TEACHER)
+        school, _ = School.objects.get_or_create(name=SCHOOL_NAME)
+        teacher = self._teacher(*TEACHER, school=school)
+        self._teacher(*SCHOOL_ADMIN, school=school, is_school_admin=True)
+        pending = self._teacher(*PENDING_TEACHER, school=school, approved=False)
         classroom = Classroom.objects.filter(teacher=teacher, name=CLASS_NAME).first()
         if classroom is None:
             classroom = core_services.classroom_create(teacher=teacher, name=CLASS_NAME)
@@ -99,15 +109,47 @@ class Command(BaseCommand):
                     choices={},
                 )
 
+        waiting = " (waiting for approval)" if pending.is_pending_teacher else ""
+        logins = [
+            ("teacher", *TEACHER, f"teaches the demo class at {school}"),
+            ("school admin", *SCHOOL_ADMIN, f"admin of {school}: invites and approves teachers"),
+            ("teacher", *PENDING_TEACHER, f"signed up, asked to join {school}{waiting}"),
+            *(("student", u, n, p, "in the demo class") for u, n, p in STUDENTS),
+        ]
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nDemo ready. Open http://{os.getenv('HOST', '127.0.0.1')}:"
                 f"{os.getenv('PORT', '8000')}/ and log in as:\n"
-                f"  teacher  {TEACHER[0]:8} password {TEACHER[2]}  ({TEACHER[1]})\n"
-                + "".join(f"  student  {u:8} password {p}  ({n})\n" for u, n, p in STUDENTS)
+                + "".join(
+                    f"  {who:12} {u:10} password {p:18} {n}, {what}\n"
+                    for who, u, n, p, what in logins
+                )
                 + f"Class “{classroom.name}” has the join code {classroom.join_code_display}.\n"
             )
         )
+
+    def _teacher(
+        self,
+        username: str,
+        name: str,
+        password: str,
+        *,
+        school: School,
+        is_school_admin: bool = False,
+        approved: bool = True,
+    ) -> User:
+        """A demo teacher of the demo school, e-mail address confirmed. A teacher made before
+        schools came joins the school; one approved since (the waiting one, say) stays so."""
+        teacher = self._user(username, name, password, role=User.Role.TEACHER)
+        if teacher.school_id is None:
+            teacher.school = school
+            teacher.email = teacher.email or f"{username}@example.org"
+            teacher.email_verified = True
+            if approved:
+                teacher.status = User.Status.APPROVED
+            teacher.is_school_admin = is_school_admin
+            teacher.save()
+        return teacher
 
     def _user(self, username: str, name: str, password: str, *, role: str) -> User:
         user, created = User.objects.get_or_create(
