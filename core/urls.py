@@ -56,6 +56,11 @@ urlpatterns = [
         name="classroom_student_password",
     ),
     path(
+        "classes/<int:pk>/students/<int:student_pk>/password/new/",
+        views.classroom_student_password_shown,
+        name="classroom_student_password_shown",
+    ),
+    path(
         "classes/<int:pk>/students/<int:student_pk>/remove/",
         views.classroom_student_remove,
         name="classroom_student_remove",

@@ -10,6 +10,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import services, throttle
@@ -352,19 +353,56 @@ def classroom_new_code(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect("work:classroom", classroom.pk)
 
 
+# The one-time password waits in the (server-side) session between the POST that makes it
+# and the page that shows it, which takes it out: a refresh shows nothing and makes nothing.
+_NEW_PASSWORD = "new_student_password"
+
+
 @login_required
 @require_POST
 def classroom_student_password(
     request: AuthenticatedRequest, pk: int, student_pk: int
 ) -> HttpResponse:
-    """A new password for a student who forgot theirs, shown once to the teacher."""
+    """A new password for a student who forgot theirs; the page it redirects to shows it
+    once to the teacher."""
     classroom = get_classroom_for_teacher(request.user, pk)
     student = get_student_in_classroom(classroom, student_pk)
     password = services.student_reset_password(student=student)
+    request.session[_NEW_PASSWORD] = {
+        "classroom": classroom.pk,
+        "student": student.pk,
+        "password": password,
+    }
+    return redirect("core:classroom_student_password_shown", classroom.pk, student.pk)
+
+
+@login_required
+@require_GET
+@never_cache
+def classroom_student_password_shown(
+    request: AuthenticatedRequest, pk: int, student_pk: int
+) -> HttpResponse:
+    """The student's new password, shown once: reading the page takes it out of the session,
+    so a second visit (a refresh, the back button) shows it no more and makes no other."""
+    classroom = get_classroom_for_teacher(request.user, pk)
+    student = get_student_in_classroom(classroom, student_pk)
+    waiting = request.session.get(_NEW_PASSWORD)
+    if not (
+        isinstance(waiting, dict)
+        and waiting.get("classroom") == classroom.pk
+        and waiting.get("student") == student.pk
+    ):
+        messages.info(
+            request,
+            f"The new password for {student.display_name} has been shown already; "
+            "make another if it was lost.",
+        )
+        return redirect("work:classroom", classroom.pk)
+    del request.session[_NEW_PASSWORD]
     return render(
         request,
         "core/student_password.html",
-        {"classroom": classroom, "student": student, "password": password},
+        {"classroom": classroom, "student": student, "password": waiting["password"]},
     )
 
 

@@ -1,11 +1,13 @@
 """Backup and restore (issue 10, item 8), as docs/deployment.md says to do them: a class
-with work is backed up, the data is lost, the backup is restored into an empty database,
-and every page a teacher reads about the class (dashboard, review pages, each student's
-work, the CSV exports) and the student's feedback and class map come back byte for byte.
+with work is backed up, the backup is restored into an empty database, and every page a
+teacher reads about the class (class page, dashboard, review pages, each student's work,
+the CSV exports) and the student's feedback and class map come back byte for byte, read
+with the same sessions (they were in the backup too).
 
-On PostgreSQL with the real `pg_dump` and `pg_restore` (into a database `createdb` made);
-on SQLite with the backup API that `sqlite3 db.sqlite3 ".backup lens.bak"` and `.restore`
-use, on the test database itself (in memory: its tables are dropped, then restored)."""
+On PostgreSQL with the real `pg_dump` and `pg_restore`, into a database `createdb` made,
+which Django then reads instead of the test database. On SQLite with the backup API that
+the `sqlite3` shell's `.backup` and `.restore` use, on the test database itself (in memory):
+backed up to a file, every table dropped, then restored from the file."""
 
 import contextlib
 import os

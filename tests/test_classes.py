@@ -279,9 +279,14 @@ def test_the_teacher_sees_the_roster_with_logins_and_progress(client, world):
     rows = {row.th.get_text(): row for row in select(page, f"{ROSTER} tbody tr")}
     assert set(rows) == {"Sam Student", "Hana Handed", "Nico Notyet"}
     assert text(rows["Sam Student"], "td").startswith(f"{world.sam.username} In progress")
-    assert text(rows["Sam Student"], ".progress-text") == "passage 2 of 2, 2 highlights"
+    # Highlights without the answers: worked on, not done; passage 2 only clicked through.
+    assert text(rows["Sam Student"], ".progress-text") == (
+        "0 of 2 passages done, 1 worked on, 1 read only; 2 highlights"
+    )
     assert text(rows["Hana Handed"], "td").startswith(f"{hana.username} Handed in")
-    assert text(rows["Hana Handed"], ".progress-text") == "passage 1 of 2, 1 highlight"
+    assert text(rows["Hana Handed"], ".progress-text") == (
+        "0 of 2 passages done, 1 worked on, 1 not opened; 1 highlight"
+    )
     assert page.count("Handed in") == 1
     assert_in_fragment(rows["Nico Notyet"], "td", "Not started")
     sams_work = reverse("insights:student_work", args=[assignment.pk, world.sam.pk])
@@ -412,18 +417,58 @@ def test_a_lesson_that_opens_later_is_closed_to_students_until_then(client, worl
 
 def test_a_teacher_gives_a_student_who_forgot_a_new_password(client, world):
     client.force_login(world.alice)
+    url = reverse("core:classroom_student_password", args=[world.class_a.pk, world.sam.pk])
+    shown = reverse("core:classroom_student_password_shown", args=[world.class_a.pk, world.sam.pk])
 
-    response = client.post(
-        reverse("core:classroom_student_password", args=[world.class_a.pk, world.sam.pk])
-    )
+    response = client.post(url)
 
-    assert response.status_code == 200
-    password = response.context["password"]
-    assert_in_fragment(response.content, ".card", f"Login name: {world.sam.username}")
-    assert_in_fragment(response.content, ".card", f"New password: {password}")
+    assert response.status_code == 302  # a refresh cannot post it again
+    assert response.url == shown
+    page = client.get(shown)
+    assert page.status_code == 200
+    assert "no-store" in page["Cache-Control"]
+    password = page.context["password"]
+    assert_in_fragment(page.content, ".card", f"Login name: {world.sam.username}")
+    assert_in_fragment(page.content, ".card", f"New password: {password}")
+    # Shown once: a second visit shows it no more and makes no other password.
+    world.sam.refresh_from_db()
+    hashed = world.sam.password
+    again = client.get(shown, follow=True)
+    assert password not in again.content.decode()
+    assert "has been shown already" in again.content.decode()
+    world.sam.refresh_from_db()
+    assert world.sam.password == hashed
     client.logout()
     assert not client.login(username=world.sam.username, password="a-long-password")
     assert client.login(username=world.sam.username, password=password)
+
+
+def test_the_new_password_page_names_a_student_without_a_doubled_full_stop(client, world):
+    world.sam.display_name = "Ben O."
+    world.sam.save(update_fields=["display_name"])
+    client.force_login(world.alice)
+
+    page = client.post(
+        reverse("core:classroom_student_password", args=[world.class_a.pk, world.sam.pk]),
+        follow=True,
+    )
+
+    card = text(page.content, ".card")
+    assert "Ben O. needs both to log in" in card
+    assert ".." not in card
+
+
+def test_the_new_password_page_does_not_show_a_password_made_for_another_student(client, world):
+    tara = factories.make_student("Tara Student", world.class_a)
+    client.force_login(world.alice)
+    client.post(reverse("core:classroom_student_password", args=[world.class_a.pk, tara.pk]))
+
+    response = client.get(
+        reverse("core:classroom_student_password_shown", args=[world.class_a.pk, world.sam.pk])
+    )
+
+    assert response.status_code == 302
+    assert response.url == reverse("work:classroom", args=[world.class_a.pk])
 
 
 def test_a_teacher_cannot_reset_the_password_of_a_student_outside_her_class(client, world):

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
+from lessons.library.models import KeySpan
 from lessons.work.exports import neutralise
-from lessons.work.models import Highlight, Submission
+from lessons.work.models import Highlight, Review, Submission
 
 from . import factories
 
@@ -83,12 +84,12 @@ def test_the_students_export_has_one_row_per_enrolled_student(client, small_clas
     assert response.content.decode("utf-8-sig") == (
         "Student,Login,Status,Started at (UTC),Passages reached,Passages,Submitted at (UTC),"
         "Late,Extended due date (UTC),Highlights,Answers,Precision,Recall,F1,Spans found F1,"
-        "Key spans found,Key spans total\r\n"
+        "Key spans found,Key spans another technique,Key spans total\r\n"
         f"'@SUM(1),{w.evil.username},in progress,2025-03-03 09:00:00,2,2,,no,"
-        "2025-03-10 17:00:00,1,0,0.000,0.000,0.000,0.160,0,4\r\n"
+        "2025-03-10 17:00:00,1,0,0.000,0.000,0.000,0.160,0,1,4\r\n"
         f"Sam Student,{w.sam.username},handed in,2025-03-03 09:00:00,2,2,2025-03-03 09:40:05,"
-        "no,,2,2,1.000,0.500,0.667,0.667,2,4\r\n"
-        f"Zed Idle,{w.idle.username},not started,,,2,,no,,0,0,,,,,,4\r\n"
+        "no,,2,2,1.000,0.500,0.667,0.667,2,0,4\r\n"
+        f"Zed Idle,{w.idle.username},not started,,,2,,no,,0,0,,,,,,,4\r\n"
     )
 
 
@@ -146,7 +147,7 @@ def test_accents_survive_in_utf8(client, world):
 
 
 @pytest.mark.parametrize("persona", ["sam", "olga"])
-@pytest.mark.parametrize("name", ["export_students", "export_highlights"])
+@pytest.mark.parametrize("name", ["export_students", "export_answers", "export_highlights"])
 def test_students_get_no_export_so_the_key_never_leaks(client, small_class, persona, name):
     client.force_login(getattr(small_class, persona))
 
@@ -163,8 +164,9 @@ def test_a_student_removed_from_the_class_is_left_out_of_both_exports(client, sm
 
     students = _get(client, small_class, "export_students").content.decode("utf-8-sig")
     highlights = _get(client, small_class, "export_highlights").content.decode("utf-8-sig")
+    answers = _get(client, small_class, "export_answers").content.decode("utf-8-sig")
 
-    assert "SUM" not in students and "SUM" not in highlights
+    assert "SUM" not in students and "SUM" not in highlights and "SUM" not in answers
     assert "HYPERLINK" not in highlights
 
 
@@ -175,3 +177,79 @@ def test_times_are_written_in_the_sites_time_zone(client, small_class, settings)
 
     assert "Submitted at (Europe/Paris)" in text
     assert ",2025-03-03 10:40:05," in text  # 09:40:05 UTC, winter time
+
+
+@pytest.fixture
+def reviewed_class(small_class):
+    """small_class, with Sam's written answer scored and commented (reviewed), a key span
+    commented (a draft) and an overall comment that begins like a formula."""
+    w = small_class
+    a = w.assignment
+    sam = Submission.objects.get(assignment=a, student=w.sam)
+    w.text_prompt = factories.prompt_of(a, 1, "text")
+    w.key = KeySpan.objects.filter(segment__lesson=a.lesson).order_by("pk").first()
+    Review.objects.create(
+        submission=sam, prompt=w.text_prompt, score=4, comment="Good.", reviewed_at=HANDED_IN
+    )
+    Review.objects.create(submission=sam, key_span=w.key, comment="Look again.")
+    Review.objects.create(submission=sam, score=5, comment="=1+1", reviewed_at=HANDED_IN)
+    return w
+
+
+def _rows(response):
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
+
+
+def test_the_students_export_has_each_teacher_score_and_comment(client, reviewed_class):
+    w = reviewed_class
+    rows = _rows(_get(client, w, "export_students"))
+
+    header = rows[0]
+    prompt = f"Passage 1 prompt {w.text_prompt.position}"
+    key = f"Passage {w.key.segment.position} key span {w.key.position}"
+    assert header[-6:] == [
+        f"{prompt} score",
+        f"{prompt} comment",
+        f"{key} score",
+        f"{key} comment",
+        "Overall score",
+        "Overall comment",
+    ]
+    by_login = {row[1]: row for row in rows[1:]}
+    assert by_login[w.sam.username][-6:] == ["4", "Good.", "", "Look again.", "5", "'=1+1"]
+    assert by_login[w.evil.username][-6:] == [""] * 6
+    assert by_login[w.idle.username][-6:] == [""] * 6
+
+
+def test_the_answers_export_has_a_row_per_student_and_prompt(client, reviewed_class):
+    w = reviewed_class
+
+    response = _get(client, w, "export_answers")
+
+    slug = w.assignment.lesson.slug
+    assert response["Content-Disposition"] == f'attachment; filename="{slug}-class-a-answers.csv"'
+    assert response.content.startswith(BOM)
+    rows = _rows(response)
+    assert rows[0] == [
+        "Student",
+        "Login",
+        "Passage",
+        "Prompt",
+        "Question",
+        "Answer",
+        "Techniques chosen",
+        "Score",
+        "Comment",
+        "Reviewed",
+    ]
+    prompts = [p for p in w.assignment.lesson.segments.all() for p in p.prompts.all()]
+    answerable = [p for p in prompts if p.is_answerable]
+    assert len(rows) == 1 + 3 * len(answerable)  # every enrolled student, every prompt
+    sam = [row for row in rows[1:] if row[1] == w.sam.username]
+    text = next(row for row in sam if row[3] == str(w.text_prompt.position) and row[2] == "1")
+    assert text[4:] == [w.text_prompt.text, "The enemies, they say.", "", "4", "Good.", "yes"]
+    choose = factories.prompt_of(w.assignment, 1, "choose")
+    chosen = next(row for row in sam if row[3] == str(choose.position) and row[2] == "1")
+    assert chosen[5:] == ["", "Loaded language", "", "", "no"]
+    assert rows[1][0] == "'@SUM(1)"  # formula-safe
+    assert all(row[9] == "no" for row in rows[1:] if row[1] != w.sam.username)

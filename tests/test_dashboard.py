@@ -24,7 +24,7 @@ from lessons.work.models import Assignment
 from . import factories
 from .conftest import PERSONAS
 
-TEACHER_PAGES = ("dashboard", "export_students", "export_highlights")
+TEACHER_PAGES = ("dashboard", "export_students", "export_answers", "export_highlights")
 
 
 def _url(name, world):
@@ -119,18 +119,19 @@ def test_the_dashboard_shows_each_students_progress(client, classwork):
 
     assert "3 students · 3 started · 1 handed in (1 late)" in page
     sam, tara, uma = (_row(page, n) for n in ("Sam Student", "Tara Student", "Uma Student"))
-    assert sam.count("cell-done") == 2
+    # A highlight without the answers is work, not a passage done, handed in or not.
+    assert "cell-done" not in sam and sam.count("cell-worked") == 1
     assert "LATE" in sam
-    assert 'value="2"' in sam  # progress bar: two passages done
+    assert 'value="0"' in sam  # progress bar: no passage done
     assert reverse("insights:student_work", args=[classwork.assignment.pk, classwork.sam.pk]) in sam
-    assert "cell-progress" in tara and "cell-none" in tara and "LATE" not in tara
+    assert "cell-worked" in tara and "cell-none" in tara and "LATE" not in tara
     assert "until " in tara  # the extension
     assert "not yet" in tara
-    assert uma.count("cell-done") == 1 and uma.count("cell-progress") == 1
+    assert uma.count("cell-worked") == 1 and uma.count("cell-read") == 1  # saved through 1
     # In words, not colour only; highlight counts per passage.
-    assert '<span class="visually-hidden">done</span>' in sam
-    assert '<span class="visually-hidden">in progress</span>' in tara
-    assert '<span class="visually-hidden">not started</span>' in tara
+    assert '<span class="visually-hidden">worked on</span>' in sam
+    assert '<span class="visually-hidden">read only</span>' in uma
+    assert '<span class="visually-hidden">not opened</span>' in tara
     assert '1<span class="visually-hidden"> highlight</span>' in sam
 
 
@@ -451,7 +452,13 @@ def _count(client, url) -> int:
 
 
 # The exports include the one INSERT that records them in the audit log (AuditEvent).
-MAX_QUERIES = {"dashboard": 9, "export_students": 11, "export_highlights": 10, "class_map": 8}
+MAX_QUERIES = {
+    "dashboard": 9,
+    "export_students": 11,
+    "export_answers": 13,
+    "export_highlights": 10,
+    "class_map": 8,
+}
 
 
 @pytest.mark.parametrize("name", [*TEACHER_PAGES, "class_map"])

@@ -88,8 +88,12 @@ def test_feedback_released_on_submit_marks_each_highlight_and_lists_what_was_mis
         "traitors": "wrong_technique",
         "Join them": "not_in_key",
     }
+    # the first "traitors" was highlighted with another technique: shown once, under that
+    # highlight ("Right words, another technique"), not also as missed
     missed = [k.quote for s in feedback.segments for k in s.missed]
-    assert missed == ["traitors", "traitors", "Everyone 𝒜gree𝓈 with us"]
+    assert missed == ["traitors", "Everyone 𝒜gree𝓈 with us"]
+    other = [k.quote for s in feedback.segments for k in s.other_technique]
+    assert other == ["traitors"]
 
 
 def test_feedback_after_the_due_date_waits_for_it_and_for_an_extension(client, world):

@@ -35,6 +35,9 @@ URLS = {
     "classroom_student_password": lambda w, h: reverse(
         "core:classroom_student_password", args=[w.class_a.pk, w.sam.pk]
     ),
+    "classroom_student_password_shown": lambda w, h: reverse(
+        "core:classroom_student_password_shown", args=[w.class_a.pk, w.sam.pk]
+    ),
     "classroom_student_remove": lambda w, h: reverse(
         "core:classroom_student_remove", args=[w.class_a.pk, w.sam.pk]
     ),
@@ -96,7 +99,8 @@ TABLE = [
     ("classroom_assign",   "get",  (LOGIN, 405, 405, 405, 405)),
     ("classroom_assign",   "post", (LOGIN, 404, 404, 302, 404)),
     ("classroom_student_password", "get",  (LOGIN, 405, 405, 405, 405)),
-    ("classroom_student_password", "post", (LOGIN, 404, 404, 200, 404)),
+    ("classroom_student_password", "post", (LOGIN, 404, 404, 302, 404)),
+    ("classroom_student_password_shown", "get",  (LOGIN, 404, 404, 302, 404)),
     ("classroom_student_remove",   "get",  (LOGIN, 405, 405, 405, 405)),
     ("classroom_student_remove",   "post", (LOGIN, 404, 404, 302, 404)),
     ("taxonomies",         "get",  (200,   200, 200, 200, 200)),

@@ -127,7 +127,7 @@ def test_the_class_page_shows_all_30_students_work(client, class_world):
 
     assert text(page, "#roster-heading") == "Students (30)"
     progress = [tag.get_text() for tag in select(page, "#roster-heading ~ * .progress-text")]
-    assert progress == ["passage 2 of 2, 4 highlights"] * 60
+    assert progress == ["2 of 2 passages done; 4 highlights"] * 60
     assert page.count("Handed in") == 9
 
 

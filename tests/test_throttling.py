@@ -176,7 +176,8 @@ def test_a_teachers_new_password_for_a_student_lifts_the_students_lockout(
     client.force_login(world.alice)
 
     response = client.post(
-        reverse("core:classroom_student_password", args=[world.class_a.pk, world.sam.pk])
+        reverse("core:classroom_student_password", args=[world.class_a.pk, world.sam.pk]),
+        follow=True,
     )
 
     password = response.context["password"]

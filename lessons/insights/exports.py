@@ -1,4 +1,5 @@
-"""CSV exports of one assignment: a row per student, and a row per highlight (long format).
+"""CSV exports of one assignment: a row per student (with the teacher's scores and comments),
+a row per student and prompt (the answers), and a row per highlight (long format).
 
 UTF-8 with a byte order mark (so Excel reads accents right), quoting by the csv module, and
 every cell that a spreadsheet would read as a formula neutralised (OWASP, "CSV Injection"):
@@ -8,14 +9,14 @@ all written by `lessons.work.exports.write_csv`, which a student's data export u
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 
+from lessons.library.models import Prompt
 from lessons.work.exports import write_csv
-from lessons.work.models import Answer, Assignment
+from lessons.work.models import Answer, Assignment, Review
 
 from . import scoring
 from .selectors.dashboard import ClassWork, student_rows
@@ -59,22 +60,56 @@ def _status(submission) -> str:
     return "handed in" if submission.is_submitted else "in progress"
 
 
-def answer_counts(assignment: Assignment) -> dict[int, int]:
-    """Answers with some content (words, or techniques chosen), by submission id: one query."""
-    return dict(
-        Answer.objects.filter(submission__assignment=assignment)
-        .filter(~Q(text="") | Q(techniques__isnull=False))
-        .order_by()
-        .values("submission_id")
-        .annotate(n=Count("id", distinct=True))
-        .values_list("submission_id", "n")
+def answerable_prompts(assignment: Assignment) -> list[Prompt]:
+    """The prompts a student answers in words or by choosing, in reading order: one query."""
+    return list(
+        Prompt.objects.filter(segment__lesson=assignment.lesson_id)
+        .exclude(kind=Prompt.Kind.HIGHLIGHT)
+        .select_related("segment")
+        .order_by("segment__position", "position")
+        .only("id", "kind", "text", "position", "segment__position")
     )
+
+
+def class_reviews(assignment: Assignment) -> list[Review]:
+    """Every review of the assignment's submissions, drafts included, with its prompt and the
+    prompt's passage: one query."""
+    return list(
+        Review.objects.filter(submission__assignment=assignment)
+        .select_related("prompt__segment")
+        .order_by("pk")
+        .only(
+            *("id", "submission_id", "prompt_id", "key_span_id", "score", "comment"),
+            *("reviewed_at", "prompt__position", "prompt__segment__position"),
+        )
+    )
+
+
+def _prompt_label(prompt: Prompt) -> str:
+    return f"Passage {prompt.segment.position} prompt {prompt.position}"
 
 
 def students_csv(work: ClassWork) -> HttpResponse:
     zone, _time = timezone.get_current_timezone_name(), _clock()
-    answers = answer_counts(work.assignment)
-    rows, _ = student_rows(work, scoring.KeyIndex(work.key_spans), spans_only=True)
+    rows, _, _ = student_rows(work, scoring.KeyIndex(work.key_spans), spans_only=True)
+    reviews = class_reviews(work.assignment)
+    by_target = {(r.submission_id, r.prompt_id, r.key_span_id): r for r in reviews}
+    prompts = {r.prompt_id: r.prompt for r in reviews if r.prompt is not None}
+    reviewed_keys = {r.key_span_id for r in reviews if r.key_span_id}
+    segment_positions = {s.pk: s.position for s in work.segments}
+    keys = [k for k in work.keys if k.pk in reviewed_keys]
+    # Each teacher score and comment, per prompt and per key span reviewed, and overall: the
+    # columns of what the teacher reviewed for someone, in reading order.
+    ordered = sorted(prompts.values(), key=lambda p: (p.segment.position, p.position))
+    targets: list[tuple[str, int | None, int | None]] = [
+        *((_prompt_label(p), p.pk, None) for p in ordered),
+        *(
+            (f"Passage {segment_positions[k.segment_id]} key span {k.position}", None, k.pk)
+            for k in keys
+        ),
+    ]
+    if any(not r.prompt_id and not r.key_span_id for r in reviews):
+        targets.append(("Overall", None, None))
     header = [
         "Student",
         "Login",
@@ -92,11 +127,17 @@ def students_csv(work: ClassWork) -> HttpResponse:
         "F1",
         "Spans found F1",
         "Key spans found",
+        "Key spans another technique",
         "Key spans total",
+        *(f"{label} {what}" for label, _, _ in targets for what in ("score", "comment")),
     ]
     lines = []
     for row in rows:
         submission, scores, spans = row.submission, row.scores, row.spans_found
+        teacher: list[object] = []
+        for _, prompt_id, key_id in targets:
+            review = by_target.get((submission.pk, prompt_id, key_id)) if submission else None
+            teacher += [review.score, review.comment] if review else ["", ""]
         lines.append(
             [
                 row.student.display_name,
@@ -109,13 +150,15 @@ def students_csv(work: ClassWork) -> HttpResponse:
                 _yes(submission.is_late) if submission else "no",
                 _time(submission.extended_due_at) if submission else "",
                 row.highlight_count,
-                answers.get(submission.pk, 0) if submission else 0,
+                getattr(submission, "answer_count", 0) if submission else 0,
                 _score(scores.precision if scores else None),
                 _score(scores.recall if scores else None),
                 _score(scores.f1 if scores else None),
                 _score(spans.f1 if spans else None),
                 row.found if submission else "",
+                row.other if submission else "",
                 len(work.keys),
+                *teacher,
             ]
         )
     return csv_response(filename(work.assignment, "students"), header, lines)
@@ -170,3 +213,57 @@ def highlights_csv(work: ClassWork) -> HttpResponse:
                 ]
             )
     return csv_response(filename(work.assignment, "highlights"), header, lines)
+
+
+def answers_csv(work: ClassWork) -> HttpResponse:
+    """A row per enrolled student and answerable prompt: the answer, the techniques chosen,
+    and the teacher's score and comment. A fixed number of queries, whatever the class."""
+    prompts = answerable_prompts(work.assignment)
+    # One query: a row per answer and technique chosen (None when it chose none).
+    answers: dict[tuple[int, int], str] = {}
+    chosen: dict[tuple[int, int], list[int]] = {}
+    rows = Answer.objects.filter(submission__assignment=work.assignment).order_by()
+    for submission_id, prompt_id, text, technique_id in rows.values_list(
+        "submission_id", "prompt_id", "text", "techniques"
+    ):
+        answers[(submission_id, prompt_id)] = text
+        if technique_id is not None:
+            chosen.setdefault((submission_id, prompt_id), []).append(technique_id)
+    order = {pk: i for i, pk in enumerate(work.techniques)}
+    reviews = {
+        (r.submission_id, r.prompt_id): r for r in class_reviews(work.assignment) if r.prompt_id
+    }
+    header = [
+        "Student",
+        "Login",
+        "Passage",
+        "Prompt",
+        "Question",
+        "Answer",
+        "Techniques chosen",
+        "Score",
+        "Comment",
+        "Reviewed",
+    ]
+    lines = []
+    for student in work.students:
+        submission = work.submissions.get(student.pk)
+        for prompt in prompts:
+            key = (submission.pk if submission else 0, prompt.pk)
+            review = reviews.get(key) if submission else None
+            techniques = sorted(chosen.get(key, []), key=order.__getitem__)
+            lines.append(
+                [
+                    student.display_name,
+                    student.username,
+                    prompt.segment.position,
+                    prompt.position,
+                    prompt.text,
+                    answers.get(key, ""),
+                    "; ".join(work.techniques[t].name for t in techniques),
+                    review.score if review and review.score is not None else "",
+                    review.comment if review else "",
+                    _yes(review is not None and review.is_reviewed),
+                ]
+            )
+    return csv_response(filename(work.assignment, "answers"), header, lines)

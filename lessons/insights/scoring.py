@@ -10,8 +10,8 @@ For a student span s and a key span t with the same technique,
     F1         = 2PR / (P + R)
 
 There is no one-to-one matching, so a span would earn credit twice if it were counted twice:
-the student's spans are merged per technique before scoring, and precision counts each
-character of a student span at most once (see `score`).
+as in the organisers' SemEval-2020 Task 11 scorer, overlapping spans of one technique are
+merged on both sides (the key's and the student's) before scoring (see `score`).
 
 Offsets are Python `str` indices (Unicode code points), start inclusive, end exclusive.
 Spans in different segments (passages) never overlap.
@@ -44,6 +44,7 @@ __all__ = [
     "found_key_spans",
     "merge_spans",
     "missed_key_spans",
+    "other_technique_key_spans",
     "overlap",
     "per_technique",
     "score",
@@ -181,13 +182,16 @@ def _f1(precision: float, recall: float) -> float:
 
 
 def _empty_scores(student_count: int, key_count: int) -> Scores | None:
-    """The scores defined for empty sets, or None when both sets have spans."""
+    """The scores of the reference scorer for empty sets, or None when both sets have spans.
+
+    Where there is nothing to divide by the figure is 0: no student spans -> P = 0, no key
+    spans -> R = 0; F1 = 1 only when both are empty. (`Scores.student_count` and `key_count`
+    tell a page that the figure is not a measurement.)
+    """
     if student_count == 0 and key_count == 0:
-        return Scores(1.0, 1.0, 1.0, 0, 0)
-    if student_count == 0:  # nothing claimed wrongly, nothing found
-        return Scores(1.0, 0.0, 0.0, 0, key_count)
-    if key_count == 0:  # nothing to find, everything claimed is wrong
-        return Scores(0.0, 1.0, 0.0, student_count, 0)
+        return Scores(0.0, 0.0, 1.0, 0, 0)
+    if student_count == 0 or key_count == 0:
+        return Scores(0.0, 0.0, 0.0, student_count, key_count)
     return None
 
 
@@ -231,25 +235,22 @@ def _merged_groups(spans: Iterable[Span], *, by_technique: bool) -> dict[_Group,
 
 
 def score(student: Iterable[Span], key: Iterable[Span]) -> Scores:
-    """Label-aware partial-overlap precision, recall and F1 (Da San Martino et al., EMNLP 2019;
-    SemEval-2020 Task 11, technique classification with spans).
+    """Label-aware partial-overlap precision, recall and F1, exactly as the SemEval-2020
+    Task 11 FLC scorer computes them (Da San Martino et al., EMNLP 2019).
 
     C(s, t, h) = |s ∩ t| / h when s and t have the same technique, else 0;
     P = Σ_s Σ_t C(s, t, |s|) / |S|, R = Σ_t Σ_s C(s, t, |t|) / |T|, F1 = 2PR / (P + R),
     and F1 = 0 when P + R = 0.
 
-    - The student's spans are merged per technique first (`merge_spans`), so nobody earns credit
-      twice for highlighting the same words twice; |S| counts the merged spans.
-    - Key spans are not merged: each is one thing to find. Exact duplicates count once (the
-      key is a set). Where key spans of one technique overlap each other, a student character
-      they share is credited once in precision (the sum over t runs over their union), which
-      keeps precision within [0, 1]; otherwise this is exactly the sum above.
-    - Empty sets, defined explicitly: both empty -> P = R = F1 = 1; no student spans but a
-      key -> P = 1 (nothing claimed wrongly), R = 0, F1 = 0; student spans but an empty key
-      -> P = 0, R = 1 (nothing to find), F1 = 0.
+    - Both sides are merged per technique first (`merge_spans`): duplicate, nested and
+      overlapping spans of one technique become one span, so nobody earns credit twice for
+      the same words; |S| and |T| count the merged spans. P, R and F1 stay in [0, 1].
+    - Empty sets as the reference scorer: no student spans -> P = 0 (nothing to divide by),
+      no key spans -> R = 0, F1 = 1 only when both are empty (see `_empty_scores`).
     """
-    key_groups = {group: list(dict.fromkeys(pairs)) for group, pairs in _group(key).items()}
-    return _measure(_merged_groups(student, by_technique=True), key_groups)
+    return _measure(
+        _merged_groups(student, by_technique=True), _merged_groups(key, by_technique=True)
+    )
 
 
 def score_spans_only(student: Iterable[Span], key: Iterable[Span]) -> Scores:
@@ -266,9 +267,9 @@ def score_spans_only(student: Iterable[Span], key: Iterable[Span]) -> Scores:
 def per_technique(student: Iterable[Span], key: Iterable[Span]) -> dict[str, Scores]:
     """`score` restricted to each technique in the key or the student's spans, by technique ID.
 
-    Recall for a technique is over the key spans of that technique only; a technique that is
-    only in the key scores P = 1, R = 0, and one only in the student's spans P = 0, R = 1
-    (the empty-set definitions of `score`).
+    Recall for a technique is over the key spans of that technique only; a technique only in
+    the key, or only in the student's spans, scores P = R = F1 = 0 (the empty-set definitions
+    of `score`).
     """
     student_by: dict[str, list[Span]] = defaultdict(list)
     key_by: dict[str, list[Span]] = defaultdict(list)
@@ -297,9 +298,30 @@ def found_key_spans(student: Iterable[Span], key: Iterable[Span]) -> list[Span]:
     ]
 
 
+def other_technique_key_spans(student: Iterable[Span], key: Iterable[Span]) -> list[Span]:
+    """The key spans that no student span of the same technique overlaps but one of another
+    technique does ("right words, another technique"), in key order."""
+    student = list(student)
+    key = _unique(key)
+    found = set(found_key_spans(student, key))
+    covers = {
+        group: _Cover(pairs) for group, pairs in _merged_groups(student, by_technique=False).items()
+    }
+    return [
+        t
+        for t in key
+        if t not in found
+        and (cover := covers.get((t.segment,)))
+        and cover.intersection(t.start, t.end)
+    ]
+
+
 def missed_key_spans(student: Iterable[Span], key: Iterable[Span]) -> list[Span]:
-    """The key spans that no student span of the same technique overlaps, in key order."""
-    found = set(found_key_spans(student, key := _unique(key)))
+    """The key spans that no student span overlaps, whatever its technique, in key order (a
+    key span highlighted with another technique is `other_technique_key_spans`)."""
+    student = list(student)
+    key = _unique(key)
+    found = set(found_key_spans(student, key)) | set(other_technique_key_spans(student, key))
     return [t for t in key if t not in found]
 
 
@@ -469,6 +491,7 @@ class KeyIndex:
         for t in self.spans:
             self._by_group[(t.segment, t.technique)].append(t)
             self._by_segment[t.segment].append(t)
+        self._merged_by_technique_count = len(merge_spans(self.spans))
         merged = merge_spans(self.spans, ignore_technique=True)
         self._merged_count = len(merged)
         self._merged_by_segment = Counter(t.segment for t in merged)
@@ -489,7 +512,9 @@ class KeyIndex:
         if not spans:
             return score(spans, self.spans)
         part = self._in_groups(spans)
-        return _rescaled(score(spans, part), len(part), len(self.spans))
+        return _rescaled(
+            score(spans, part), len(merge_spans(part)), self._merged_by_technique_count
+        )
 
     def score_spans_only(self, spans: list[Span]) -> Scores:
         """`score_spans_only(spans, key)`."""
@@ -503,6 +528,11 @@ class KeyIndex:
     def found(self, spans: list[Span]) -> list[Span]:
         """`found_key_spans(spans, key)`, in the key's order by group."""
         return found_key_spans(spans, self._in_groups(spans))
+
+    def other_technique(self, spans: list[Span]) -> list[Span]:
+        """`other_technique_key_spans(spans, key)`, in the key's order by segment."""
+        segments = dict.fromkeys(s.segment for s in spans)
+        return other_technique_key_spans(spans, self._in_segments(segments))
 
     def confusion(self, owners_spans: Iterable[list[Span]]) -> Counter[tuple[str, str]]:
         """`confusion(owners_spans, key)`: each student against the key spans of the segments

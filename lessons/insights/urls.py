@@ -11,12 +11,18 @@ urlpatterns = [
         name="student_work",
     ),
     path("assignments/<int:pk>/feedback/", feedback.feedback, name="feedback"),
+    path("scoring/", feedback.scoring_help, name="scoring_help"),
     path("assignments/<int:pk>/class-map/", dashboard.class_map, name="class_map"),
     path("assignments/<int:pk>/dashboard/", dashboard.dashboard, name="dashboard"),
     path(
         "assignments/<int:pk>/export/students.csv",
         dashboard.export_students,
         name="export_students",
+    ),
+    path(
+        "assignments/<int:pk>/export/answers.csv",
+        dashboard.export_answers,
+        name="export_answers",
     ),
     path(
         "assignments/<int:pk>/export/highlights.csv",

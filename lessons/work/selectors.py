@@ -28,7 +28,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    StringAgg,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce
 
 from core.models import Classroom, Enrollment, School, User
 from core.refusals import Refusal
@@ -49,6 +61,106 @@ from .models import (
     Submission,
     UnplacedWork,
 )
+from .progress import PassageCounts, PassageState, PassageTask, passage_state
+
+# Progress: the states of `progress.py`, fed from the queries the pages already run ------
+
+ANSWERABLE = (Prompt.Kind.TEXT, Prompt.Kind.CHOOSE)
+
+
+def _written() -> QuerySet[Answer]:
+    """Answers with something in them: a text written, or a technique chosen."""
+    chosen = Answer.techniques.through.objects.filter(answer=OuterRef("pk"))
+    return Answer.objects.filter(~Q(text="") | Exists(chosen), prompt__kind__in=ANSWERABLE)
+
+
+def with_tasks(segments: QuerySet[Segment]) -> QuerySet[Segment]:
+    """Segments annotated with what they ask (`task_of`), in the same query."""
+    return segments.annotate(
+        questions=Count("prompts", filter=Q(prompts__kind__in=ANSWERABLE), distinct=True),
+        highlight_prompts=Count(
+            "prompts", filter=Q(prompts__kind=Prompt.Kind.HIGHLIGHT), distinct=True
+        ),
+    )
+
+
+def task_of(segment: Segment) -> PassageTask:
+    """What a segment read `with_tasks` asks of a student."""
+    return PassageTask.of(
+        questions=segment.questions,  # type: ignore[attr-defined]
+        highlight_prompts=segment.highlight_prompts,  # type: ignore[attr-defined]
+    )
+
+
+def with_answered_segments(submissions: QuerySet[Submission]) -> QuerySet[Submission]:
+    """Submissions annotated with the segment of each question answered (`answered_in`), in
+    the same query."""
+    answered = (
+        _written()
+        .filter(submission=OuterRef("pk"))
+        .order_by()
+        .values("submission")
+        .annotate(ids=StringAgg(Cast("prompt__segment_id", CharField()), Value(",")))
+        .values("ids")
+    )
+    return submissions.annotate(answered_segments=Subquery(answered))
+
+
+def answered_in(submission: Submission) -> dict[int, int]:
+    """Segment id -> questions answered there, from `with_answered_segments`."""
+    counts: dict[int, int] = {}
+    for pk in filter(None, (getattr(submission, "answered_segments", None) or "").split(",")):
+        counts[int(pk)] = counts.get(int(pk), 0) + 1
+    return counts
+
+
+def _segment_count(segments: QuerySet[Segment]):
+    counted = segments.order_by().values("lesson").annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted), 0)
+
+
+def with_passage_counts(submissions: QuerySet[Submission]) -> QuerySet[Submission]:
+    """Submissions annotated, in the same query, with `passages_done`, `passages_worked`
+    (with a highlight or an answer, done or not) and `passages_read` (opened, nothing in
+    them): `progress.passage_state` counted in SQL, for the pages that list submissions
+    without loading the work in them."""
+    submission = OuterRef(OuterRef("pk"))  # from inside a segment's subquery
+    segments = Segment.objects.filter(lesson=OuterRef("assignment__lesson"))
+    highlighted = Exists(Highlight.objects.filter(segment=OuterRef("pk"), submission=submission))
+    answered_here = Exists(_written().filter(prompt__segment=OuterRef("pk"), submission=submission))
+    questions = Prompt.objects.filter(segment=OuterRef("pk"), kind__in=ANSWERABLE)
+    unanswered = questions.filter(
+        ~Exists(
+            _written().filter(prompt=OuterRef("pk"), submission=OuterRef(OuterRef(OuterRef("pk"))))
+        )
+    )
+    asks_highlight = Exists(
+        Prompt.objects.filter(segment=OuterRef("pk"), kind=Prompt.Kind.HIGHLIGHT)
+    ) | ~Exists(questions)
+    done = segments.filter(~Exists(unanswered)).filter(~asks_highlight | highlighted)
+    done = done.filter(highlighted | answered_here)
+    worked = segments.filter(highlighted | answered_here)
+    read = segments.filter(position__lte=OuterRef("reached")).exclude(highlighted | answered_here)
+    return submissions.annotate(
+        passages_done=_segment_count(done),
+        passages_worked=_segment_count(worked),
+        passages_read=_segment_count(read),
+    )
+
+
+def counts_of(submission: Submission | None, total: int) -> PassageCounts | None:
+    """A submission read `with_passage_counts` as counts of a lesson of `total` passages
+    (None: not started)."""
+    if submission is None:
+        return None
+    done = submission.passages_done  # type: ignore[attr-defined]
+    return PassageCounts(
+        total=total,
+        done=done,
+        worked=submission.passages_worked - done,  # type: ignore[attr-defined]
+        read=submission.passages_read,  # type: ignore[attr-defined]
+    )
+
 
 # The exercise ---------------------------------------------------------------------------
 
@@ -121,12 +233,13 @@ def passages_of(lesson: Lesson) -> list[Segment]:
 
 @dataclass
 class PassageProgress:
-    """A row of the hand-in page: a passage, the student's highlights in it, and the
-    questions they have not answered yet."""
+    """A row of the hand-in page: a passage, the student's highlights in it, the questions
+    they have not answered yet, and its state (`progress.passage_state`)."""
 
     segment: Segment
     highlights: int
     unanswered: list[Prompt]
+    state: PassageState = PassageState.NOT_OPENED
 
 
 def progress_by_passage(submission: Submission) -> list[PassageProgress]:
@@ -143,16 +256,23 @@ def progress_by_passage(submission: Submission) -> list[PassageProgress]:
             .exclude(text="", techniques__isnull=True)
             .values_list("prompt_id", flat=True)
         )
-    return [
-        PassageProgress(
-            segment=segment,
-            highlights=highlight_counts.get(segment.pk, 0),
-            unanswered=[
-                p for p in segment.prompts.all() if p.is_answerable and p.pk not in answered
-            ],
+    rows = []
+    for segment in segments:
+        prompts = segment.prompts.all()
+        questions = [p for p in prompts if p.is_answerable]
+        unanswered = [p for p in questions if p.pk not in answered]
+        task = PassageTask.of(
+            questions=len(questions), highlight_prompts=len(prompts) - len(questions)
         )
-        for segment in segments
-    ]
+        highlights = highlight_counts.get(segment.pk, 0)
+        state = passage_state(
+            task,
+            opened=submission.pk is not None and segment.position <= submission.reached,
+            highlights=highlights,
+            answered=len(questions) - len(unanswered),
+        )
+        rows.append(PassageProgress(segment, highlights, unanswered, state))
+    return rows
 
 
 # The class pages ------------------------------------------------------------------------
@@ -166,6 +286,7 @@ class AssignmentRow:
     assignment: Assignment
     segment_count: int
     submission: Submission | None = None
+    progress: PassageCounts | None = None  # the student's, on their pages
 
 
 def _with_segment_count(assignments) -> list[AssignmentRow]:
@@ -187,12 +308,15 @@ def assignments_for_student(
     rows = _with_segment_count(assignments)
     submissions = {
         s.assignment_id: s
-        for s in Submission.objects.filter(
-            student=student, assignment__in=[row.assignment for row in rows]
+        for s in with_passage_counts(
+            Submission.objects.filter(
+                student=student, assignment__in=[row.assignment for row in rows]
+            )
         )
     }
     for row in rows:
         row.submission = submissions.get(row.assignment.pk)
+        row.progress = counts_of(row.submission, row.segment_count)
     return rows
 
 
@@ -226,9 +350,10 @@ def assignable_lessons(assigned: list[AssignmentRow]):
 
 @dataclass
 class Progress:
-    """How far one student is in one assignment."""
+    """How far one student is in one assignment: passages done, worked on and read
+    (`progress.PassageCounts`), the hand-in and the number of highlights."""
 
-    reached: int
+    counts: PassageCounts
     submitted_at: datetime | None
     highlight_count: int
 
@@ -245,14 +370,33 @@ class RosterRow:
 
 def class_roster(classroom: Classroom, assignments: list[AssignmentRow]) -> list[RosterRow]:
     enrollments = list(classroom.enrollments.select_related("student"))
+    totals = {row.assignment.pk: row.segment_count for row in assignments}
     submissions = (
-        Submission.objects.filter(assignment__classroom=classroom)
+        with_passage_counts(Submission.objects.filter(assignment__classroom=classroom))
         .annotate(highlight_count=Count("highlights", distinct=True))
-        .values_list("assignment_id", "student_id", "reached", "submitted_at", "highlight_count")
+        .values_list(
+            "assignment_id",
+            "student_id",
+            "submitted_at",
+            "highlight_count",
+            "passages_done",
+            "passages_worked",
+            "passages_read",
+            named=True,
+        )
     )
     progress = {
-        (assignment_id, student_id): Progress(reached, submitted_at, highlights)
-        for assignment_id, student_id, reached, submitted_at, highlights in submissions
+        (s.assignment_id, s.student_id): Progress(
+            PassageCounts(
+                total=totals.get(s.assignment_id, 0),
+                done=s.passages_done,
+                worked=s.passages_worked - s.passages_done,
+                read=s.passages_read,
+            ),
+            s.submitted_at,
+            s.highlight_count,
+        )
+        for s in submissions
     }
     return [
         RosterRow(

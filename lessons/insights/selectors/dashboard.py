@@ -11,9 +11,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
 from core.models import User
 from lessons.library.models import KeySpan, Segment, Technique
-from lessons.work.models import Assignment, Highlight, Submission
+from lessons.work.models import Answer, Assignment, Highlight, Submission
+from lessons.work.progress import PassageState, passage_state
+from lessons.work.selectors import answered_in, task_of, with_answered_segments, with_tasks
 
 from .. import scoring
 from .spans import span_of
@@ -60,15 +65,18 @@ def load_class(
     with_key: bool = True,
     submitted_only: bool = False,
     highlight_columns: Iterable[str] = (),
+    count_answers: bool = False,
 ) -> ClassWork:
     """Everything about one assignment's class, in six queries (four without the key).
 
     `submitted_only` keeps only the work handed in. `highlight_columns` adds columns to the
     highlight rows (named rows with submission, segment, start, end and technique ids).
+    `count_answers` gives each submission `answer_count`: its answers with some content
+    (words, or techniques chosen), in the same query.
     """
     lesson = assignment.lesson
     segments = list(
-        Segment.objects.filter(lesson=lesson)
+        with_tasks(Segment.objects.filter(lesson=lesson))  # what each asks: `progress`
         .order_by("position")
         .only("id", "lesson_id", "position", "title", "text")
     )
@@ -92,9 +100,19 @@ def load_class(
     enrolled = {s.pk for s in students}
     # Through the assignment's own manager, each submission knows its assignment: due dates
     # and lateness read it without a query per student.
-    submissions_qs = assignment.submissions.all()
+    submissions_qs = with_answered_segments(assignment.submissions.all())  # for `progress`
     if submitted_only:
         submissions_qs = submissions_qs.filter(submitted_at__isnull=False)
+    if count_answers:
+        chosen = Answer.techniques.through.objects.filter(answer=OuterRef("pk"))
+        counted = (
+            Answer.objects.filter(~Q(text="") | Exists(chosen), submission=OuterRef("pk"))
+            .order_by()
+            .values("submission")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        submissions_qs = submissions_qs.annotate(answer_count=Coalesce(Subquery(counted), 0))
     submissions = {s.student_id: s for s in submissions_qs if s.student_id in enrolled}
     owner = {s.pk: s.student_id for s in submissions.values()}
 
@@ -133,39 +151,51 @@ def load_class(
 class StudentRow:
     student: User
     submission: Submission | None
-    cells: list[tuple[str, int]]  # per passage: "done", "progress" or "none", and highlights
-    done: int  # passages done
+    cells: list[tuple[str, int]]  # per passage: its `PassageState`, and highlights
+    done: int  # passages done: every prompt answered
     highlight_count: int
     scores: scoring.Scores | None  # None for a student who has not started
     spans_found: scoring.Scores | None
     found: int  # key spans found
+    other: int = 0  # key spans highlighted with another technique only
 
 
-def _status(submission: Submission | None, position: int) -> str:
+def _states(
+    work: ClassWork, submission: Submission | None, per_segment: Counter[int]
+) -> list[PassageState]:
+    """The student's state in each passage (`lessons.work.progress`): done only when every
+    prompt is answered, from the highlights and answers already loaded."""
     if submission is None:
-        return "none"
-    if submission.is_submitted or position < submission.reached:
-        return "done"
-    if position == submission.reached:
-        return "progress"
-    return "none"
+        return [PassageState.NOT_OPENED] * len(work.segments)
+    answered = answered_in(submission)
+    return [
+        passage_state(
+            task_of(s),
+            opened=s.position <= submission.reached,
+            highlights=per_segment[s.pk],
+            answered=answered.get(s.pk, 0),
+        )
+        for s in work.segments
+    ]
 
 
 def student_rows(
     work: ClassWork, key: scoring.KeyIndex, *, spans_only: bool = False
-) -> tuple[list[StudentRow], Counter[int]]:
-    """A row per enrolled student, and how many students found each key span (by key id)."""
+) -> tuple[list[StudentRow], Counter[int], Counter[int]]:
+    """A row per enrolled student; how many students found each key span, and how many
+    highlighted it with another technique only (both by key id)."""
     keys_by_span: dict[scoring.Span, list[KeySpan]] = defaultdict(list)
     for item, span in zip(work.keys, work.key_spans, strict=True):
         keys_by_span[span].append(item)
     found_by_key: Counter[int] = Counter()
+    other_by_key: Counter[int] = Counter()
     rows = []
     for student in work.students:
         submission = work.submissions.get(student.pk)
         spans = work.spans.get(student.pk, [])
         per_segment = Counter(span.segment for span in spans)
         scores = found_spans = None
-        found = 0
+        found = other = 0
         if submission is not None and work.keys:
             scores = key.score(spans)
             if spans_only:
@@ -174,7 +204,11 @@ def student_rows(
                 for item in keys_by_span[span]:
                     found_by_key[item.pk] += 1
                     found += 1
-        statuses = [_status(submission, s.position) for s in work.segments]
+            for span in key.other_technique(spans):
+                for item in keys_by_span[span]:
+                    other_by_key[item.pk] += 1
+                    other += 1
+        statuses = _states(work, submission, per_segment)
         rows.append(
             StudentRow(
                 student=student,
@@ -183,14 +217,15 @@ def student_rows(
                     (status, per_segment[s.pk])
                     for status, s in zip(statuses, work.segments, strict=True)
                 ],
-                done=statuses.count("done"),
+                done=statuses.count(PassageState.DONE),
                 highlight_count=len(spans),
                 scores=scores,
                 spans_found=found_spans,
                 found=found,
+                other=other,
             )
         )
-    return rows, found_by_key
+    return rows, found_by_key, other_by_key
 
 
 # --- the heat map ----------------------------------------------------------------------------
@@ -326,31 +361,44 @@ class TechniqueRate:
     key_spans: int  # in the key
     found: int  # summed over the students who started
     possible: int  # key_spans x students who started
+    other: int = 0  # highlighted with another technique only, summed likewise
 
     @property
     def missed(self) -> int:
-        return self.possible - self.found
+        return self.possible - self.found - self.other
 
     @property
     def found_percent(self) -> int:
         return round(100 * self.found / self.possible) if self.possible else 0
 
     @property
+    def other_percent(self) -> int:
+        return round(100 * self.other / self.possible) if self.possible else 0
+
+    @property
     def missed_percent(self) -> int:
-        return 100 - self.found_percent if self.possible else 0
+        return max(0, 100 - self.found_percent - self.other_percent) if self.possible else 0
+
+    @property
+    def missed_at(self) -> int:
+        """Where the missed bar starts in the chart (percent)."""
+        return self.found_percent + self.other_percent
 
 
 def technique_rates(
-    work: ClassWork, found_by_key: Counter[int], started: int
+    work: ClassWork, found_by_key: Counter[int], started: int, other_by_key: Counter[int]
 ) -> list[TechniqueRate]:
-    """Per technique of the key: the share of its key spans that students found, worst first."""
+    """Per technique of the key: the share of its key spans that students found, highlighted
+    with another technique, or missed, worst first."""
     counts: Counter[int] = Counter()
     found: Counter[int] = Counter()
+    other: Counter[int] = Counter()
     for key in work.keys:
         counts[key.technique_id] += 1
         found[key.technique_id] += found_by_key[key.pk]
+        other[key.technique_id] += other_by_key[key.pk]
     rates = [
-        TechniqueRate(technique, counts[pk], found[pk], counts[pk] * started)
+        TechniqueRate(technique, counts[pk], found[pk], counts[pk] * started, other[pk])
         for pk, technique in work.techniques.items()
         if counts[pk]
     ]
@@ -366,12 +414,16 @@ class MissedKey:
     missed: int
 
 
-def most_missed(work: ClassWork, found_by_key: Counter[int], started: int) -> list[MissedKey]:
+def most_missed(
+    work: ClassWork, found_by_key: Counter[int], started: int, other_by_key: Counter[int]
+) -> list[MissedKey]:
+    """The key spans most students did not highlight at all (a key span highlighted with
+    another technique is not missed: it counts in the rates' own column)."""
     segments = {s.pk: s for s in work.segments}
     items = [
         MissedKey(key, segments[key.segment_id], work.techniques[key.technique_id], missed)
         for key in work.keys
-        if (missed := started - found_by_key[key.pk]) > 0
+        if (missed := started - found_by_key[key.pk] - other_by_key[key.pk]) > 0
     ]
     items.sort(key=lambda m: (-m.missed, m.segment.position, m.key.position))
     return items[:MOST_MISSED]
@@ -471,7 +523,7 @@ class Dashboard:
 
 def build_dashboard(work: ClassWork) -> Dashboard:
     key = scoring.KeyIndex(work.key_spans)
-    rows, found_by_key = student_rows(work, key)
+    rows, found_by_key, other_by_key = student_rows(work, key)
     owners = {s.pk: work.spans.get(s.pk, []) for s in work.started}
     started = len(owners)
     heat = heat_map(work, owners)
@@ -483,9 +535,9 @@ def build_dashboard(work: ClassWork) -> Dashboard:
         submitted=sum(s.is_submitted for s in work.submissions.values()),
         late=sum(s.is_late for s in work.submissions.values()),
         heat=heat,
-        rates=technique_rates(work, found_by_key, started),
+        rates=technique_rates(work, found_by_key, started, other_by_key),
         confusion=confusion_table(work, key, owners),
-        missed=most_missed(work, found_by_key, started),
+        missed=most_missed(work, found_by_key, started, other_by_key),
         agreements=agreements(heat),
     )
 

@@ -38,7 +38,10 @@ class SegmentFeedback:
     segment: Segment
     html: str
     highlights: list[HighlightFeedback]
-    missed: list[KeySpan]
+    missed: list[KeySpan]  # not highlighted at all
+    other_technique: list[KeySpan]  # highlighted, only with another technique (shown once,
+    # under the highlight that found it: "Right words, another technique")
+    key_count: int  # key spans in this passage
     answers: list[AnswerFeedback]
     key_reviews: list[Review]
 
@@ -72,6 +75,7 @@ def build_feedback(submission: Submission, *, include_drafts: bool = False) -> F
     key_spans = {k.pk: span_of(k, codes) for k in keys}
     student_spans = {h.pk: span_of(h, codes) for h in highlights}
     found = set(scoring.found_key_spans(student_spans.values(), key_spans.values()))
+    other = set(scoring.other_technique_key_spans(student_spans.values(), key_spans.values()))
 
     by_segment: dict[int, list[KeySpan]] = {}
     for key in keys:
@@ -111,7 +115,7 @@ def build_feedback(submission: Submission, *, include_drafts: bool = False) -> F
                     classes=(f"hl-{verdict.value}",),
                 )
             )
-        missed = [k for k in segment_keys if key_spans[k.pk] not in found]
+        missed = [k for k in segment_keys if key_spans[k.pk] not in found | other]
         marks += [
             Mark(k.start, k.end, f"Missed: {k.technique.name}", ident=f"key-{k.pk}",
                  classes=("hl-missed",))
@@ -123,6 +127,8 @@ def build_feedback(submission: Submission, *, include_drafts: bool = False) -> F
                 html=annotate(segment.body_html, sorted(marks, key=lambda m: (m.start, m.end))),
                 highlights=items,
                 missed=missed,
+                other_technique=[k for k in segment_keys if key_spans[k.pk] in other],
+                key_count=len(segment_keys),
                 answers=[
                     AnswerFeedback(p, answers.get(p.pk), prompt_reviews.get(p.pk))
                     for p in segment.prompts.all()

@@ -10,10 +10,12 @@ from django.utils.safestring import SafeString, mark_safe
 register = template.Library()
 
 # A student's state in one passage, in a symbol (hidden from screen readers) and in words.
+# The states of `lessons.work.progress.PassageState`.
 _PASSAGE_STATES = {
     "done": ("✓", "done"),
-    "progress": ("…", "in progress"),
-    "none": ("·", "not started"),
+    "worked": ("✎", "worked on"),
+    "read": ("○", "read only"),
+    "none": ("·", "not opened"),
 }
 
 

@@ -45,8 +45,16 @@ def _exported(request: AuthenticatedRequest, assignment: Assignment, what: str) 
 @login_required
 def export_students(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_teacher(request.user, pk)
-    response = csv_export.students_csv(load_class(assignment))
+    response = csv_export.students_csv(load_class(assignment, count_answers=True))
     _exported(request, assignment, "every student's progress and scores")
+    return response
+
+
+@login_required
+def export_answers(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    assignment = get_assignment_for_teacher(request.user, pk)
+    response = csv_export.answers_csv(load_class(assignment))
+    _exported(request, assignment, "every student's answers and the teacher's reviews")
     return response
 
 

@@ -18,6 +18,12 @@ from ..selectors.feedback import build_feedback
 
 
 @login_required
+def scoring_help(request: AuthenticatedRequest) -> HttpResponse:
+    """How scores are computed, in plain words (the short form of docs/scoring.md)."""
+    return render(request, "insights/scoring_help.html")
+
+
+@login_required
 def feedback(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The answer key against the student's work, once the teacher's rule releases it."""
     assignment = get_assignment_for_student(request.user, pk)

@@ -63,8 +63,11 @@ def _open_passage(
 @login_required
 def assignment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_student(request.user, pk)
-    submission = assignment.submissions.filter(student=request.user).first()
+    submission = selectors.with_passage_counts(
+        assignment.submissions.filter(student=request.user)
+    ).first()
     lesson = assignment.lesson
+    segment_count = lesson.segments.count()
     return render(
         request,
         "work/assignment.html",
@@ -72,7 +75,8 @@ def assignment(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "assignment": assignment,
             "lesson": lesson,
             "submission": submission,
-            "segment_count": lesson.segments.count(),
+            "segment_count": segment_count,
+            "progress": selectors.counts_of(submission, segment_count),
             "feedback_released": assignment.feedback_released_for(submission),
         },
     )
