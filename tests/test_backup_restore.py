@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.test import Client
-from django.urls import reverse
+from django.urls import get_resolver, reverse
 
 from lessons.library.models import KeySpan, Prompt
 from lessons.work import services as work_services
@@ -91,6 +91,14 @@ def class_with_work():
     return world
 
 
+# Every CSV export of an assignment: insights' URLs named export_*.
+EXPORTS = sorted(
+    name
+    for name in get_resolver().namespace_dict["insights"][1].reverse_dict
+    if isinstance(name, str) and name.startswith("export_")
+)
+
+
 def pages(world) -> dict[str, list[str]]:
     """Every page about the class, by who reads it."""
     a = world.assignment
@@ -101,8 +109,7 @@ def pages(world) -> dict[str, list[str]]:
     teacher = [
         reverse("work:classroom", args=[a.classroom.pk]),
         reverse("insights:dashboard", args=[pk]),
-        reverse("insights:export_students", args=[pk]),
-        reverse("insights:export_highlights", args=[pk]),
+        *(reverse(f"insights:{name}", args=[pk]) for name in EXPORTS),
         reverse("insights:review_queue", args=[pk]),
         reverse("insights:review_queue", args=[pk]) + "?blind=1",
         *(reverse("insights:review_prompt", args=[pk, p.pk]) for p in prompts.order_by("pk")),
@@ -216,6 +223,7 @@ def test_every_page_and_export_is_the_same_after_a_backup_and_restore(tmp_path):
     urls = pages(world)
     before = render(clients, urls)
     assert len(before) >= 15
+    assert {"export_students", "export_answers", "export_highlights"} <= set(EXPORTS)
     assert b"Sam Student" in before[f"alice {urls['alice'][1]}"]  # the dashboard has the work
 
     with restored(tmp_path):

@@ -533,3 +533,44 @@ def test_export_lesson_writes_the_seed_file_back(db, seed_file, tmp_path):
 def test_export_lesson_reports_an_unknown_slug(db):
     with pytest.raises(CommandError, match="no-such-lesson"):
         call_command("export_lesson", "no-such-lesson", stdout=StringIO())
+
+
+@pytest.mark.parametrize(
+    ("field", "limit"),
+    [
+        ("title", 200),
+        ("slug", 50),
+        ("author", 200),
+        ("place", 120),
+        ("audience", 300),
+        ("source", 300),
+        ("language", 10),
+        ("level", 60),
+    ],
+)
+def test_import_reports_a_front_matter_value_longer_than_its_column(db, field, limit):
+    value = "x" * (limit + 1)
+    lines = VALID.split("\n")
+    found = [n for n, line in enumerate(lines) if line.startswith(f"{field}:")]
+    if found:
+        lines[found[0]] = f"{field}: {value}"
+    else:
+        lines.insert(2, f"{field}: {value}")
+    source = "\n".join(lines)
+    number = next(n for n, line in enumerate(source.split("\n"), 1) if line.startswith(f"{field}:"))
+
+    with pytest.raises(LessonFormatError) as error:
+        lesson_import(data=parse_lesson(source))
+
+    assert (number, f"{field} is longer than {limit} characters") in error.value.errors
+    assert not Lesson.objects.filter(title__startswith="x" * 10).exists()
+
+
+def test_import_reports_a_passage_title_longer_than_its_column(db):
+    source = VALID.replace("## Segment: First", "## Segment: " + "T" * 121)
+    number = source.split("\n").index("## Segment: " + "T" * 121) + 1
+
+    with pytest.raises(LessonFormatError) as error:
+        lesson_import(data=parse_lesson(source))
+
+    assert error.value.errors == [(number, "the passage title is longer than 120 characters")]

@@ -405,3 +405,13 @@ def test_a_required_value_that_is_missing_is_written_empty_and_reads_back_as_mis
     assert "\nauthor: \n" in written
     assert "date:" not in written
     assert errors_of(written) == [(1, "the front matter has no author")]
+
+
+def test_a_nul_character_is_reported_on_its_line_and_nothing_is_read():
+    source = edit("Join them!", "Join\x00 them!")
+
+    with pytest.raises(LessonFormatError) as error:
+        parse_lesson(source)
+
+    line = source.split("\n").index("Everyone agrees with us. Join\x00 them!") + 1
+    assert error.value.errors == [(line, "a NUL character (U+0000) cannot be stored: remove it")]

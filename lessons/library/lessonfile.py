@@ -24,6 +24,7 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KEY_RE = re.compile(
     r'^(?P<technique>[^|\0]+?)\s*\|\s*"(?P<quote>.*)"(?:\s*#(?P<n>\d+))?\s*\|\s*(?P<why>.*)$'
 )
+NUL_MESSAGE = "a NUL character (U+0000) cannot be stored: remove it"
 PROMPT_RE = re.compile(r"^(?P<kind>[a-z]+)\s*:\s*(?P<text>.+)$")
 
 
@@ -97,6 +98,9 @@ def _items(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
 def parse_lesson(source: str) -> LessonData:
     errors: list[tuple[int, str]] = []
     lines = source.removeprefix("\ufeff").replace("\r\n", "\n").split("\n")
+    nul_lines = [(n, NUL_MESSAGE) for n, line in enumerate(lines, start=1) if "\x00" in line]
+    if nul_lines:
+        raise LessonFormatError(nul_lines)
     meta: dict[str, str] = {}
     meta_lines: dict[str, int] = {}
     index = 0

@@ -52,6 +52,16 @@ def lesson_import(
                 errors.append(
                     (key.line, f"unknown technique {key.technique!r} in taxonomy {taxonomy.slug}")
                 )
+    for name in ("title", "slug", "author", "place", "audience", "source", "language", "level"):
+        limit = field_max_length(Lesson, name)
+        if len(meta.get(name, "")) > limit:
+            errors.append(
+                (data.meta_lines.get(name, 1), f"{name} is longer than {limit} characters")
+            )
+    title_limit = field_max_length(Segment, "title")
+    for item in data.segments:
+        if len(item.title) > title_limit:
+            errors.append((item.line, f"the passage title is longer than {title_limit} characters"))
     existing = Lesson.objects.filter(slug=meta["slug"]).order_by("revision").first()
     if existing and not replace:
         errors.append(
