@@ -104,16 +104,23 @@ def _lock_submission(submission: Submission) -> None:
     The hand-in takes the same lock, so a highlight or an answer and the hand-in of the same
     work take turns: the one that comes second sees what the first did, and a write that
     finds the work handed in is refused (`Submission.check_open`)."""
-    if submission.pk is None:
+    rows = Submission.objects.select_for_update().filter(
+        assignment_id=submission.assignment_id, student_id=submission.student_id
+    )
+    locked = None if submission.pk is None else rows.get()
+    for _ in range(3):
+        if locked is not None:
+            break
         try:
             with transaction.atomic():
                 submission.save(force_insert=True)
             return  # a new row: no one else's until this transaction ends
         except IntegrityError:  # created by the student's other write, committed since
-            pass
-    locked = Submission.objects.select_for_update().get(
-        assignment_id=submission.assignment_id, student_id=submission.student_id
-    )
+            # (on SQLite's shared in-memory test database, an insert can also clash with
+            # the other write's row before that write is rolled back: then try again)
+            locked = rows.first()
+    if locked is None:
+        raise Refusal("Your work could not be saved just now. Please try again.", status=409)
     for column in Submission._meta.concrete_fields:
         setattr(submission, column.attname, getattr(locked, column.attname))
     submission._state.adding = False
