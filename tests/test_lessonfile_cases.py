@@ -15,43 +15,9 @@ from lessons.library.lessonfile import (
     parse_lesson,
 )
 
-LESSON = """---
-title: Practice
-slug: practice
-author: The Ministry of Truthiness (fictional)
-date: 2024-05-01
-audience: Citizens of Freedonia
-language: en
-taxonomy: semeval-2020
-provenance: Written for Lens tests.
----
+from .test_lessonfile import VALID
 
-## Introduction
-
-A short *fictional* text for practice.
-
-## Segment: First
-
-Our glorious leader says the **traitors** will fail. The traitors always fail.
-
-### Prompts
-
-- highlight: Highlight the techniques.
-- text: Who are "the traitors"?
-
-### Key
-
-- Loaded_Language | "glorious leader" | Praise words.
-- Name_Calling,Labeling | "traitors" #2 | The label again.
-
-## Segment: Second
-
-Everyone agrees with us. Join them!
-
-### Key
-
-- Bandwagon,Reductio_ad_hitlerum | "Everyone agrees with us" | Claims everyone agrees.
-"""
+LESSON = VALID  # the practice lesson of the lesson-file tests
 
 
 def edit(old: str, new: str, source: str = LESSON) -> str:
