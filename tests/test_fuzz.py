@@ -1237,20 +1237,19 @@ def test_the_fuzz_walks_every_url_pattern():
 
 
 @pytest.mark.parametrize("charset", ["base64", "rot13", "zlib", "hex", "uu", "quopri", "bz2"])
-def test_a_charset_that_is_no_text_encoding_gets_a_400_from_the_wsgi_entry_point(db, charset):
+def test_a_charset_that_is_no_text_encoding_gets_a_400_from_the_wsgi_entry_point(charset):
     from wsgiref.util import setup_testing_defaults
 
-    from lens.wsgi import application
+    from lens.wsgi import application, readable_charset
 
-    def answer(environ: dict) -> str:
-        setup_testing_defaults(environ)
-        environ["HTTP_HOST"] = "localhost"
-        statuses = []
-        body = b"".join(application(environ, lambda status, headers: statuses.append(status)))
-        return f"{statuses[0]} {body[:80]!r}"
+    environ = {"QUERY_STRING": "q=1", "CONTENT_TYPE": f"text/plain; charset={charset}"}
+    setup_testing_defaults(environ)
+    statuses: list[str] = []
+    body = b"".join(application(environ, lambda status, headers: statuses.append(status)))
 
-    odd = answer({"QUERY_STRING": "q=1", "CONTENT_TYPE": f"text/plain; charset={charset}"})
-    plain = answer({"QUERY_STRING": "q=1", "CONTENT_TYPE": "text/plain; charset=utf-8"})
-
-    assert odd.startswith("400 ") and "not a text encoding" in odd, odd
-    assert plain.startswith("200 "), plain
+    assert statuses == ["400 Bad Request"] and b"not a text encoding" in body, body
+    # (a request in a text encoding goes on to Django: not sent here, as Django's handler
+    # would close the test's database connection when it finishes)
+    assert readable_charset("text/plain; charset=utf-8")
+    assert readable_charset("text/plain; charset=latin-1")
+    assert readable_charset("text/plain")
