@@ -1,7 +1,12 @@
+import contextlib
+import io
 import os
+import runpy
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -106,17 +111,24 @@ def test_debug_is_off_unless_asked_for():
 
 
 def _settings(env: dict, code: str) -> subprocess.CompletedProcess:
-    """Load the settings module alone in a fresh interpreter, with `env` on top of a clean
-    environment, and run `code` after it."""
+    """Run the settings module afresh, with `env` on top of a clean environment, and run
+    `code` after it (the module as `s`). In this process, as a fresh interpreter would load
+    it (the module is executed anew, not taken from `sys.modules`), without the second or so
+    an interpreter takes to start: what it prints is the result's stdout, and a settings error
+    is its stderr's last line, as Python's traceback would end."""
     clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
-    return subprocess.run(
-        [sys.executable, "-c", f"from lens import settings as s; {code}"],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    stdout = io.StringIO()
+    with mock.patch.dict(os.environ, {**clean, **env}, clear=True):
+        try:
+            namespace = runpy.run_path(str(ROOT / "lens" / "settings.py"))
+            with contextlib.redirect_stdout(stdout):
+                exec(code, {"s": SimpleNamespace(**namespace)})  # noqa: S102
+        except Exception as error:
+            kind = type(error)
+            return subprocess.CompletedProcess(
+                code, 1, stdout.getvalue(), f"{kind.__module__}.{kind.__qualname__}: {error}\n"
+            )
+    return subprocess.CompletedProcess(code, 0, stdout.getvalue(), "")
 
 
 @pytest.mark.parametrize("value", ["true", "TRUE", "1", "yes", "On", " true "])
