@@ -1,25 +1,28 @@
 """Server time of the class dashboard pages, beside the time to simply fetch their rows.
 
-    DJANGO_SETTINGS_MODULE=lens.settings .venv/bin/python bench/dashboard.py \
-        [--sizes 30,200,1000] [--runs 5]
+    .venv/bin/python bench/dashboard.py [--sizes 30,200,1000] [--runs 5]
 
 Builds, in a fresh database, classes of the given sizes on the seed lesson with realistic
 work: about 15 highlights per student on or near the key's spans (right or wrong technique,
 offsets a little off) or elsewhere in the text, and every answerable prompt of the passages
 a student reached answered (90% of students have handed in, so they answered them all).
+The work is written in bulk, so each student's figures are then stored as the services store
+them with every write (`lessons.insights.services.figures_rebuild`).
 Then it times each page through django.test.Client (median of --runs, after one warm-up),
-beside two plain fetches with .values(): "own rows", exactly the rows that page reads (segments,
-techniques, key, enrolled students, submissions, highlights; answers for the students export),
-and "all rows", the issue's baseline: all the class's highlights, submissions, answers and key
-spans.
+beside two plain fetches with .values(): "own rows", exactly the rows that page reads, with
+the page's own querysets (segments, techniques, key, enrolled students, submissions with their
+stored figures, the highlights of students without stored figures; the highlights for the
+highlights export; the answer counts and reviews for the students export), and "all rows",
+the issue's baseline: all the class's highlights, submissions, answers and key spans. "KB" is
+the size of the page's HTML (or CSV).
 
 Databases: without DATABASE_URL (or with a sqlite URL) a temporary SQLite file that is
 migrated and deleted afterwards; with a postgres:// DATABASE_URL, a separate database
 `lens_bench` created on that server and dropped afterwards (the one named in the URL is
-only used to connect).
+only used to connect; BENCH_DB names another, for two benchmarks at once). bench/run runs it
+on both (bench/benchlib.py: tables `dashboard-sqlite` and `dashboard-postgresql`).
 """
 
-import argparse
 import os
 import random
 import statistics
@@ -29,13 +32,17 @@ import time
 import warnings
 from pathlib import Path
 
+import benchlib
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lens.settings")
 # WhiteNoise notes that collectstatic has not run; the pages measured load no static file.
 warnings.filterwarnings("ignore", message="No directory at")
 
-BENCH_DB = "lens_bench"
+BENCH_DB = os.environ.get("BENCH_DB", "lens_bench")
+DATABASES = ("sqlite", "postgresql")  # bench/run runs it on each
+QUICK = ["--sizes", "30,200", "--runs", "3"]  # bench/run --quick
 SUBMITTED_SHARE = 0.9
 HIGHLIGHTS = (12, 18)  # per student who reached the end
 
@@ -186,15 +193,23 @@ def _build_class(size: int, lesson, teacher, rng: random.Random):
 
 
 def _raw_fetches(assignment):
-    """For each page, a function that fetches the rows that page reads, and nothing more."""
+    """For each page, a function that fetches the rows that page reads, and nothing more:
+    the page's own querysets, read with .values() (no model instances, nothing computed)."""
+    from django.db.models import Count, Exists, OuterRef, Q, Subquery
+    from django.db.models.functions import Coalesce
+
     from core.models import User
+    from lessons.insights.exports import class_reviews
+    from lessons.insights.selectors.figures import THROUGH_SUBMISSION, stale_highlights
     from lessons.library.models import KeySpan, Segment
     from lessons.work.models import Answer, Highlight, Submission
+    from lessons.work.selectors import with_answered_segments, with_tasks
 
     lesson = assignment.lesson
 
-    def common(submitted_only=False, key=True, highlight_columns=()):
-        list(Segment.objects.filter(lesson=lesson).values("id", "position", "title", "text"))
+    def common(submitted_only=False, key=True, figures=True, highlight_columns=(), answers=False):
+        segments = with_tasks(Segment.objects.filter(lesson=lesson)).order_by("position")
+        list(segments.values("id", "position", "title", "text", "questions", "highlight_prompts"))
         if key:
             list(lesson.taxonomy.techniques.values())
             list(KeySpan.objects.filter(segment__lesson=lesson).values())
@@ -203,24 +218,43 @@ def _raw_fetches(assignment):
                 "id", "display_name", "username"
             )
         )
-        submissions = Submission.objects.filter(assignment=assignment)
-        highlights = Highlight.objects.filter(submission__assignment=assignment)
+        submissions = with_answered_segments(Submission.objects.filter(assignment=assignment))
+        if figures:
+            highlights = stale_highlights(assignment)
+        else:
+            highlights = Highlight.objects.filter(submission__assignment=assignment)
         if submitted_only:
             submissions = submissions.filter(submitted_at__isnull=False)
             highlights = highlights.filter(submission__submitted_at__isnull=False)
-        list(submissions.values())
+        if answers:  # the count of answers with something in them, as the students export
+            chosen = Answer.techniques.through.objects.filter(answer=OuterRef("pk"))
+            counted = (
+                Answer.objects.filter(~Q(text="") | Exists(chosen), submission=OuterRef("pk"))
+                .order_by()
+                .values("submission")
+                .annotate(n=Count("pk"))
+                .values("n")
+            )
+            submissions = submissions.annotate(answer_count=Coalesce(Subquery(counted), 0))
+        columns = [f.attname for f in Submission._meta.concrete_fields]
+        extra = ["answered_segments", *(["answer_count"] if answers else [])]
+        stored = (*THROUGH_SUBMISSION, "figures__lesson", "figures__version") if figures else ()
+        list(submissions.values(*columns, *extra, *stored))
         list(
             highlights.order_by().values(
                 "submission_id", "segment_id", "start", "end", "technique_id", *highlight_columns
             )
         )
 
-    def with_answers():
-        common()
-        list(Answer.objects.filter(submission__assignment=assignment).values())
-        list(Answer.techniques.through.objects.filter(
-            answer__submission__assignment=assignment
-        ).values())  # fmt: skip
+    def students_export():
+        common(answers=True)
+        class_reviews(assignment)
+        assignment.classroom.enrollments.count()  # whether the worker makes it
+
+    def highlights_export():
+        common(figures=False, highlight_columns=("quote", "note", "created_at", "updated_at", "id"))
+        assignment.classroom.enrollments.count()
+        Highlight.objects.filter(submission__assignment=assignment).count()
 
     def all_work():
         """The issue's baseline, the same for every page: all the class's highlights,
@@ -232,10 +266,8 @@ def _raw_fetches(assignment):
 
     return all_work, {
         "dashboard": common,
-        "export_students": with_answers,
-        "export_highlights": lambda: common(
-            highlight_columns=("quote", "note", "created_at", "updated_at", "id")
-        ),
+        "export_students": students_export,
+        "export_highlights": highlights_export,
         "class_map": lambda: common(submitted_only=True, key=False),
     }
 
@@ -250,22 +282,22 @@ def _median_ms(function, runs: int) -> float:
     return statistics.median(times)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_arguments(parser) -> None:
     parser.add_argument("--sizes", default="30,200,1000", help="class sizes, comma separated")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per page (median)")
     parser.add_argument("--seed", type=int, default=2017)
-    args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
+
+def measure(args) -> list[benchlib.Table]:
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     kind, clean_up = _prepare_database()
     try:
-        _run(kind, sizes, args.runs, args.seed)
+        return [_run(kind, sizes, args.runs, args.seed)]
     finally:
         clean_up()
 
 
-def _run(kind: str, sizes: list[int], runs: int, seed: int) -> None:
+def _run(kind: str, sizes: list[int], runs: int, seed: int) -> benchlib.Table:
     import django
 
     django.setup()
@@ -277,6 +309,7 @@ def _run(kind: str, sizes: list[int], runs: int, seed: int) -> None:
     from django.urls import reverse
 
     from core.models import User
+    from lessons.insights.services import figures_rebuild
     from lessons.library.lessonfile import parse_lesson
     from lessons.library.services import lesson_import
     from lessons.work.models import Submission
@@ -296,16 +329,31 @@ def _run(kind: str, sizes: list[int], runs: int, seed: int) -> None:
     rng = random.Random(seed)
     print(f"Database: {kind} ({connection.vendor} {connection.Database.__name__})")
     print(f"Django {django.get_version()}, Python {sys.version.split()[0]}, runs={runs}\n")
-    header = (
-        f"{'students':>8}  {'page':<18} {'queries':>7} {'median ms':>10} "
-        f"{'own rows ms':>11} {'ratio':>6} {'all rows ms':>11} {'ratio':>6}"
+    table = benchlib.Table(
+        f"dashboard-{kind.lower()}",
+        [
+            "students",
+            "page",
+            "queries",
+            benchlib.Column("median ms", 1),
+            benchlib.Column("own rows ms", 1),
+            benchlib.Column("ratio", 1),
+            benchlib.Column("all rows ms", 1),
+            benchlib.Column("ratio", 1),
+            benchlib.Column("KB", 0),
+        ],
+        keys=2,
     )
-    print(header)
-    print("-" * len(header))
+    built_notes = []
     for size in sizes:
         start = time.perf_counter()
         assignment, highlight_count, answer_count = _build_class(size, lesson, teacher, rng)
         built = time.perf_counter() - start
+        # The work was written in bulk, past the services: store each student's figures, as
+        # the services do with every write (and `manage.py rebuild_figures` for old work).
+        start = time.perf_counter()
+        figures_rebuild(assignment_id=assignment.pk)
+        stored = time.perf_counter() - start
         student = (
             Submission.objects.filter(assignment=assignment, submitted_at__isnull=False)
             .select_related("student")
@@ -321,24 +369,38 @@ def _run(kind: str, sizes: list[int], runs: int, seed: int) -> None:
             client = student_client if page == "class_map" else teacher_client
             url = reverse(f"insights:{page}", args=[assignment.pk])
 
-            def get(client=client, url=url):
-                response = client.get(url)
+            # The exports download on a POST (their buttons; it is logged); a GET goes back to
+            # the dashboard.
+            method = "post" if page.startswith("export_") else "get"
+
+            def get(client=client, url=url, method=method):
+                response = getattr(client, method)(url)
                 assert response.status_code == 200, (url, response.status_code)
                 return response
 
             page_ms = _median_ms(get, runs)
             raw_ms = _median_ms(raw[page], runs)
             with CaptureQueriesContext(connection) as queries:
-                get()
-            print(
-                f"{size:>8}  {page:<18} {len(queries):>7} {page_ms:>10.1f} "
-                f"{raw_ms:>11.1f} {page_ms / raw_ms:>6.2f} {all_ms:>11.1f} {page_ms / all_ms:>6.2f}"
+                response = get()
+            table.add(
+                size,
+                page,
+                len(queries),
+                page_ms,
+                raw_ms,
+                page_ms / raw_ms,
+                all_ms,
+                page_ms / all_ms,
+                len(response.content) / 1024,
             )
         print(
-            f"{'':>8}  ({highlight_count} highlights, {answer_count} answers; "
-            f"built in {built:.1f} s)"
+            f"  ({highlight_count} highlights, {answer_count} answers; built in {built:.1f} s, "
+            f"figures stored in {stored:.2f} s)"
         )
+        built_notes.append(f"{size:,}: {highlight_count:,} highlights, {answer_count:,} answers")
+    table.notes.append(f"(Students: {'; '.join(built_notes)}.)")
+    return table
 
 
 if __name__ == "__main__":
-    main()
+    benchlib.main(measure, add_arguments)

@@ -1,7 +1,6 @@
 """Time to move a class to a new revision of its lesson, and what the move carries over.
 
-    DJANGO_SETTINGS_MODULE=lens.settings .venv/bin/python bench/revision_move.py \
-        [--sizes 30,200,1000] [--runs 3]
+    .venv/bin/python bench/revision_move.py [--sizes 30,200,1000] [--runs 3]
 
 Builds the classes of bench/dashboard.py (the seed lesson, ~15 highlights per student, every
 prompt answered), then the author's second revision, made with the editor's own functions
@@ -16,10 +15,10 @@ how many were kept as unplaced work (and checks, once, outside the timings, that
 moved highlight's quote is the text at its new offsets).
 
 Databases as in bench/dashboard.py: a temporary SQLite file, or with a postgres://
-DATABASE_URL a separate `lens_bench` database created and dropped on that server.
+DATABASE_URL a separate `lens_bench` database created and dropped on that server. bench/run runs
+it on both (tables `revision-move-sqlite` and `revision-move-postgresql`).
 """
 
-import argparse
 import random
 import statistics
 import sys
@@ -28,7 +27,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import benchlib
 import dashboard  # bench/dashboard.py: database set-up and the class builder
+
+DATABASES = ("sqlite", "postgresql")  # bench/run runs it on each
+QUICK = ["--sizes", "30,200", "--runs", "3"]  # bench/run --quick
 
 
 def _revise(lesson, author):
@@ -72,7 +75,7 @@ def _median_ms(function, runs: int) -> float:
     return statistics.median(times)
 
 
-def _run(kind: str, sizes: list[int], runs: int, seed: int) -> None:
+def _run(kind: str, sizes: list[int], runs: int, seed: int) -> benchlib.Table:
     import django
 
     django.setup()
@@ -101,12 +104,19 @@ def _run(kind: str, sizes: list[int], runs: int, seed: int) -> None:
     newer = _revise(lesson, teacher)
     print(f"Database: {kind} ({connection.vendor})")
     print(f"Django {django.get_version()}, Python {sys.version.split()[0]}, runs={runs}\n")
-    header = (
-        f"{'students':>8} {'highlights':>10} {'answers':>8} {'placed':>7} {'unplaced':>8} "
-        f"{'all rows ms':>11} {'dry run ms':>10} {'move ms':>8}"
+    table = benchlib.Table(
+        f"revision-move-{kind.lower()}",
+        [
+            "students",
+            "highlights",
+            "answers",
+            "placed",
+            "unplaced",
+            benchlib.Column("all rows ms", 0),
+            benchlib.Column("dry run ms", 0),
+            benchlib.Column("move ms", 0),
+        ],
     )
-    print(header)
-    print("-" * len(header))
     for size, assignment, highlight_count, answer_count in classes:
 
         def all_rows(assignment=assignment):
@@ -133,25 +143,24 @@ def _run(kind: str, sizes: list[int], runs: int, seed: int) -> None:
         assert placed + unplaced == highlight_count, (placed, unplaced, highlight_count)
         move(check=True)
         all_ms, dry_ms, move_ms = (_median_ms(f, runs) for f in (all_rows, dry_run, move))
-        print(
-            f"{size:>8} {highlight_count:>10} {answer_count:>8} {placed:>7} {unplaced:>8} "
-            f"{all_ms:>11.0f} {dry_ms:>10.0f} {move_ms:>8.0f}"
-        )
+        table.add(size, highlight_count, answer_count, placed, unplaced, all_ms, dry_ms, move_ms)
+    return table
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_arguments(parser) -> None:
     parser.add_argument("--sizes", default="30,200,1000", help="class sizes, comma separated")
     parser.add_argument("--runs", type=int, default=3, help="timed runs (median)")
     parser.add_argument("--seed", type=int, default=2017)
-    args = parser.parse_args()
+
+
+def measure(args) -> list[benchlib.Table]:
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     kind, clean_up = dashboard._prepare_database()
     try:
-        _run(kind, sizes, args.runs, args.seed)
+        return [_run(kind, sizes, args.runs, args.seed)]
     finally:
         clean_up()
 
 
 if __name__ == "__main__":
-    main()
+    benchlib.main(measure, add_arguments)

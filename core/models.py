@@ -1,6 +1,7 @@
 import hashlib
 import secrets
 import unicodedata
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -266,3 +267,79 @@ class Invitation(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at <= timezone.now()
+
+
+class Job(models.Model):
+    """A piece of long work done by the worker for one user (a class moved to a new revision,
+    a large import or export), and how far it has got: what its page shows while the
+    browser polls it (`core.jobs`). The task's own record is the task backend's; this one is
+    Lens's, so that its page reads one row whatever the backend."""
+
+    class Kind(models.TextChoices):
+        PLAN = "plan", "Working out what moving a class would do"
+        MOVE = "move", "Moving a class to a new revision"
+        IMPORT = "import", "Importing lessons"
+        CORPUS = "corpus", "Importing a corpus article"
+        EXPORT = "export", "Exporting a class's work"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting for the worker"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        REFUSED = "refused", "Not done"  # Lens said no (a problem in an import): final
+        FAILED = "failed", "Stopped"  # an error, or the worker stopped: may be retried
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # What the work is about, to find the work under way on it: "assignment:12".
+    subject = models.CharField(max_length=100, blank=True, db_index=True)
+    title = models.CharField(max_length=300)
+    # The task that does the work (its module path, to enqueue it again on a retry) and the
+    # attempt: a retry counts up, and an earlier attempt still running stops at its next step.
+    task_path = models.CharField(max_length=200)
+    task_id = models.CharField(max_length=64, blank=True)
+    attempt = models.PositiveIntegerField(default=1)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    step = models.CharField(max_length=200, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)  # 0: how much is left is not known
+    message = models.TextField(blank=True)  # the outcome, for the person who asked
+    problems = models.JSONField(default=list, blank=True)  # e.g. every problem of an import
+    result_url = models.CharField(max_length=300, blank=True)
+    result_label = models.CharField(max_length=200, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    payload = models.BinaryField(default=b"", blank=True)  # an upload, until it is imported
+    output = models.BinaryField(default=b"", blank=True)  # a file made for its owner
+    output_name = models.CharField(max_length=200, blank=True)
+    output_type = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)  # every step of the work moves it
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="job_owner_created")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.REFUSED, self.State.FAILED)
+
+    @property
+    def is_stalled(self) -> bool:
+        """Not finished, and no step for longer than JOB_STALLED_AFTER: the worker was
+        stopped, or is not running."""
+        return not self.is_finished and self.updated_at < timezone.now() - (
+            settings.JOB_STALLED_AFTER
+        )
+
+    @property
+    def may_retry(self) -> bool:
+        return self.state == self.State.FAILED or self.is_stalled
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0

@@ -7,6 +7,12 @@ from .throttle import limit_failed_logins
 app_name = "core"
 
 urlpatterns = [
+    # For load balancers (docs/deployment.md): no login, no data.
+    path("healthz", views.healthz, name="healthz"),
+    # Long work in the worker (core.jobs): its progress and outcome, for whoever started it.
+    path("jobs/<uuid:pk>/", views.job, name="job"),
+    path("jobs/<uuid:pk>/retry/", views.job_retry, name="job_retry"),
+    path("jobs/<uuid:pk>/download/", views.job_download, name="job_download"),
     path("join/", views.join, name="join"),
     path("signup/", views.signup, name="signup"),
     path("signup/sent/", views.signup_sent, name="signup_sent"),

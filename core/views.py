@@ -1,5 +1,6 @@
 import logging
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth import login
@@ -7,13 +8,15 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import services, throttle
+from . import jobs, services, throttle
 from .access import (
     get_classroom_for_student,
     get_classroom_for_teacher,
@@ -33,11 +36,27 @@ from .forms import (
     TeacherPasswordResetForm,
     TeacherSignupForm,
 )
-from .models import INVITATION_LIFETIME, Invitation, User, normalize_join_code
+from .models import INVITATION_LIFETIME, Invitation, Job, User, normalize_join_code
 from .refusals import Refusal
 from .responses import AuthenticatedRequest, HtmxHttpRequest, done, refusals
 
 security_log = logging.getLogger("lens.security")
+health_log = logging.getLogger("lens.health")
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For the load balancer: 200 when this app server answers and reaches the database,
+    503 when it cannot, so the balancer sends its requests to another. No login, no data."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        health_log.exception("health check: the database does not answer")
+        return HttpResponse("database unavailable\n", content_type="text/plain", status=503)
+    return HttpResponse("ok\n", content_type="text/plain")
 
 
 def client_fields(request: HttpRequest) -> dict[str, str]:
@@ -467,3 +486,56 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_invalid(form)
         response.status_code = 400
         return response
+
+
+# Long work in the worker: its page, a retry, a file it made ---------------------------------
+
+
+def _job_page(request: AuthenticatedRequest, job: Job, *, status: int = 200) -> HttpResponse:
+    """The job's page; with htmx (the page polling itself) only its progress, and 286, which
+    tells htmx to stop polling, once the work is finished or has stalled (its Retry button
+    then stays put, for the keyboard's focus)."""
+    template = "core/job.html"
+    if request.htmx:
+        template += "#progress"
+        if (job.is_finished or job.may_retry) and status == 200:
+            status = 286
+    return render(request, template, {"job": job}, status=status)
+
+
+def _job_refused(request: AuthenticatedRequest, pk: UUID, *, refusal: Refusal) -> HttpResponse:
+    return _job_page(request, jobs.job_for_user(request.user, pk))
+
+
+@login_required
+@require_GET
+def job(request: AuthenticatedRequest, pk: UUID) -> HttpResponse:
+    """Where long work has got (a progress bar, polled with htmx; without JavaScript, a link
+    to check again), then its outcome. Only for the person who started it. Reads only."""
+    return _job_page(request, jobs.job_for_user(request.user, pk))
+
+
+@login_required
+@require_POST
+@refusals(_job_refused)
+def job_retry(request: AuthenticatedRequest, pk: UUID) -> HttpResponse:
+    """Start stopped work again (after an error, or a worker that stopped)."""
+    job = jobs.job_retry(job=jobs.job_for_user(request.user, pk))
+    return done(
+        request,
+        "",
+        redirect_to=reverse("core:job", args=[job.pk]),
+        fragment=lambda: _job_page(request, job),
+    )
+
+
+@login_required
+@require_GET
+def job_download(request: AuthenticatedRequest, pk: UUID) -> HttpResponse:
+    """The file the work made (a large export), for the person who asked for it."""
+    job = jobs.job_for_user(request.user, pk)
+    if job.state != job.State.DONE or not job.output_name:
+        raise Http404("This work made no file.")
+    response = HttpResponse(bytes(job.output), content_type=job.output_type)
+    response["Content-Disposition"] = content_disposition_header(True, job.output_name)
+    return response

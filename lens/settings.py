@@ -186,11 +186,25 @@ INSTALLED_APPS = [
     "lessons.authoring",
     "lessons.work",
     "lessons.insights",
+    # LTI 1.3 (docs/lti.md): django-lti's registrations, deployments and keys, and Lens's
+    # launch, deep linking, rosters and grades on top of them.
+    "lti_tool",
+    "lessons.lms",
+    # The task queue's store (django.tasks, docs/deployment.md): a table in the database.
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
+    # First, so it compresses what every other middleware wrote. Pages are gzipped with
+    # Django's BREACH mitigation (a random-length gzip header) beside masked CSRF tokens;
+    # static files come pre-compressed (gzip and brotli) from WhiteNoise, which it leaves be.
+    # Why not brotli for pages: docs/deployment.md.
+    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Inside the CSP middleware, outside the session's: an LMS launch and the pages reached
+    # from it may be framed by the LMS's own origins, with the cookies marked for it.
+    "lessons.lms.middleware.LmsFraming",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -256,6 +270,37 @@ CACHES = {
     )
 }
 
+# Long work (moving a class to a new revision, large imports and exports) runs in the worker
+# (`manage.py worker`, docs/deployment.md) through Django's tasks framework: the task queue is
+# a table in the database (django-tasks-db), or Redis when REDIS_URL is set
+# (django-tasks-redis). Each piece of work is a `core.models.Job`, whose page shows progress.
+TASKS = {
+    "default": (
+        {
+            "BACKEND": "django_tasks_redis.RedisTaskBackend",
+            "QUEUES": ["default"],
+            "OPTIONS": {
+                "REDIS_URL": REDIS_URL,
+                "REDIS_KEY_PREFIX": "lens-tasks",
+                # A worker that dies leaves its task to another after this long: longer than
+                # the longest task (a move of a large class takes seconds).
+                "REDIS_CLAIM_TIMEOUT": 900,
+            },
+        }
+        if REDIS_URL
+        else {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    )
+}
+if REDIS_URL:
+    INSTALLED_APPS.append("django_tasks_redis")  # its worker, `run_redis_tasks`
+# A piece of work whose progress has not moved for this long (the worker was stopped or
+# killed) can be started again by its owner with the Retry button of its page.
+JOB_STALLED_AFTER = timedelta(seconds=envint("JOB_STALLED_AFTER", "600"))
+# An export of more rows than this, or an imported zip or corpus article larger than this,
+# is made in the worker, with a progress page; smaller ones are answered at once.
+BACKGROUND_EXPORT_ROWS = envint("BACKGROUND_EXPORT_ROWS", "20000")
+BACKGROUND_IMPORT_BYTES = envint("BACKGROUND_IMPORT_BYTES", "65536")
+
 AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "work:home"
@@ -288,13 +333,15 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# collectstatic writes a .gz and a .br (brotli) beside each file, which WhiteNoise serves to
+# browsers that accept them; STATIC_MANIFEST=true adds hashed names, cached for good.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
             if envbool("STATIC_MANIFEST", "False")
-            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+            else "whitenoise.storage.CompressedStaticFilesStorage"
         )
     },
 }

@@ -1,5 +1,5 @@
 """The site's URLs: each domain app's, under its namespace (`core:`, `library:`,
-`authoring:`, `work:`, `insights:`), and the admin."""
+`authoring:`, `work:`, `insights:`, `lms:`), and the admin."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("lessons.authoring.urls")),
     path("", include("lessons.work.urls")),
     path("", include("lessons.insights.urls")),
+    path("", include("lessons.lms.urls")),
     # The admin's login page, throttled like the site's (before the admin's own URLs, so it
     # answers for "admin:login" too).
     path("admin/login/", limit_failed_logins(admin.site.login)),

@@ -46,6 +46,9 @@ TEST_SETTINGS = {
     "SESSION_COOKIE_SECURE": False,
     "CSRF_COOKIE_SECURE": False,
     "SECURE_HSTS_SECONDS": 0,
+    # Background work (core.jobs) runs at once, in the request that starts it; the tests of
+    # tests/test_tasks.py enqueue with the database backend and run the real worker.
+    "TASKS": {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}},
 }
 
 DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}

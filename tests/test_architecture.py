@@ -12,6 +12,7 @@ LAYERS = [
     {"lessons.library"},
     {"lessons.work"},
     {"lessons.authoring", "lessons.insights"},
+    {"lessons.lms"},  # LMS launch: makes classes, assignments, and grades from insights' scores
     {"lens"},
 ]
 RANK = {app: rank for rank, apps in enumerate(LAYERS) for app in apps}
@@ -126,6 +127,7 @@ NOT_REFUSALS = {
     "AmbiguousQuote",
     "DryRun",
     "_Undo",
+    "Superseded",  # a retried job's older attempt stopping, inside the worker (core.jobs)
 }
 
 

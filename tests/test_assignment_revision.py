@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from core.models import User
+from core.models import Job, User
 from lessons.authoring import services as authoring
 from lessons.library import services as library_services
 from lessons.library.anchoring import anchor_at, occurrences
@@ -21,6 +21,7 @@ from lessons.work import services as work_services
 from lessons.work.models import (
     Answer,
     Assignment,
+    AuditEvent,
     Highlight,
     Review,
     RevisionMove,
@@ -30,6 +31,7 @@ from lessons.work.models import (
 
 from . import factories
 from .conftest import PERSONAS
+from .html import assert_in_fragment
 
 LESSON = (
     factories.FRONT_MATTER
@@ -715,6 +717,28 @@ def test_only_the_classs_teacher_can_move_it(client, story, persona, expected):
         assert story.assignment.lesson == story.lesson
 
 
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    list(zip(PERSONAS, ("login", 404, 404, 302, 404), strict=True)),
+)
+def test_only_the_classs_teacher_can_ask_for_the_dry_run(client, story, persona, expected):
+    url = reverse("work:assignment_revision_plan", args=[story.assignment.pk])
+    if persona != "anonymous":
+        client.force_login(getattr(story, persona))
+    before = _everything(story.assignment)
+
+    response = client.post(url, {"to": story.new.pk})
+    got = client.get(url)
+
+    assert response.status_code == (302 if expected == "login" else expected)
+    assert got.status_code == (302 if expected == "login" else 405)  # a POST only
+    assert _everything(story.assignment) == before  # a dry run writes no work
+    jobs = Job.objects.filter(kind=Job.Kind.PLAN)
+    assert [job.owner for job in jobs] == ([story.alice] if persona == "alice" else [])
+    if persona not in ("alice", "anonymous"):
+        assert work_selectors.plan_cached(story.assignment, story.new) is None
+
+
 def test_bobs_class_on_the_same_lesson_is_untouched_when_alice_moves_hers(client, story):
     before = _everything(story.other)
     client.force_login(story.alice)
@@ -725,10 +749,28 @@ def test_bobs_class_on_the_same_lesson_is_untouched_when_alice_moves_hers(client
     assert Assignment.objects.get(pk=story.assignment.pk).lesson == story.new
 
 
+def _dry_run(client, assignment: Assignment, to: Lesson):
+    """The teacher asks for the dry run (the worker makes it: at once, in the tests)."""
+    return client.post(
+        reverse("work:assignment_revision_plan", args=[assignment.pk]), {"to": to.pk}
+    )
+
+
 def test_the_page_shows_the_dry_run_and_the_list_before_moving(client, story):
     client.force_login(story.alice)
     before = _everything(story.assignment)
 
+    page = client.get(_url(story.assignment)).content.decode()
+
+    assert_in_fragment(page, "#no-dry-run", "Lens reads every student's work")
+    assert "Move this class" not in page
+    response = _dry_run(client, story.assignment, story.new)
+    job = Job.objects.get(owner=story.alice, kind=Job.Kind.PLAN)
+    assert response.status_code == 302
+    assert response.url == reverse("core:job", args=[job.pk])
+    done = client.get(response.url).content.decode()
+    assert_in_fragment(done, "#job-message", "Lens has worked out what moving Class A")
+    assert_in_fragment(done, "#job-result", "See what moving would do")
     page = client.get(_url(story.assignment)).content.decode()
 
     assert _everything(story.assignment) == before
@@ -743,19 +785,67 @@ def test_the_page_shows_the_dry_run_and_the_list_before_moving(client, story):
     assert "to <q>When did the Cold War begin?</q>" in page
     assert f'<input type="hidden" name="to" value="{story.new.pk}">' in page
     assert "Move this class to revision 2</button>" in page
+    assert "dry-run-age" not in page  # made from the work as it is
+
+
+def test_a_get_of_the_revision_page_never_works_out_the_move(client, story, monkeypatch):
+    client.force_login(story.alice)
+    _dry_run(client, story.assignment, story.new)
+
+    def planned(*args, **kwargs):
+        raise AssertionError("a GET planned the move")
+
+    monkeypatch.setattr(work_selectors, "plan_move", planned)
+    monkeypatch.setattr(work_selectors, "prepare_move", planned)
+    page = client.get(_url(story.assignment)).content.decode()
+
+    assert "10 highlights from 2 students will be re-anchored" in page
+
+
+def test_the_dry_run_says_when_students_changed_their_work_since(client, story):
+    client.force_login(story.alice)
+    _dry_run(client, story.assignment, story.new)
+    _highlight(story.assignment, story.tom, "traitors", "Doubt", occurrence=1)
+
+    page = client.get(_url(story.assignment)).content.decode()
+
+    assert_in_fragment(page, "#dry-run-age", "Students have changed their work since")
+    assert "10 highlights from 2 students will be re-anchored" in page  # as it was worked out
+    _dry_run(client, story.assignment, story.new)
+    page = client.get(_url(story.assignment)).content.decode()
+    assert "dry-run-age" not in page
+    assert "11 highlights from 2 students will be re-anchored" in page
+
+
+def test_a_dry_run_of_another_revision_or_class_is_not_shown(client, story):
+    client.force_login(story.bob)
+    _dry_run(client, story.other, story.new)
+    client.force_login(story.alice)
+
+    page = client.get(_url(story.assignment)).content.decode()
+
+    assert "will be re-anchored" not in page
+    assert_in_fragment(page, "#no-dry-run", "Lens reads every student's work")
 
 
 def test_moving_says_what_happened_and_lists_what_was_kept(client, story):
     client.force_login(story.alice)
+    _dry_run(client, story.assignment, story.new)
 
     response = client.post(_url(story.assignment), {"to": story.new.pk}, follow=True)
 
-    assert response.redirect_chain == [(_url(story.assignment), 302)]
-    page = response.content.decode()
-    assert (
+    job = Job.objects.get(owner=story.alice, kind=Job.Kind.MOVE)
+    assert response.redirect_chain == [(reverse("core:job", args=[job.pk]), 302)]
+    done = response.content.decode()
+    assert_in_fragment(
+        done,
+        "#job-message",
         "Class A is now on revision 2. 10 highlights re-anchored; 2 answers and 2 reviews "
-        "followed their questions. 7 pieces of work could not be placed: listed below."
-    ) in page
+        "followed their questions. 7 pieces of work could not be placed: listed on the "
+        "revision page.",
+    )
+    assert "job-bar" not in done and "job-retry" not in done
+    page = client.get(_url(story.assignment)).content.decode()
     assert "This class is on the newest revision of this lesson." in page
     assert "Move this class" not in page
     assert "Work that could not be carried over (7)" in page
@@ -765,6 +855,8 @@ def test_moving_says_what_happened_and_lists_what_was_kept(client, story):
     assert "Comment: Check the year." in page and "Score: 3 of 5" in page
     assert "of the key span <q>The West wants war</q>" in page
     assert "from revision 1 to revision 2 by Alice Teacher, 10 highlights re-anchored." in page
+    event = AuditEvent.objects.get(actor=story.alice, object_type="revisionmove")
+    assert event.detail.endswith("from revision 1 to revision 2")
 
 
 def test_posting_the_same_move_twice_changes_nothing_the_second_time(client, story):
@@ -902,7 +994,7 @@ def test_the_students_work_page_lists_that_students_work_not_carried_over(client
 # Query counts ---------------------------------------------------------------------------
 
 # student_work includes the one INSERT that records the view in the audit log.
-MAX_QUERIES = {"plan": 16, "kept": 7, "student_work": 15, "dashboard": 11}
+MAX_QUERIES = {"plan": 10, "kept": 7, "student_work": 15, "dashboard": 11}
 
 
 def _class_with_work(size: int) -> tuple[User, Assignment, Lesson]:
@@ -941,9 +1033,11 @@ def test_the_revision_pages_run_as_many_queries_for_30_students_as_for_3(
     counts = []
     for size in (3, 30):
         teacher, assignment, new = _class_with_work(size)
-        if page != "plan":
-            work_services.assignment_move(assignment=assignment, to=new, by=teacher)
         client.force_login(teacher)
+        if page == "plan":
+            _dry_run(client, assignment, new)
+        else:
+            work_services.assignment_move(assignment=assignment, to=new, by=teacher)
         url = PAGES[page](assignment)
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)

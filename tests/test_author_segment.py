@@ -19,9 +19,11 @@ from lessons.library.models import KeySpan, Lesson, Prompt, Segment, Technique
 
 from . import factories
 from .conftest import PERSONAS
+from .html import assert_in_fragment, select, text
 
 LOGIN = "login"
 HTMX = {"HTTP_HX_REQUEST": "true"}
+PANEL = {**HTMX, "HTTP_HX_TRIGGER": "selection-form"}  # htmx names the form that posts
 XSS = "<script>alert('XSS')</script> and <img src=x onerror=alert(1)>"
 TWO_PARAGRAPHS = factories.SMALL_LESSON.replace(
     "Everyone 𝒜gree𝓈 with us. Join them!", "Everyone 𝒜gree𝓈 with us.\n\nJoin them! Join them!"
@@ -265,7 +267,7 @@ def test_the_live_preview_is_wired_to_the_preview_endpoint(client, draft, alice)
 def test_the_key_is_marked_in_the_text_for_the_highlight_component(client, draft, alice):
     page = client.get(_url("author_segment", draft)).content.decode()
 
-    text = re.search(r"<div[^>]*data-segment-text>(.*?)</div>", page, re.S)[1]
+    text = re.search(r"<div[^>]*data-segment-text[^>]*>(.*?)</div>", page, re.S)[1]
     assert re.search(r"<mark[^>]*>glorious leader</mark><span[^>]*data-anchor-ignore", text)
     assert "Loaded language</span>" in text
     assert 'id="highlight-form"' in page
@@ -930,6 +932,38 @@ def test_htmx_gets_the_workspace_with_what_happened(client, draft, alice):
     assert "4 prompts:" in prompt.content.decode()
 
 
+def test_a_message_is_shown_once_and_an_htmx_answer_clears_the_last_one(client, draft, alice):
+    url = _url("author_segment", draft)
+    saved = client.post(url, {"title": "First", "markdown": _body(draft)}, follow=True)
+    assert text(saved.content, "#messages") == "Passage 1 is saved."
+    assert text(client.get(url).content, "#messages") == ""  # once only
+
+    # On the page the message is still on screen when the author adds key spans with htmx:
+    # every answer replaces the messages region (out of band), with nothing in it.
+    data = {"technique": _technique(draft, "Doubt").pk, "explanation": "Unprovable."}
+    added = client.post(_url("author_key_add", draft), {**data, "quote": "always fail"}, **HTMX)
+    refused = client.post(_url("author_key_add", draft), {**data, "quote": "kittens"}, **HTMX)
+    for response in (added, refused):
+        (region,) = select(response.content, "#messages")
+        assert region["data-hx-swap-oob"] == "true"
+        assert region.get_text().strip() == ""
+    assert_in_fragment(added.content, "#workspace-status", "Added “always fail” to the key")
+    # The whole page has the region once, not out of band.
+    (region,) = select(client.get(url).content, "#messages")
+    assert not region.has_attr("data-hx-swap-oob")
+
+
+def test_the_passages_editor_clears_the_last_message_with_htmx_too(client, draft, alice):
+    lesson_url = reverse("authoring:author_lesson", args=[draft.pk])
+    uid = str(_segment(draft).uid)
+    move = reverse("authoring:author_segment_move", args=[draft.pk, 1])
+    response = client.post(move, {"direction": "down", "uid": uid}, **HTMX)
+    assert response.status_code == 200
+    (region,) = select(response.content, "#messages")
+    assert region["data-hx-swap-oob"] == "true" and region.get_text().strip() == ""
+    assert text(client.get(lesson_url).content, "#messages") == ""
+
+
 def test_htmx_errors_return_the_workspace_with_a_4xx_status(client, draft, alice):
     loaded = _technique(draft, "Loaded_Language").pk
     data = {"technique": loaded, "explanation": "Why."}
@@ -946,6 +980,111 @@ def test_htmx_errors_return_the_workspace_with_a_4xx_status(client, draft, alice
         assert html.lstrip().startswith('<div id="workspace"')
     assert "Which one do you mean?" in ambiguous.content.decode()
     assert "That key span is not in this passage" in missing.content.decode()
+
+
+def test_every_htmx_answer_says_where_it_goes_whatever_its_status(client, draft, alice):
+    data = {"technique": _technique(draft, "Doubt").pk, "explanation": "Why."}
+    url = _url("author_key_add", draft)
+
+    added = client.post(url, {**data, "quote": "always fail"}, **HTMX)
+    not_found = client.post(url, {**data, "quote": "kittens"}, **HTMX)
+    missing = client.post(_url("author_key_delete", draft, 1, 999999), **HTMX)
+    plain = client.post(url, {**data, "quote": "kittens"})
+
+    # django-htmx's debug script (DEBUG only) takes a 400 or 404 for an error page unless the
+    # answer says where it goes: static/js/highlight.js lets htmx put these in place.
+    for response, status in [(added, 200), (not_found, 400), (missing, 404)]:
+        assert response.status_code == status
+        assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#workspace", "outerHTML")
+    assert plain.status_code == 400
+    assert "HX-Retarget" not in plain
+
+
+# The selection panel ---------------------------------------------------------------------
+
+
+def test_the_selection_panel_is_the_key_span_form_again_posting_to_the_same_view(
+    client, draft, alice
+):
+    page = client.get(_url("author_segment", draft)).content.decode()
+
+    [panel] = select(page, "#selection-panel")
+    [panel_form] = select(page, "#selection-panel form#selection-form")
+    [below] = select(page, "form#highlight-form")
+    assert (panel["popover"], panel["role"]) == ("manual", "dialog")
+    assert text(page, "#selection-panel-heading") == "Add the selection to the key"
+    for form in (panel_form, below):
+        assert form["action"] == form["data-hx-post"] == _url("author_key_add", draft)
+        names = {field["name"] for field in form.select("[name]")}
+        assert names >= {"quote", "start", "end", "occurrence", "technique", "explanation"}
+    ids = [tag["id"] for tag in panel_form.select("[id]")]
+    assert ids and all(i.startswith(("panel-", "selection-")) for i in ids), ids
+    [words] = select(page, "[data-segment-text]")
+    assert (words["tabindex"], words["aria-keyshortcuts"]) == ("0", "Alt+Shift+H")
+    assert_in_fragment(page, "#selection-help", "F7", "Alt + Shift + H")
+
+
+def test_a_key_span_saved_in_the_panel_is_stored_as_from_the_form_below(client, draft, alice):
+    start = _segment(draft).text.index("always fail")
+
+    response = client.post(
+        _url("author_key_add", draft),
+        {
+            "quote": "always fail",
+            "start": start,
+            "end": start + len("always fail"),
+            "technique": _technique(draft, "Doubt").pk,
+            "explanation": "Nobody can check this.",
+        },
+        **PANEL,
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#workspace"
+    assert_in_fragment(response.content, "#workspace-status", "Added “always fail” to the key")
+    key = _key(draft, "always fail")
+    assert (key.start, key.end, key.technique.code) == (start, start + 11, "Doubt")
+    assert key.explanation == "Nobody can check this."
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "messages"),
+    [
+        (
+            {"quote": "always fail"},
+            400,
+            ["This field is required.", "Write why these words use the technique."],
+        ),
+        (
+            {"quote": "glorious leader", "technique": "Loaded_Language", "explanation": "Again."},
+            409,
+            ["“glorious leader” is already in the key as Loaded language."],
+        ),
+    ],
+    ids=["nothing-chosen", "already-in-the-key"],
+)
+def test_a_refusal_in_the_panel_comes_back_in_the_panel(
+    client, draft, alice, data, status, messages
+):
+    start = _segment(draft).text.index(data["quote"])
+    if "technique" in data:
+        data = {**data, "technique": _technique(draft, data["technique"]).pk}
+    before = _keys(draft)
+
+    response = client.post(
+        _url("author_key_add", draft),
+        {**data, "start": start, "end": start + len(data["quote"])},
+        **PANEL,
+    )
+
+    html = response.content.decode()
+    assert response.status_code == status
+    assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#selection-panel", "innerHTML")
+    assert html.lstrip().startswith('<form id="selection-form"')
+    assert_in_fragment(html, "#selection-form", *messages)
+    assert text(html, "[data-selection-quote]") == data["quote"]
+    assert 'id="id_' not in html
+    assert _keys(draft) == before
 
 
 # Query counts -----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import copy
 import io
 import logging
 import zipfile
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -17,11 +18,14 @@ from lessons.library import services
 from lessons.library import services as revisions
 from lessons.library.lessonfile import dump_lesson, parse_lesson
 from lessons.library.models import KeySpan, Lesson, Prompt, Segment, Taxonomy
+from lessons.library.rendering import plain_text, render_markdown
 
 from . import factories
 from .conftest import PERSONAS, shared, shared_fixture
+from .html import assert_in_fragment, assert_not_in_fragment, select, text
 
 LOGIN = "login"
+SEED_TEXT = Path(__file__).resolve().parents[2] / "shared/seed/000_0683d6f1663f97ad.txt"
 
 # A draft whose first passage has three paragraphs, with key spans in each (the same word
 # "traitors" three times) and prompts on both passages.
@@ -345,15 +349,16 @@ def test_a_lesson_is_created_from_plain_text_exactly_as_pasted(client, world):
     assert (lesson.slug, lesson.is_published, lesson.revision) == ("the-enemys-sanctions", False, 1)
     assert lesson.author == "KCNA"
     texts = [s.text for s in lesson.segments.order_by("position")]
-    # The dateline is short, so it joins the paragraph after it; the short last paragraph
-    # joins the one before it. Every character shows exactly as pasted.
+    # Far fewer than 80 words: one passage, every character shown exactly as pasted (a
+    # paragraph break is a line break in the passage's plain text).
     assert texts == [
         'Pyongyang, 16 August (KCNA)\nThe *so-called* "sanctions" of the #1 enemy are '
-        "[vicious]; 2 * 3 = 6 and <b>so</b> on.\nA second line of the same paragraph stays in it.",
-        "1. This is not a list, it is a sentence that starts with a number and a dot.\nShort one.",
+        "[vicious]; 2 * 3 = 6 and <b>so</b> on.\nA second line of the same paragraph stays in it."
+        "\n1. This is not a list, it is a sentence that starts with a number and a dot."
+        "\nShort one.",
     ]
     follow = client.get(response.url)
-    assert "is a draft with 2 passages" in follow.content.decode()
+    assert "is a draft with 1 passage." in follow.content.decode()
 
 
 MARKDOWN = """# The Resolution
@@ -368,7 +373,7 @@ Today Korean people are carrying on the **all-people struggle** to realize their
 
 The vigorous struggle of Korean people braves the *vicious* sanctions of the imperialists.
 
-A second paragraph, long enough to be a passage of its own in the lesson.
+A second paragraph, short enough to share the passage of the one before it.
 """
 
 
@@ -380,14 +385,15 @@ def test_a_lesson_is_created_from_markdown_where_headings_start_and_name_passage
 
     lesson = Lesson.objects.get(created_by=world.alice)
     segments = list(lesson.segments.order_by("position"))
-    assert [s.title for s in segments] == ["The Resolution: Opening", "Sanctions", ""]
+    assert [s.title for s in segments] == ["The Resolution: Opening", "Sanctions"]
     assert segments[0].text == (
         "Resolution\nToday Korean people are carrying on the all-people struggle to realize "
         "their ideal."
     )
     assert "<strong>all-people struggle</strong>" in segments[0].body_html
     assert "<em>vicious</em>" in segments[1].body_html
-    assert segments[2].text.startswith("A second paragraph")
+    assert segments[1].text.endswith("\nA second paragraph, short enough to share the passage "
+                                     "of the one before it.")  # fmt: skip
 
 
 def test_slugs_are_made_unique_and_an_address_given_is_kept(client, world):
@@ -406,6 +412,40 @@ def test_slugs_are_made_unique_and_an_address_given_is_kept(client, world):
         assert message in page
         assert "A paragraph long enough to stand on its own" in page
     assert Lesson.objects.filter(created_by=world.alice).count() == 4
+
+
+def test_the_address_made_from_a_long_title_ends_between_words(client, world):
+    client.force_login(world.alice)
+    title = "The Resolution of the Meeting of Solidarity with the Korean People in Pyongyang"
+    for _ in range(2):
+        client.post(reverse("authoring:author_new"), _new_data() | {"title": title})
+    slugs = sorted(Lesson.objects.filter(created_by=world.alice).values_list("slug", flat=True))
+    assert slugs == [
+        "the-resolution-of-the-meeting-of-solidarity-with",  # 48 characters of 50
+        "the-resolution-of-the-meeting-of-solidarity-with-2",
+    ]
+    assert authoring.clean_slug("Supercalifragilisticexpialidocious " * 3) == (
+        "supercalifragilisticexpialidocious"
+    )
+    assert authoring.clean_slug("x" * 60) == "x" * 50  # one word longer than the limit
+
+
+def test_the_new_lesson_form_asks_for_the_audience_publishing_needs(client, world):
+    client.force_login(world.alice)
+    page = client.get(reverse("authoring:author_new")).content.decode()
+    (field,) = select(page, "#id_audience")
+    assert field.get("required") is None  # a draft may leave it empty
+    assert text(page, "label[for=id_audience]") == "For whom it was written (audience)"
+    # Its help, which a screen reader reads with the field, says that publishing needs it.
+    described = ", ".join(f"#{ident}" for ident in field["aria-describedby"].split())
+    assert_in_fragment(page, described, "Needed to publish the lesson; a draft may leave it")
+    data = _new_data() | {"audience": "Readers abroad who follow state media"}
+    client.post(reverse("authoring:author_new"), data)
+    lesson = Lesson.objects.get(created_by=world.alice)
+    assert lesson.audience == "Readers abroad who follow state media"
+    page = client.get(reverse("authoring:author_lesson", args=[lesson.pk])).content.decode()
+    assert_not_in_fragment(page, "ul.problems", "The lesson needs its audience.")
+    assert_in_fragment(page, "ul.problems", "The lesson needs its author.")
 
 
 @pytest.mark.parametrize(
@@ -430,12 +470,21 @@ def test_bad_input_for_a_new_lesson_is_a_400_that_creates_nothing(client, world,
     assert _snapshot() == before
 
 
+def _sentences(count: int, words: int = 10, start: int = 1) -> str:
+    """`count` sentences of `words` words each, numbered so that none repeats."""
+    filler = " ".join(["word"] * (words - 3))
+    return " ".join(f"Sentence {n} says {filler}." for n in range(start, start + count))
+
+
+def _word_counts(passages) -> list[int]:
+    return [len(plain_text(render_markdown(p.body)).split()) for p in passages]
+
+
 def test_proposed_passages_follow_the_rules_on_the_page():
     propose = authoring.propose_passages
     long = "A paragraph that is certainly longer than sixty characters, so it stands alone."
-    assert [p.body for p in propose(f"{long}\n\n{long}", markdown=False)] == [long, long]
+    assert [p.body for p in propose(f"{long}\n\n{long}", markdown=False)] == [f"{long}\n\n{long}"]
     assert [p.body for p in propose(f"Short.\n\n{long}", markdown=False)] == [f"Short.\n\n{long}"]
-    assert [p.body for p in propose(f"{long}\n\nShort.", markdown=False)] == [f"{long}\n\nShort."]
     assert [p.body for p in propose("Only short.", markdown=False)] == ["Only short."]
     passages = propose(f"# One\n\n{long}\n\n# Two\nShort.\n\n## Three\n\n{long}", markdown=True)
     assert [(p.title, p.body) for p in passages] == [
@@ -445,6 +494,47 @@ def test_proposed_passages_follow_the_rules_on_the_page():
     ]
     # In plain text, a # is a character like any other.
     assert propose("# Not a heading", markdown=False)[0].body == "\\# Not a heading"
+
+
+def test_a_news_article_of_one_sentence_paragraphs_becomes_passages_of_80_to_250_words():
+    # Twenty paragraphs of one or two sentences, 10 words each: 300 words.
+    paragraphs = [_sentences(1 + n % 2, start=10 * n) for n in range(20)]
+    passages = authoring.propose_passages("\n\n".join(paragraphs), markdown=False)
+    assert len(passages) == 2
+    assert all(80 <= words <= 250 for words in _word_counts(passages))
+    # Cut between paragraphs only, nothing lost or moved.
+    assert "\n\n".join(p.body for p in passages) == "\n\n".join(paragraphs)
+
+
+def test_the_seed_text_pasted_is_cut_into_readable_passages():
+    # The first text, verbatim (../shared, beside the project): 23 paragraphs of 1 to 84 words.
+    text = SEED_TEXT.read_text("utf-8")
+    passages = authoring.propose_passages(text, markdown=False)
+    counts = _word_counts(passages)
+    assert 3 <= len(passages) <= 10
+    assert all(80 <= words <= 250 for words in counts), counts
+    assert sum(counts) == len(text.split())
+
+
+def test_a_long_paragraph_is_cut_between_sentences_and_a_long_sentence_between_words():
+    propose = authoring.propose_passages
+    paragraph = _sentences(40)  # 400 words, no paragraph break
+    passages = propose(paragraph, markdown=False)
+    assert len(passages) > 1
+    assert all(80 <= words <= 250 for words in _word_counts(passages))
+    for passage in passages:  # whole sentences only
+        assert passage.body.startswith("Sentence ") and passage.body.endswith("word.")
+    assert " ".join(p.body for p in passages) == paragraph
+    # Abbreviations and initials do not end a sentence.
+    words = " ".join(["word"] * 245)
+    text = f"Mr. Smith and J. R. Doe met Dr. Who, e.g. at No. 5 today. {words}."
+    first = propose(text, markdown=False)[0].body
+    assert first.startswith("Mr. Smith and J. R. Doe met Dr. Who, e.g. at No. 5 today.")
+    # One sentence of 600 words: cut between words, into runs of at most 250.
+    sentence = "It " + " ".join(f"w{n}" for n in range(598)) + " ends."
+    passages = propose(sentence, markdown=False)
+    assert _word_counts(passages) == [200, 200, 200]
+    assert " ".join(p.body for p in passages) == sentence
 
 
 # Reshaping passages ----------------------------------------------------------------------
@@ -1021,6 +1111,36 @@ def test_an_uploaded_lesson_file_becomes_my_draft(client, world):
     assert response.url == reverse("authoring:author_lesson", args=[lesson.pk])
     assert (lesson.created_by, lesson.is_published) == (world.bob, False)
     assert KeySpan.objects.filter(segment__lesson=lesson).count() == 4
+
+
+def test_a_draft_exported_before_its_details_are_written_imports_back_as_a_draft(client, world):
+    """Nothing but a title and the text: no author, audience, provenance or introduction,
+    and an empty passage added at the end."""
+    client.force_login(world.alice)
+    client.post(reverse("authoring:author_new"), _new_data() | {"title": "Half done"})
+    draft = Lesson.objects.get(created_by=world.alice)
+    authoring.segment_add(lesson=draft)
+    exported = client.get(reverse("authoring:author_export", args=[draft.pk])).content
+    zipped = client.get(reverse("authoring:author_export_zip"), {"lesson": [draft.pk]}).content
+    before = _state(draft)
+    for upload in (_file("half-done.md", exported), _file("lessons.zip", zipped)):
+        authoring.lesson_delete(lesson=Lesson.objects.get(slug="half-done"))
+
+        response = client.post(reverse("authoring:author_import"), {"file": upload})
+
+        back = Lesson.objects.get(slug="half-done")
+        assert response.status_code == 302
+        assert (back.created_by, back.is_published, back.title) == (world.alice, False, "Half done")
+        assert (back.author, back.audience, back.provenance, back.introduction) == ("",) * 4
+        assert [row[1:4] for row in _state(back)] == [row[1:4] for row in before]
+        assert client.get(reverse("authoring:author_export", args=[back.pk])).content == exported
+    # Publishing still asks for everything it needs.
+    page = client.get(reverse("authoring:author_lesson", args=[back.pk])).content.decode()
+    for needed in ("its author", "its audience", "its provenance", "its introduction"):
+        assert_in_fragment(page, "ul.problems", f"The lesson needs {needed}.")
+    assert_in_fragment(page, "ul.problems", "Passage 2 has no text.")
+    response = client.post(reverse("authoring:author_publish", args=[back.pk]))
+    assert not Lesson.objects.get(pk=back.pk).is_published
 
 
 def test_a_zip_of_lesson_files_becomes_my_drafts(client, world):

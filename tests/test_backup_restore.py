@@ -131,7 +131,9 @@ def render(clients: dict[str, Client], urls: dict[str, list[str]]) -> dict[str, 
     seen = {}
     for who, paths in urls.items():
         for path in paths:
-            response = clients[who].get(path, secure=True)
+            # The CSV exports are the dashboard's download buttons: a POST.
+            fetch = clients[who].post if path.endswith(".csv") else clients[who].get
+            response = fetch(path, secure=True)
             assert response.status_code == 200, (who, path, response.status_code)
             headers = f"{response['Content-Type']}\n{response.get('Content-Disposition', '')}\n"
             seen[f"{who} {path}"] = headers.encode() + PER_REQUEST.sub(

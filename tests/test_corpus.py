@@ -22,6 +22,7 @@ from lessons.library.corpus import (
     markdown_for,
     paragraphs,
     parse_labels,
+    readable_groups,
 )
 from lessons.library.lessonfile import LessonFormatError, dump_lesson, parse_lesson
 from lessons.library.models import KeySpan, Lesson, Prompt, Segment
@@ -204,6 +205,109 @@ def test_overlapping_spans_and_one_span_with_two_techniques_are_kept():
 def test_key_spans_are_ordered_by_position_in_the_segment():
     for segment in lesson_data().segments:
         assert segment.key == sorted(segment.key, key=lambda k: (k.start, k.end, k.line))
+
+
+SEED_TEXT = Path(__file__).resolve().parents[2] / "shared/seed/000_0683d6f1663f97ad.txt"
+
+
+def _single_line_article() -> str:
+    """The seed text as most corpus articles are written: the title, a blank line, then one
+    paragraph per line (about 800 words in 22 lines)."""
+    title, *rest = [p for p in SEED_TEXT.read_text("utf-8").split("\n\n") if p.strip()]
+    return f"{title}\n\n" + "\n".join(rest) + "\n"
+
+
+def _passage_starts(article: str, data) -> list[int]:
+    """Where each segment's text is in the article (each is a stretch of it, in order)."""
+    starts, at = [], 0
+    for segment in data.segments:
+        at = article.index(segment.text, at)
+        starts.append(at)
+        at += len(segment.text)
+    return starts
+
+
+def test_an_article_of_single_line_paragraphs_is_cut_into_readable_passages():
+    article = _single_line_article()
+    phrases = ["world-startling miracles", "chief culprit", "Kim Jong Un", "Korean people"]
+    spans = [
+        Label("1", "Loaded_Language", start, start + len(phrase), n)
+        for n, phrase in enumerate(phrases, start=1)
+        for start in [article.index(phrase)]
+    ]
+    data = corpus_to_lesson(article, spans, slug="resolution")
+    counts = [len(segment.text.split()) for segment in data.segments]
+    # The title stays the first passage (a blank line follows it); the ~800 words after it
+    # are cut between lines into passages of 80 to 250 words.
+    assert data.segments[0].text == "Resolution"
+    assert len(data.segments) > 3
+    assert all(80 <= count <= 250 for count in counts[1:]), counts
+    starts = _passage_starts(article, data)
+    lines = article.split("\n")
+    for segment, start in zip(data.segments, starts, strict=True):
+        # Whole lines, each a paragraph of the passage.
+        assert article[start - 1] == "\n" and article[start + len(segment.text)] == "\n"
+        assert segment.html.count("<p>") == segment.text.count("\n") + 1
+        assert all(line in lines for line in segment.text.split("\n"))
+    assert "\n".join(s.text for s in data.segments[1:]) == "\n".join(lines[2:]).rstrip("\n")
+    # Every label lands on the same words of the article.
+    keys = [
+        (start, key)
+        for segment, start in zip(data.segments, starts, strict=True)
+        for key in segment.key
+    ]
+    assert len(keys) == len(spans)
+    for label in spans:
+        start, key = next((st, k) for st, k in keys if k.line == label.line)
+        assert key.quote == article[label.start : label.end]
+        assert (start + key.start, start + key.end) == (label.start, label.end)
+
+
+def test_a_passage_is_never_cut_inside_a_label():
+    article = _single_line_article()
+    free = corpus_to_lesson(article, [], slug="resolution")
+    starts = _passage_starts(article, free)
+    # A label across the line break where the second passage ends.
+    cut = starts[2] - 1
+    across = Label("1", "Doubt", cut - 10, cut + 10, 7)
+    data = corpus_to_lesson(article, [across], slug="resolution")
+    ((segment, start),) = [
+        (s, st)
+        for s, st in zip(data.segments, _passage_starts(article, data), strict=True)
+        if s.key
+    ]
+    (key,) = segment.key
+    assert key.quote == article[across.start : across.end] and "\n" in key.quote
+    assert (start + key.start, start + key.end) == (across.start, across.end)
+    assert _passage_starts(article, data) != starts
+
+
+def test_a_line_longer_than_a_passage_is_cut_between_sentences():
+    sentences = [f"Sentence {n} of the one long line says five more words." for n in range(60)]
+    article = "Title\n\n" + " ".join(sentences) + "\n"
+    on = article.index("Sentence 31 of")
+    data = corpus_to_lesson(article, [Label("1", "Doubt", on, on + 11, 1)], slug="long-line")
+    texts = [segment.text for segment in data.segments[1:]]
+    assert len(texts) > 2
+    assert all(80 <= len(text.split()) <= 250 for text in texts)
+    assert all(t.startswith("Sentence") and t.endswith("words.") for t in texts)
+    assert " ".join(texts) == " ".join(sentences)
+    ((segment, start),) = [
+        (s, st)
+        for s, st in zip(data.segments, _passage_starts(article, data), strict=True)
+        if s.key
+    ]
+    assert article[start + segment.key[0].start : start + segment.key[0].end] == "Sentence 31"
+
+
+def test_readable_groups_never_start_a_group_at_a_joined_piece():
+    assert readable_groups([100, 100, 100]) == [range(0, 2), range(2, 3)]
+    assert readable_groups([100, 100, 100], joined={1}) == [range(0, 2), range(2, 3)]
+    assert readable_groups([100, 100, 100], joined={2}) == [range(0, 1), range(1, 3)]
+    assert readable_groups([100, 100, 100], joined={1, 2}) == [range(0, 3)]
+    assert readable_groups([100, 300, 100]) == [range(0, 1), range(1, 2), range(2, 3)]
+    assert readable_groups([30, 30]) == [range(0, 2)]
+    assert readable_groups([]) == []
 
 
 def test_markdown_looking_text_is_shown_literally():

@@ -10,9 +10,10 @@ from django.urls import reverse
 
 from lessons.library.models import KeySpan
 from lessons.work.exports import neutralise
-from lessons.work.models import Highlight, Review, Submission
+from lessons.work.models import AuditEvent, Highlight, Review, Submission
 
 from . import factories
+from .html import select
 
 BOM = b"\xef\xbb\xbf"
 NOTE = 'He said "great", then\nleft'
@@ -69,15 +70,62 @@ def small_class(world):
     return world
 
 
-def _get(client, world, name):
+def _download(client, world, name):
+    """The teacher presses one of the dashboard's download buttons (a POST form)."""
     client.force_login(world.alice)
-    return client.get(reverse(f"insights:{name}", args=[world.assignment.pk]))
+    return client.post(reverse(f"insights:{name}", args=[world.assignment.pk]))
+
+
+EXPORTS = ["export_students", "export_answers", "export_highlights"]
+
+
+def test_the_dashboard_offers_each_download_as_a_button_that_posts(client, small_class):
+    client.force_login(small_class.alice)
+
+    page = client.get(reverse("insights:dashboard", args=[small_class.assignment.pk]))
+
+    forms = select(page.content, 'nav[aria-label="Assignment"] form')
+    assert [(form["method"], form["action"]) for form in forms] == [
+        ("post", reverse(f"insights:{name}", args=[small_class.assignment.pk])) for name in EXPORTS
+    ]
+    assert [form.button.get_text() for form in forms] == [
+        "Download students (CSV)",
+        "Download answers and reviews (CSV)",
+        "Download highlights (CSV)",
+    ]
+    assert all(form.find("input", {"name": "csrfmiddlewaretoken"}) for form in forms)
+
+
+@pytest.mark.parametrize("name", EXPORTS)
+def test_a_download_is_recorded_once_in_the_audit_log(client, small_class, name):
+    response = _download(client, small_class, name)
+
+    assert response.status_code == 200
+    event = AuditEvent.objects.get()
+    assert (event.action, event.actor) == ("exported", small_class.alice)
+    assert "(CSV)" in event.detail
+
+
+@pytest.mark.parametrize("name", EXPORTS)
+def test_opening_an_exports_address_downloads_nothing_and_writes_nothing(client, small_class, name):
+    """A GET (a bookmark, or the address a sign-in comes back to) never changes data: no file,
+    no audit event; it goes to the dashboard, where the download buttons are."""
+    client.force_login(small_class.alice)
+    url = reverse(f"insights:{name}", args=[small_class.assignment.pk])
+
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response.url == reverse("insights:dashboard", args=[small_class.assignment.pk])
+    assert "Content-Disposition" not in response
+    assert not AuditEvent.objects.exists()
+    assert client.put(url).status_code == 405
 
 
 def test_the_students_export_has_one_row_per_enrolled_student(client, small_class):
     w = small_class
 
-    response = _get(client, w, "export_students")
+    response = _download(client, w, "export_students")
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response.content.startswith(BOM)
@@ -96,7 +144,7 @@ def test_the_students_export_has_one_row_per_enrolled_student(client, small_clas
 def test_the_highlights_export_has_one_row_per_highlight(client, small_class):
     w = small_class
 
-    response = _get(client, w, "export_highlights")
+    response = _download(client, w, "export_highlights")
 
     made = "2025-03-03 09:15:00"
     assert response.content.decode("utf-8-sig") == (
@@ -112,7 +160,7 @@ def test_the_highlights_export_has_one_row_per_highlight(client, small_class):
 
 
 def test_quoted_cells_read_back_exactly(client, small_class):
-    response = _get(client, small_class, "export_highlights")
+    response = _download(client, small_class, "export_highlights")
 
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
 
@@ -126,8 +174,8 @@ def test_quoted_cells_read_back_exactly(client, small_class):
 def test_the_file_is_named_after_the_lesson_and_the_class(client, small_class):
     slug = small_class.assignment.lesson.slug
 
-    students = _get(client, small_class, "export_students")
-    highlights = _get(client, small_class, "export_highlights")
+    students = _download(client, small_class, "export_students")
+    highlights = _download(client, small_class, "export_highlights")
 
     assert students["Content-Disposition"] == f'attachment; filename="{slug}-class-a-students.csv"'
     assert highlights["Content-Disposition"] == (
@@ -139,7 +187,7 @@ def test_accents_survive_in_utf8(client, world):
     student = factories.make_student("Zoë Ñúñez", world.class_a)
     factories.make_highlight(world.assignment, student, "Everyone 𝒜gree𝓈", "Doubt", position=2)
 
-    response = _get(client, world, "export_highlights")
+    response = _download(client, world, "export_highlights")
 
     text = response.content.decode("utf-8")
     assert text.startswith("\ufeffStudent,")
@@ -147,24 +195,25 @@ def test_accents_survive_in_utf8(client, world):
 
 
 @pytest.mark.parametrize("persona", ["sam", "olga"])
-@pytest.mark.parametrize("name", ["export_students", "export_answers", "export_highlights"])
+@pytest.mark.parametrize("name", EXPORTS)
 def test_students_get_no_export_so_the_key_never_leaks(client, small_class, persona, name):
     client.force_login(getattr(small_class, persona))
 
-    response = client.get(reverse(f"insights:{name}", args=[small_class.assignment.pk]))
+    response = client.post(reverse(f"insights:{name}", args=[small_class.assignment.pk]))
 
     assert response.status_code == 404
     body = response.content.decode()
     assert "correct" not in body and "wrong_technique" not in body
     assert "glorious leader" not in body
+    assert not AuditEvent.objects.exists()
 
 
 def test_a_student_removed_from_the_class_is_left_out_of_both_exports(client, small_class):
     small_class.class_a.enrollments.filter(student=small_class.evil).delete()
 
-    students = _get(client, small_class, "export_students").content.decode("utf-8-sig")
-    highlights = _get(client, small_class, "export_highlights").content.decode("utf-8-sig")
-    answers = _get(client, small_class, "export_answers").content.decode("utf-8-sig")
+    students = _download(client, small_class, "export_students").content.decode("utf-8-sig")
+    highlights = _download(client, small_class, "export_highlights").content.decode("utf-8-sig")
+    answers = _download(client, small_class, "export_answers").content.decode("utf-8-sig")
 
     assert "SUM" not in students and "SUM" not in highlights and "SUM" not in answers
     assert "HYPERLINK" not in highlights
@@ -173,7 +222,7 @@ def test_a_student_removed_from_the_class_is_left_out_of_both_exports(client, sm
 def test_times_are_written_in_the_sites_time_zone(client, small_class, settings):
     settings.TIME_ZONE = "Europe/Paris"
 
-    text = _get(client, small_class, "export_students").content.decode("utf-8-sig")
+    text = _download(client, small_class, "export_students").content.decode("utf-8-sig")
 
     assert "Submitted at (Europe/Paris)" in text
     assert ",2025-03-03 10:40:05," in text  # 09:40:05 UTC, winter time
@@ -202,7 +251,7 @@ def _rows(response):
 
 def test_the_students_export_has_each_teacher_score_and_comment(client, reviewed_class):
     w = reviewed_class
-    rows = _rows(_get(client, w, "export_students"))
+    rows = _rows(_download(client, w, "export_students"))
 
     header = rows[0]
     prompt = f"Passage 1 prompt {w.text_prompt.position}"
@@ -224,7 +273,7 @@ def test_the_students_export_has_each_teacher_score_and_comment(client, reviewed
 def test_the_answers_export_has_a_row_per_student_and_prompt(client, reviewed_class):
     w = reviewed_class
 
-    response = _get(client, w, "export_answers")
+    response = _download(client, w, "export_answers")
 
     slug = w.assignment.lesson.slug
     assert response["Content-Disposition"] == f'attachment; filename="{slug}-class-a-answers.csv"'

@@ -12,17 +12,24 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from lessons.insights.scoring import Span
+from lessons.insights.selectors import dashboard as dashboard_selectors
 from lessons.insights.selectors.dashboard import (
+    HEAT_LEVELS,
+    HEAT_LINES,
+    PHRASE_LENGTH,
     build_dashboard,
+    dashboard_work,
     heat_legend,
     heat_level,
-    load_class,
+    phrases_of,
 )
 from lessons.work import services
 from lessons.work.models import Assignment
 
 from . import factories
 from .conftest import PERSONAS
+from .html import select, text
 
 TEACHER_PAGES = ("dashboard", "export_students", "export_answers", "export_highlights")
 
@@ -30,6 +37,11 @@ TEACHER_PAGES = ("dashboard", "export_students", "export_answers", "export_highl
 def _url(name, world):
     namespace = "work" if name == "assignment_settings" else "insights"
     return reverse(f"{namespace}:{name}", args=[world.assignment.pk])
+
+
+def _open(client, name, url):
+    """The page, or the download (the exports answer a POST: the dashboard's buttons)."""
+    return client.post(url) if name.startswith("export_") else client.get(url)
 
 
 def _login(client, world, persona):
@@ -74,7 +86,7 @@ def _row(page: str, name: str) -> str:
 def test_only_the_owning_teacher_opens_the_dashboard_and_exports(client, world, persona, name):
     _login(client, world, persona)
 
-    response = client.get(_url(name, world))
+    response = _open(client, name, _url(name, world))
 
     if persona == "anonymous":
         assert response.status_code == 302
@@ -136,7 +148,7 @@ def test_the_dashboard_shows_each_students_progress(client, classwork):
 
 
 def test_the_dashboard_scores_each_student_against_the_key(classwork):
-    board = build_dashboard(load_class(classwork.assignment))
+    board = build_dashboard(dashboard_work(classwork.assignment))
 
     rows = {row.student.display_name: row for row in board.rows}
     # Sam found 1 of the 4 key spans, exactly: P = 1, R = 1/4.
@@ -152,11 +164,95 @@ def test_the_heat_map_counts_how_many_students_highlighted_each_run(client, clas
     page = client.get(_url("dashboard", classwork)).content.decode()
 
     # 2 of 3 students on "glorious leader": level ceil(5 * 2/3) = 4; 1 of 3 on "traitors".
-    assert '<span class="heat heat-4" data-count="2">glorious leader</span>' in page
-    assert '<span class="heat heat-2" data-count="1">traitors</span>' in page
+    assert '<span class="heat heat-4">glorious leader</span>' in page
+    assert '<span class="heat heat-2">traitors</span>' in page
     assert "<q>glorious leader</q>: 2 of 3 students" in page
     assert "<q>traitors</q>: 1 of 3 students" in page
     assert "Nobody highlighted anything in this passage." in page  # passage 2
+
+
+def test_neighbouring_runs_of_one_heat_level_are_one_piece_of_the_map(world):
+    """Of 10 students who started, 2 on "glorious" and 1 on "glorious leader" are both the
+    first level: one piece, so that a large class's map is no longer than a small one's."""
+    a = world.assignment
+    factories.grow_class(world.class_a, 10, lambda student, n: factories.open_at(a, student, 1))
+    tara = factories.make_student("Tara Student", world.class_a)
+    factories.make_highlight(a, world.sam, "glorious leader")
+    factories.make_highlight(a, tara, "glorious", "Doubt")
+    factories.make_highlight(a, tara, "traitors", "Doubt", occurrence=2)
+
+    board = build_dashboard(dashboard_work(a))
+
+    (pieces,) = board.heat.segments[0].paragraphs
+    assert [(p.text, p.level, p.students) for p in pieces if p.level] == [
+        ("glorious leader", 1, 2),
+        ("traitors", 1, 1),
+    ]
+    assert [p.text for p in pieces][:2] == ["Our ", "glorious leader"]
+
+
+def test_the_heat_map_lists_whole_highlighted_phrases_not_fragments(client, world):
+    """Overlapping highlights used to split the list into pieces ("leader", "😀 says"): it
+    lists each stretch the class highlighted as one phrase of whole words, counted once per
+    student."""
+    a = world.assignment
+    tara = factories.make_student("Tara Student", world.class_a)
+    uma = factories.make_student("Uma Student", world.class_a)
+    factories.make_highlight(a, world.sam, "glorious leader")
+    factories.make_highlight(a, world.sam, "glorious", "Doubt")  # Sam again: counts once
+    factories.make_highlight(a, tara, "leader 😀 says", "Doubt")
+    factories.make_highlight(a, uma, "lorious", "Slogans")  # part of a word
+    factories.make_highlight(a, uma, "traitors will", "Name_Calling,Labeling", occurrence=1)
+    factories.make_highlight(a, tara, "will fail", "Slogans", occurrence=1)  # touches Uma's
+    client.force_login(world.alice)
+
+    page = client.get(_url("dashboard", world)).content.decode()
+
+    first = select(page, "#heat-phrases-1 + .phrases li")
+    assert [item.get_text() for item in first] == [
+        "glorious leader 😀 says: 3 of 3 students",
+        "traitors will fail: 2 of 3 students",
+    ]
+    assert text(page, "#heat-passage-2 ~ .muted") == "Nobody highlighted anything in this passage."
+
+
+def test_a_phrase_is_quoted_in_whole_words_without_the_punctuation_around_it():
+    text_ = "Down with the 'vicious sanctions' of the imperialists!\nLong live the struggle."
+    spans = {
+        1: [Span(1, 13, 27, "Loaded_Language")],  # " 'vicious sanc"
+        2: [Span(1, 24, 33, "Loaded_Language"), Span(1, 43, 53, "Name_Calling,Labeling")],
+        # "anctions'" and "perialists"
+        3: [Span(1, 56, 65, "Slogans")],  # "ong live ", on the next line
+    }
+
+    phrases = [(p.text, p.count) for p in phrases_of(text_, spans)]
+
+    assert phrases == [("vicious sanctions", 2), ("imperialists", 1), ("Long live", 1)]
+
+
+def test_a_long_phrase_is_cut_between_words():
+    words = " ".join(["propaganda"] * 20)
+
+    (phrase,) = phrases_of(words, {1: [Span(1, 0, len(words), "Loaded_Language")]})
+
+    assert len(phrase.text) <= PHRASE_LENGTH + 1 and phrase.text.endswith("propaganda…")
+
+
+def test_the_heat_legend_names_the_line_of_each_level_not_only_its_colour(client, classwork):
+    client.force_login(classwork.alice)
+
+    page = client.get(_url("dashboard", classwork)).content.decode()
+
+    # A class of 3: one student is level 2, two level 4, three level 5.
+    items = [" ".join(item.get_text(" ").split()) for item in select(page, ".heat-legend li")]
+    assert items == [
+        "no shading nobody",
+        "level 2 dashed line: 1 of 3",
+        "level 4 thicker line: 2 of 3",
+        "level 5 thickest line: 3 of 3",
+    ]
+    lines = {f"heat-{level}": line for level, line in HEAT_LINES.items()}
+    assert len(set(lines.values())) == HEAT_LEVELS  # every level its own line
 
 
 def test_the_heat_map_keeps_paragraphs_and_escapes_the_text(world):
@@ -169,12 +265,12 @@ def test_the_heat_map_keeps_paragraphs_and_escapes_the_text(world):
     assignment = factories.make_assignment(world.class_a, lesson)
     factories.make_highlight(assignment, world.sam, "Join & them", "Slogans", position=2)
 
-    board = build_dashboard(load_class(assignment))
+    board = build_dashboard(dashboard_work(assignment))
     html = render_to_string("insights/_heatmap.html#heat_text", {"item": board.heat.segments[1]})
 
     assert "<script>" not in html
     assert html.count("<p>") == 2
-    assert '<span class="heat heat-5" data-count="1">Join &amp; them</span>!</p>' in html
+    assert '<span class="heat heat-5">Join &amp; them</span>!</p>' in html
 
 
 def test_heat_levels_are_fifths_of_the_class():
@@ -188,7 +284,7 @@ def test_heat_levels_are_fifths_of_the_class():
 def test_the_dashboard_shows_found_and_missed_rates_per_technique(client, classwork):
     client.force_login(classwork.alice)
 
-    board = build_dashboard(load_class(classwork.assignment))
+    board = build_dashboard(dashboard_work(classwork.assignment))
     page = client.get(_url("dashboard", classwork)).content.decode()
 
     rates = {r.technique.code: (r.found, r.possible, r.found_percent) for r in board.rates}
@@ -209,7 +305,7 @@ def test_the_confusion_matrix_counts_key_against_chosen_technique(client, world)
     factories.make_highlight(a, world.sam, "fail", occurrence=1)  # not in the key
     factories.make_highlight(a, world.sam, "Everyone", "Bandwagon,Reductio_ad_hitlerum", position=2)
 
-    board = build_dashboard(load_class(a))
+    board = build_dashboard(dashboard_work(a))
     table = {
         (row.technique.code if row.technique else "", col.code if col else ""): cell.count
         for row in board.confusion.rows
@@ -235,7 +331,7 @@ def test_the_confusion_matrix_counts_key_against_chosen_technique(client, world)
 def test_the_dashboard_lists_the_key_spans_most_often_missed(client, classwork):
     client.force_login(classwork.alice)
 
-    board = build_dashboard(load_class(classwork.assignment))
+    board = build_dashboard(dashboard_work(classwork.assignment))
     page = client.get(_url("dashboard", classwork)).content.decode()
 
     missed = [(m.key.quote, m.missed) for m in board.missed]
@@ -257,7 +353,7 @@ def test_the_dashboard_lists_passages_by_agreement_lowest_first(client, world):
     factories.make_highlight(a, tara, "Join them", "Slogans", position=2)
     factories.make_highlight(a, world.sam, "Join them", "Slogans", position=2)
 
-    board = build_dashboard(load_class(a))
+    board = build_dashboard(dashboard_work(a))
 
     # Passage 2: both students highlighted the same words; passage 1: only Sam did.
     assert [item.segment.position for item in board.agreements] == [1, 2]
@@ -267,16 +363,24 @@ def test_the_dashboard_lists_passages_by_agreement_lowest_first(client, world):
     assert page.index('<th scope="row">1: First</th>') < page.index('<th scope="row">2: Second')
 
 
-def test_passages_nobody_highlighted_come_last_among_agreements(world):
+def test_a_passage_nobody_highlighted_says_so_instead_of_full_agreement(client, world):
     tara = factories.make_student("Tara Student", world.class_a)
     factories.make_highlight(world.assignment, world.sam, "Everyone", "Doubt", position=2)
     factories.open_at(world.assignment, tara, 1)
 
-    board = build_dashboard(load_class(world.assignment))
+    board = build_dashboard(dashboard_work(world.assignment))
 
-    # Passage 1 agrees fully (nobody highlighted), passage 2 less, yet passage 2 comes first.
+    # Passage 1: nobody highlighted, so no figure (not 100%), and it comes last.
     assert [(a.segment.position, a.highlighters) for a in board.agreements] == [(2, 1), (1, 0)]
-    assert board.agreements[0].agreement < board.agreements[1].agreement == 1
+    assert board.agreements[0].agreement < 1 and board.agreements[1].agreement is None
+    client.force_login(world.alice)
+    page = client.get(_url("dashboard", world)).content.decode()
+    rows = select(page, "table.agreement tbody tr")
+    assert [text(row, "th") for row in rows] == ["2: Second", "1: First"]
+    # Sam and Tara disagree on the 8 characters of "Everyone", agree on the other 27.
+    assert text(rows[0], "td") == "77% 1 of 2"
+    assert text(rows[1], "td") == "No highlights yet 0 of 2"
+    assert "100%" not in str(rows[1]) and "<rect" not in str(rows[1])  # no full bar
 
 
 def test_the_dashboard_links_settings_exports_and_the_review_queue(client, world):
@@ -321,7 +425,85 @@ def test_a_student_removed_from_the_class_leaves_the_dashboard(client, classwork
     page = client.get(_url("dashboard", classwork)).content.decode()
 
     assert "Uma Student" not in page
-    assert '<span class="heat heat-5" data-count="2">glorious leader</span>' in page
+    assert '<span class="heat heat-5">glorious leader</span>' in page
+
+
+# --- a page of students at a time -----------------------------------------------------------
+
+
+@pytest.fixture
+def five_students(world, monkeypatch):
+    """Sam and four more students highlighted "glorious leader"; the progress table shows
+    two students a page."""
+    monkeypatch.setattr(dashboard_selectors, "STUDENTS_PER_PAGE", 2)
+    for name in ("Abe Able", "Cat Crow", "Dan Dune", "Zoe Zed"):
+        student = factories.make_student(name, world.class_a)
+        factories.make_highlight(world.assignment, student, "glorious leader")
+    factories.make_highlight(world.assignment, world.sam, "glorious leader")
+    return world
+
+
+def _names(page) -> list[str]:
+    return [text(row, "th") for row in select(page, ".progress-table tbody tr")]
+
+
+def test_the_progress_table_shows_a_page_of_students_and_the_class_stays_whole(
+    client, five_students
+):
+    client.force_login(five_students.alice)
+    url = _url("dashboard", five_students)
+
+    first = client.get(url).content.decode()
+    last = client.get(url + "?page=3").content.decode()
+
+    assert _names(first) == ["Abe Able", "Cat Crow"]
+    assert _names(last) == ["Zoe Zed"]
+    for page in (first, last):  # the summary, the heat map and the rates are the class's
+        assert "5 students · 5 started · 0 handed in" in page
+        assert "<q>glorious leader</q>: 5 of 5 students" in page
+        assert '100% <span class="muted">(5 of 5)</span>' in page
+    assert text(first, ".table-range") == "Students 1–2 of 5, by name."
+    nav = select(first, 'nav[aria-label="Pages of students"]')[0]
+    assert [a.get_text() for a in nav.select("a")] == ["Page 1", "Page 2", "Page 3", "Next page →"]
+    assert nav.select_one("a[rel=next]")["href"] == f"{url}?page=2#progress-heading"
+    assert _names(client.get(url + "?page=nine").content.decode()) == ["Abe Able", "Cat Crow"]
+    assert _names(client.get(url + "?page=9").content.decode()) == ["Zoe Zed"]
+
+
+def test_a_page_link_with_htmx_answers_with_the_table_alone(client, five_students):
+    client.force_login(five_students.alice)
+    url = _url("dashboard", five_students)
+    first = client.get(url).content.decode()
+    link = select(first, "#progress-page-2")[0]
+    assert (link["data-hx-get"], link["data-hx-target"]) == (f"{url}?page=2", "#progress-table")
+    assert link["data-hx-push-url"] == "true"
+
+    response = client.get(url + "?page=2", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="progress-table")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.lstrip().startswith('<div id="progress-table">')
+    assert _names(page) == ["Dan Dune", "Sam Student"]
+    assert "Where the class highlighted" not in page and "<html" not in page
+    # The focus goes to the new rows (htmx focuses what has autofocus), and their caption
+    # says which they are.
+    assert select(page, ".table-wrap[autofocus]")
+    assert text(page, "caption").endswith("students 3 to 4 of 5")
+    assert "autofocus" not in first  # a whole page keeps the reader where they were
+
+
+def test_an_htmx_request_for_the_whole_page_gets_it(client, five_students):
+    """htmx restoring the page from the history asks for the whole page."""
+    client.force_login(five_students.alice)
+
+    response = client.get(
+        _url("dashboard", five_students) + "?page=2",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_HISTORY_RESTORE_REQUEST="true",
+    )
+
+    page = response.content.decode()
+    assert "<html" in page and _names(page) == ["Dan Dune", "Sam Student"]
 
 
 # --- the class map ---------------------------------------------------------------------------
@@ -385,7 +567,7 @@ def test_the_class_map_shows_the_class_without_names_after_release(client, manua
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert '<span class="heat heat-4" data-count="2">glorious leader</span>' in page
+    assert '<span class="heat heat-4">glorious leader</span>' in page
     assert "<q>glorious leader</q>: 2 of 3 students" in page
     for name in ("Tara Student", "Uma Student", "Alice Teacher"):
         assert name not in page
@@ -443,20 +625,26 @@ def _grow_class(world, size):
     factories.grow_class(world.class_a, size, work, kind=lambda n: n % 2)
 
 
-def _count(client, url) -> int:
-    client.get(url)
+def _count(client, name, url) -> int:
+    _open(client, name, url)
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
+        response = _open(client, name, url)
     assert response.status_code == 200
     return len(queries.captured_queries)
 
 
-# The exports include the one INSERT that records them in the audit log (AuditEvent).
+# The exports include the one INSERT that records them in the audit log (AuditEvent), and
+# the one or two that count the rows the export would have, to decide whether the worker
+# makes it (`exports.export_rows`: the enrolled students, and the answerable prompts or the
+# highlights). The dashboard and the students export read each student's stored figures with
+# their submission, and the highlights of the students whose figures are not stored (none,
+# normally) where they read all highlights before; the dashboard reads which questions were
+# answered for its page of students only, in a query of its own.
 MAX_QUERIES = {
-    "dashboard": 9,
-    "export_students": 11,
-    "export_answers": 13,
-    "export_highlights": 10,
+    "dashboard": 10,
+    "export_students": 12,
+    "export_answers": 15,
+    "export_highlights": 12,
     "class_map": 8,
 }
 
@@ -471,11 +659,11 @@ def test_a_page_runs_as_many_queries_for_50_students_as_for_5(
     url = _url(name, world)
 
     _grow_class(world, 5)
-    small = _count(client, url)
+    small = _count(client, name, url)
     _grow_class(world, 50)
-    large = _count(client, url)
+    large = _count(client, name, url)
 
     assert world.class_a.enrollments.count() == 50
     assert large == small
     with django_assert_max_num_queries(MAX_QUERIES[name]):
-        client.get(url)
+        _open(client, name, url)

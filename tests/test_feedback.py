@@ -11,6 +11,7 @@ from lessons.work.models import Assignment, Highlight, Submission
 
 from . import factories
 from .conftest import PERSONAS
+from .html import assert_not_in_fragment, select, text
 
 EXPLANATION = "Praise words that ask for admiration."  # a key explanation of SMALL_LESSON
 
@@ -351,3 +352,91 @@ def test_the_teacher_writes_an_overall_comment_from_the_students_work_page(clien
         "Well argued overall.",
         5,
     )
+
+
+# The teacher's page of one student's work: progress, and the overall review ---------------
+
+
+def _words(tag) -> str:
+    return " ".join(tag.get_text(" ").split())
+
+
+def _student_work(client, world):
+    client.force_login(world.alice)
+    url = reverse("insights:student_work", args=[world.assignment.pk, world.sam.pk])
+    return client.get(url).content.decode()
+
+
+def test_the_students_work_page_says_which_passages_are_done_not_how_far_they_clicked(
+    client, world
+):
+    a = world.assignment
+    factories.make_highlight(a, world.sam, "glorious leader")
+    factories.open_at(a, world.sam, 2)  # clicked through both passages
+
+    page = _student_work(client, world)
+
+    assert "reached" not in page
+    assert text(page, "#progress-words") == "0 of 2 passages done, 1 worked on, 1 read only."
+    assert [_words(item) for item in select(page, ".passage-states li")] == [
+        "Passage 1: First : ✎ worked on",
+        "Passage 2: Second : ○ read only",
+    ]
+    assert select(page, 'a[href="#segment-1"]') and select(page, "#segment-1")
+
+    factories.make_answer(a, world.sam, factories.prompt_of(a, 1, "text"), "The enemies.")
+    factories.make_answer(
+        a, world.sam, factories.prompt_of(a, 1, "choose"), technique_codes=("Doubt",)
+    )
+    page = _student_work(client, world)
+
+    assert text(page, "#progress-words") == "1 of 2 passages done, 1 read only."
+    assert _words(select(page, ".passage-states li")[0]) == "Passage 1: First : ✓ done"
+
+
+def test_the_overall_reviewed_box_is_ticked_only_once_the_work_is_marked_reviewed(client, world):
+    submission = factories.make_highlight(world.assignment, world.sam, "leader").submission
+
+    before = _student_work(client, world)
+    services.review_save(
+        submission=submission, reviewer=world.alice, comment="Good.", score=4, reviewed=True
+    )
+    after = _student_work(client, world)
+
+    box = 'input[name="reviewed"]'
+    assert not select(before, box)[0].has_attr("checked")
+    assert text(before, ".review-state") == "Not reviewed yet"
+    assert select(after, box)[0].has_attr("checked")
+    assert text(after, ".review-state").startswith("Reviewed ")
+
+
+# Marks in the text: nested, announced, outside the source's bold words ----------------------
+
+
+def test_feedback_marks_nest_and_say_where_each_highlight_starts_and_ends(client, sams_work):
+    world = sams_work
+    _submit(world)
+    client.force_login(world.sam)
+
+    page = client.get(reverse("insights:feedback", args=[world.assignment.pk])).content.decode()
+
+    passage = '[aria-labelledby="segment-1"] .source-text'
+    # What a screen reader reads: each highlight announced, its words, its end and verdict.
+    assert text(page, passage) == (
+        "Our Highlight start: Loaded language glorious"
+        " Highlight start: Loaded language leader"
+        " Highlight end: Loaded language: partly overlapping"
+        " Highlight end: Loaded language: correct 😀 says the"
+        " Highlight start: Doubt traitors Highlight end: Doubt: right words, another technique"
+        " will fail. The Key span start: Name calling / labelling traitors"
+        " Key span end: Missed: Name calling / labelling always fail."
+    )
+    # "leader" is drawn inside "glorious leader", not as fragments beside it; the bold word
+    # is inside its mark, and nothing is added inside the bold word.
+    assert text(page, f"{passage} mark.hl-correct > mark.hl-partial") == "leader"
+    assert text(page, f"{passage} mark.hl-wrong_technique > strong") == "traitors"
+    assert_not_in_fragment(page, f"{passage} strong", "Highlight", "Doubt")
+    for mark in select(page, f"{passage} mark"):
+        for said in mark.select("[data-anchor-ignore]"):
+            said.extract()
+        assert mark.get_text().strip(), mark

@@ -63,7 +63,7 @@ from hypothesis import HealthCheck, assume, given, seed, settings
 from hypothesis import strategies as st
 
 from core import services as core_services
-from core.models import Classroom, Enrollment, Invitation, School, User
+from core.models import Classroom, Enrollment, Invitation, Job, School, User
 from lessons.library import services as library_services
 from lessons.library.lessonfile import parse_lesson
 from lessons.library.models import KeySpan, Lesson, Prompt, Segment, Taxonomy, Technique
@@ -395,6 +395,7 @@ TRACKED = [
     School,
     Invitation,
     User,
+    Job,
     User.groups.through,
     User.user_permissions.through,
     Classroom,
@@ -478,6 +479,7 @@ def owners(s: State) -> dict[str, dict[int, frozenset[int]]]:
         ),
         "core.User_groups": lambda pk, r: set(),  # the operator's, in the admin
         "core.User_user_permissions": lambda pk, r: set(),
+        "core.Job": lambda pk, r: {r["owner_id"]},  # long work, for the one who asked
         "core.Classroom": lambda pk, r: {r["teacher_id"]},
         "core.Enrollment": lambda pk, r: of_class(r["classroom_id"]),
         "library.Taxonomy": lambda pk, r: set(),

@@ -504,6 +504,42 @@ def test_import_lesson_reports_an_unknown_technique_with_file_and_line(db, tmp_p
     assert counts() == (0, 0, 0, 0)
 
 
+def test_import_lesson_imports_a_drafts_file_as_a_draft_and_says_what_it_lacks(db, tmp_path):
+    path = tmp_path / "draft.md"
+    source = edit("provenance: Written for Lens tests.\n", "provenance:\n")
+    source = edit("A short *fictional* text for practice.\n", "", source)
+    path.write_text(source, encoding="utf-8")
+    out = StringIO()
+
+    call_command("import_lesson", str(path), stdout=out)
+
+    lesson = Lesson.objects.get()
+    assert (lesson.slug, lesson.is_published, lesson.provenance) == ("practice", False, "")
+    assert lesson.segments.count() == 2 and KeySpan.objects.count() == 3
+    assert (
+        "Imported practice: 2 segments, 2 prompts, 3 key spans, as a draft (publishing needs "
+        f"what it lacks: {path}:1: the front matter has no provenance; {path}:10: the lesson "
+        "has no ## Introduction)."
+    ) in out.getvalue()
+    # Exported, it is the same lesson file, a draft's.
+    out = StringIO()
+    call_command("export_lesson", "practice", stdout=out)
+    assert out.getvalue() == dump_lesson(parse_lesson(source, draft=True))
+    assert parse_lesson(out.getvalue(), draft=True).missing == [
+        (1, "the front matter has no provenance"),
+        (10, "the lesson has no ## Introduction"),
+    ]
+
+
+def test_a_draft_is_never_imported_published(db):
+    data = parse_lesson(edit("author: The Ministry of Truthiness (fictional)\n", ""), draft=True)
+    with pytest.raises(LessonFormatError) as error:
+        lesson_import(data=data, is_published=True)
+    assert error.value.errors == [(1, "the front matter has no author")]
+    assert counts() == (0, 0, 0, 0)
+    assert lesson_import(data=data, is_published=False).author == ""
+
+
 def test_import_lesson_reports_a_missing_file(db, tmp_path):
     with pytest.raises(CommandError, match="cannot read"):
         call_command("import_lesson", str(tmp_path / "missing.md"), stdout=StringIO())

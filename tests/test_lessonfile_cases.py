@@ -381,3 +381,112 @@ def test_a_nul_character_is_reported_on_its_line_and_nothing_is_read():
 
     line = source.split("\n").index("Everyone agrees with us. Join\x00 them!") + 1
     assert error.value.errors == [(line, "a NUL character (U+0000) cannot be stored: remove it")]
+
+
+# --- a draft's file ----------------------------------------------------------------------------
+
+# A draft as Lens exports it before its author wrote who wrote the text, for whom, its
+# provenance and introduction, or the text of its second passage.
+DRAFT = """---
+title: Practice
+slug: practice
+author:
+audience:
+language: en
+taxonomy: semeval-2020
+provenance:
+---
+
+## Introduction
+
+
+
+## Segment: First
+
+Our glorious leader says the traitors will fail.
+
+### Key
+
+- Loaded_Language | "glorious leader" |
+
+## Segment: Second
+
+
+
+### Prompts
+
+- text: What is missing here?
+"""
+PUBLISHING_NEEDS = [
+    (1, "the front matter has no audience"),
+    (1, "the front matter has no author"),
+    (1, "the front matter has no provenance"),
+    (9, "the lesson has no ## Introduction"),  # the line that closes the front matter
+    (line_of(DRAFT, "## Segment: Second"), "this segment has no text"),
+]
+
+
+def test_a_drafts_file_reads_as_a_draft_listing_what_publishing_needs():
+    assert errors_of(DRAFT) == PUBLISHING_NEEDS  # as a lesson to publish: refused
+    lesson = parse_lesson(DRAFT, draft=True)
+    assert lesson.missing == PUBLISHING_NEEDS
+    assert (lesson.meta["author"], lesson.meta["audience"], lesson.meta["provenance"]) == (
+        "",
+        "",
+        "",
+    )
+    assert lesson.introduction == ""
+    assert [(s.title, s.body) for s in lesson.segments] == [
+        ("First", "Our glorious leader says the traitors will fail."),
+        ("Second", ""),
+    ]
+    assert [(k.quote, k.start, k.end) for k in lesson.segments[0].key] == [
+        ("glorious leader", 4, 19)
+    ]
+    assert lesson.segments[1].prompts == [
+        PromptData("text", "What is missing here?", line_of(DRAFT, "- text: What is missing here?"))
+    ]
+    # It writes back as it was (an empty value after "key: "), still a draft.
+    assert dump_lesson(lesson) == DRAFT.replace(":\n", ": \n")
+    assert parse_lesson(dump_lesson(lesson), draft=True).missing == PUBLISHING_NEEDS
+
+
+def test_a_complete_file_read_as_a_draft_lacks_nothing():
+    assert parse_lesson(LESSON, draft=True) == parse_lesson(LESSON)
+    assert parse_lesson(LESSON, draft=True).missing == []
+
+
+def test_a_draft_without_sections_or_front_matter_keys_is_a_draft_too():
+    source = LESSON[: LESSON.index("## Introduction")]
+    source = edit("provenance: Written for Lens tests.\n", "", source)
+    lesson = parse_lesson(source, draft=True)
+    assert (lesson.introduction, lesson.segments) == ("", [])
+    assert lesson.missing == [
+        (1, "the front matter has no provenance"),
+        (9, "the lesson has no ## Introduction"),  # the line that closes the front matter
+        (len(source.split("\n")), "the lesson has no ## Segment"),  # the end of the file
+    ]
+    assert "provenance" not in lesson.meta
+
+
+@pytest.mark.parametrize("key", ["title", "slug", "language", "taxonomy"])
+def test_a_draft_still_needs_its_title_slug_language_and_taxonomy(key):
+    line = next(line for line in DRAFT.split("\n") if line.startswith(f"{key}:"))
+    source = edit(f"{line}\n", "", DRAFT)
+    with pytest.raises(LessonFormatError) as caught:
+        parse_lesson(source, draft=True)
+    assert caught.value.errors == [(1, f"the front matter has no {key}")]
+
+
+def test_a_draft_still_refuses_what_is_wrong_rather_than_missing():
+    source = edit('"glorious leader" |', '"glorious leaders" |', DRAFT)
+    source = edit("slug: practice", "slug: Practice!", source)
+    with pytest.raises(LessonFormatError) as caught:
+        parse_lesson(source, draft=True)
+    assert caught.value.errors == [
+        (3, "slug may use only a-z, 0-9 and single hyphens"),
+        (
+            line_of(source, '- Loaded_Language | "glorious leaders" |'),
+            "the quote 'glorious leaders' is not in this segment",
+        ),
+    ]

@@ -14,7 +14,7 @@ from lessons.work.models import Assignment
 
 from . import factories
 from .conftest import PERSONAS, log_in, shared, shared_fixture
-from .html import assert_in_fragment, select, text
+from .html import assert_in_fragment, assert_not_in_fragment, select, text
 
 LOGIN = "login"
 
@@ -321,3 +321,107 @@ def test_the_library_makes_as_many_queries_for_30_lessons_as_for_3(
         response = client.get(reverse("library:library"), params)
     assert len(response.context["lessons"]) >= 29
     assert _library_queries(client, params) == few
+
+
+# Assign to a class, from the lesson's page ------------------------------------------------
+
+
+def test_the_lesson_page_assigns_the_lesson_to_each_class_of_the_teacher(client, world, alices):
+    lesson = alices["published"]
+    class_c = factories.make_classroom(world.alice, "Class C")
+    factories.make_assignment(class_c, lesson)
+    url = reverse("library:lesson_detail", args=[lesson.slug])
+    client.force_login(world.alice)
+    page = client.get(url).content.decode()
+    # One plain form per class: Class A gets one; Class C has the lesson already.
+    (form,) = select(page, "#assign form")
+    assert form["action"] == reverse("work:classroom_assign", args=[world.class_a.pk])
+    assert form.select_one("input[name=lesson]")["value"] == str(lesson.pk)
+    assert text(form, "button") == "Assign to Class A"
+    assert_in_fragment(page, "#assign li", "Class C has this lesson.")
+    assert "Class B" not in page  # Bob's
+
+    response = client.post(form["action"], {"lesson": lesson.pk})
+
+    assert response.status_code == 302
+    assert response.url == reverse("work:classroom", args=[world.class_a.pk])
+    assert Assignment.objects.filter(classroom=world.class_a, lesson=lesson).exists()
+    page = client.get(response.url).content.decode()
+    assert_in_fragment(page, ".messages", "“Alice's published” is assigned to Class A.")
+    page = client.get(url).content.decode()
+    assert_not_in_fragment(page, "#assign", "<form")
+    assert_in_fragment(page, "#assign", "Class A has this lesson.")
+
+
+def test_a_class_on_another_revision_is_told_where_to_move_it(client, world, alices):
+    lesson = alices["published"]
+    factories.make_assignment(world.class_a, lesson)
+    draft = services.lesson_edit_draft(lesson=lesson, by=world.alice)
+    revision_2 = services.lesson_publish(lesson=draft)
+    client.force_login(world.alice)
+    page = client.get(reverse("library:lesson_detail", args=[revision_2.slug])).content.decode()
+    assert_not_in_fragment(page, "#assign", "<form")
+    assert_in_fragment(page, "#assign li", "Class A has revision 1 of this lesson")
+
+
+def test_a_draft_or_a_teacher_waiting_for_approval_gets_no_assign_button(client, world, alices):
+    client.force_login(world.alice)
+    page = client.get(reverse("library:lesson_detail", args=[alices["draft"].slug])).content
+    assert_not_in_fragment(page, "#assign", "<form")
+    assert_in_fragment(page, "#assign", "A draft cannot be assigned: publish it first.")
+
+    pending = factories.make_teacher("Pat Pending", approved=False)
+    factories.make_classroom(pending, "Pat's class")
+    client.force_login(pending)
+    page = client.get(reverse("library:lesson_detail", args=[alices["published"].slug])).content
+    assert_not_in_fragment(page, "#assign", "<form")
+    assert_in_fragment(page, "#assign", "once your school's admin has approved your account")
+
+    teacher = factories.make_teacher("No Classes")
+    client.force_login(teacher)
+    page = client.get(reverse("library:lesson_detail", args=[alices["published"].slug])).content
+    assert_in_fragment(page, "#assign", "You have no class yet")
+
+
+def test_the_assign_view_still_refuses_a_waiting_teacher_and_a_draft(client, world, alices):
+    pending = factories.make_teacher("Pat Pending", approved=False)
+    classroom = factories.make_classroom(pending, "Pat's class")
+    client.force_login(pending)
+    url = reverse("work:classroom_assign", args=[classroom.pk])
+    assert client.post(url, {"lesson": alices["published"].pk}).status_code == 403
+    client.force_login(world.alice)
+    url = reverse("work:classroom_assign", args=[world.class_a.pk])
+    assert client.post(url, {"lesson": alices["draft"].pk}).status_code == 400
+    assert not Assignment.objects.filter(lesson__in=alices.values()).exists()
+
+
+def test_the_lesson_page_makes_as_many_queries_for_30_classes_as_for_1(
+    client, world, alices, django_assert_max_num_queries
+):
+    url = reverse("library:lesson_detail", args=[alices["published"].slug])
+    client.force_login(world.alice)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    for n in range(29):
+        classroom = factories.make_classroom(world.alice, f"Class {n}")
+        if n % 2:
+            factories.make_assignment(classroom, alices["published"])
+    with django_assert_max_num_queries(len(queries)):
+        page = client.get(url).content
+    assert len(select(page, "#assign li")) == 30
+
+
+# Addresses (slugs) -----------------------------------------------------------------------
+
+
+def test_the_address_of_a_copy_is_cut_between_words(world):
+    long = "the-resolution-of-the-meeting-of-solidarity-with"  # 48 characters of 50
+    lesson = factories.make_lesson(factories.SMALL_LESSON.format(title="Long", slug=long))
+    slugs = [services.lesson_duplicate(lesson=lesson, by=world.alice).slug for _ in range(2)]
+    assert slugs == [
+        "the-resolution-of-the-meeting-of-solidarity-copy",
+        "the-resolution-of-the-meeting-of-solidarity-copy-2",
+    ]
+    assert services.shorten_slug("a" * 60, 50) == "a" * 50  # one word: cut within it
+    assert services.shorten_slug("abc-def", 3) == "abc"  # the cut falls on a hyphen
+    assert services.shorten_slug("abc-def", 7) == "abc-def"

@@ -14,8 +14,18 @@ from core.refusals import Refusal
 from lessons.library import services as library_services
 from lessons.library.anchoring import locate
 from lessons.library.models import KeySpan, Lesson
+from lessons.work import selectors
 from lessons.work import services as work_services
-from lessons.work.models import Answer, Assignment, Highlight, Review, Submission
+from lessons.work.models import (
+    Answer,
+    Assignment,
+    Highlight,
+    Review,
+    RevisionMove,
+    Submission,
+    UnplacedWork,
+)
+from lessons.work.selectors import orphaned_work
 
 from . import factories
 
@@ -136,6 +146,84 @@ def test_where_the_student_is_is_not_written_against_the_revision_the_class_just
     work_services.submission_move(submission=stale, position=2)
 
     assert Submission.objects.get(pk=two.submission.pk).position == 1
+
+
+# A move planned in the worker, outside the lock (selectors.prepare_move): work written
+# between the plan and the move is moved as it is when the class moves -------------------
+
+
+def _prepared(two, student=None):
+    """The plan made without a lock, then a second student's work (Tom's) on top."""
+    tom = student or factories.make_student("Tom Student", two.class_a)
+    factories.make_highlight(two.assignment, tom, "traitors", "Doubt", occurrence=1)
+    return selectors.prepare_move(two.assignment, two.new), tom
+
+
+def test_work_written_after_the_plan_is_moved_as_it_is_when_the_class_moves(two):
+    prepared, tom = _prepared(two)
+    doubt = two.old.taxonomy.techniques.get(code="Doubt")
+    # After the plan: Sam adds a highlight and changes his first; Tom removes his; Ann starts.
+    added = factories.make_highlight(two.assignment, two.sam, "always fail", "Doubt")
+    work_services.highlight_update(
+        highlight=Highlight.objects.select_related("submission", "segment").get(
+            pk=two.highlight.pk
+        ),
+        technique=doubt,
+        note="Changed after the plan.",
+    )
+    toms = Highlight.objects.select_related("submission", "segment").get(submission__student=tom)
+    work_services.highlight_delete(highlight=toms)
+    ann = factories.make_student("Ann Student", two.class_a)
+    anns = factories.make_highlight(two.assignment, ann, "glorious leader")
+
+    work_services.assignment_move(
+        assignment=two.assignment, to=two.new, by=two.alice, prepared=prepared
+    )
+
+    highlights = Highlight.objects.filter(submission__assignment=two.assignment)
+    assert {h.pk for h in highlights} == {two.highlight.pk, added.pk, anns.pk}
+    for highlight in highlights.select_related("segment"):
+        assert highlight.segment.lesson_id == two.new.pk
+        assert highlight.segment.text[highlight.start : highlight.end] == highlight.quote
+    changed = Highlight.objects.get(pk=two.highlight.pk)
+    assert (changed.technique, changed.note) == (doubt, "Changed after the plan.")
+    assert orphaned_work() == []
+    assert not UnplacedWork.objects.exists()
+
+
+def test_a_prepared_move_plans_again_only_the_students_who_wrote_since(two, monkeypatch):
+    prepared, tom = _prepared(two)
+    factories.make_highlight(two.assignment, tom, "always fail", "Doubt")
+    real, planned = selectors.plan_move, []
+
+    def plan_move(*args, submissions=None, **kwargs):
+        planned.append(submissions)
+        return real(*args, submissions=submissions, **kwargs)
+
+    monkeypatch.setattr(selectors, "plan_move", plan_move)
+    move = work_services.assignment_move(
+        assignment=two.assignment, to=two.new, by=two.alice, prepared=prepared
+    )
+
+    toms = Submission.objects.get(assignment=two.assignment, student=tom)
+    assert planned == [{toms.pk}]
+    assert move.placed == 3
+
+
+def test_a_prepared_move_of_a_class_moved_meanwhile_is_refused_and_changes_nothing(two):
+    prepared, _ = _prepared(two)
+    _move(two)
+    after = list(Highlight.objects.order_by("pk").values_list("pk", "segment", "start"))
+
+    with pytest.raises(Refusal) as refused:
+        work_services.assignment_move(
+            assignment=two.assignment, to=two.new, by=two.alice, prepared=prepared
+        )
+
+    assert refused.value.status == 409
+    assert "already on revision 2" in refused.value.message
+    assert list(Highlight.objects.order_by("pk").values_list("pk", "segment", "start")) == after
+    assert RevisionMove.objects.filter(assignment=two.assignment).count() == 1
 
 
 # Through the pages: the move commits after the page read the old revision ---------------
@@ -327,7 +415,8 @@ def _student(assignment_pk, student, techniques, results, started, moved, errors
 
 
 @pytest.mark.django_db(transaction=True)
-def test_highlights_saved_while_the_class_moves_land_on_the_new_revision_or_are_listed():
+@pytest.mark.parametrize("planned", ["in the lock", "before the lock, as the worker does"])
+def test_highlights_saved_while_the_class_moves_land_on_the_new_revision_or_are_listed(planned):
     from lessons.work.models import UnplacedWork
     from lessons.work.selectors import orphaned_work
 
@@ -353,8 +442,12 @@ def test_highlights_saved_while_the_class_moves_land_on_the_new_revision_or_are_
         thread.start()
     for _ in threads:
         started.acquire()  # every student has saved some work: the teacher moves the class
+    prepared = None
+    if planned != "in the lock":  # planned while the students go on writing
+        with _turn():
+            prepared = selectors.prepare_move(assignment, new, chunk=1)
     with _turn():
-        work_services.assignment_move(assignment=assignment, to=new, by=teacher)
+        work_services.assignment_move(assignment=assignment, to=new, by=teacher, prepared=prepared)
     moved.set()
     for thread in threads:
         thread.join(timeout=120)

@@ -69,6 +69,9 @@ def test_work_left_on_an_old_revision_is_listed_when_moving_again_never_an_error
     client.force_login(moved.alice)
     url = reverse("work:assignment_revision", args=[moved.assignment.pk])
 
+    client.post(  # the dry run, worked out by the worker (at once in the tests)
+        reverse("work:assignment_revision_plan", args=[moved.assignment.pk]), {"to": third.pk}
+    )
     page = client.get(url)
     plan = work_selectors.plan_move(moved.assignment, third)
 

@@ -5,7 +5,7 @@ import copy
 import pytest
 from django.urls import reverse
 
-from core.models import Classroom, Enrollment, User
+from core.models import Classroom, Enrollment, Job, User
 from lessons.work.models import Answer, Assignment, Highlight, Submission
 
 from . import factories
@@ -51,7 +51,26 @@ URLS = {
     "highlight_delete": lambda w, h: reverse("work:highlight_delete", args=[w.assignment.pk, h.pk]),
     "submit": lambda w, h: reverse("work:submit", args=[w.assignment.pk]),
     "student_work": lambda w, h: reverse("insights:student_work", args=[w.assignment.pk, w.sam.pk]),
+    "job": lambda w, h: reverse("core:job", args=[_alices_job(w).pk]),
+    "job_retry": lambda w, h: reverse("core:job_retry", args=[_alices_job(w).pk]),
+    "job_download": lambda w, h: reverse("core:job_download", args=[_alices_job(w).pk]),
 }
+
+
+def _alices_job(world):
+    """Long work Alice started on class A (core.jobs): an export, done (tests/test_tasks.py
+    has the rest)."""
+    return Job.objects.create(
+        owner=world.alice,
+        kind=Job.Kind.EXPORT,
+        title="Exporting Class A's answers",
+        task_path="lessons.insights.tasks.export_csv",
+        state=Job.State.DONE,
+        output=b"Sam Student,Enemies",
+        output_name="class-a-answers.csv",
+        output_type="text/csv",
+    )
+
 
 DATA = {
     "join": lambda w, h: {
@@ -111,13 +130,17 @@ TABLE = [
     ("highlight_add",      "post", (LOGIN, 302, 404, 404, 404)),
     ("answers_save",       "get",  (LOGIN, 405, 405, 405, 405)),
     ("answers_save",       "post", (LOGIN, 302, 404, 404, 404)),
-    ("highlight_edit",     "get",  (LOGIN, 405, 405, 405, 405)),
+    ("highlight_edit",     "get",  (LOGIN, 200, 404, 404, 404)),  # the form that changes it
     ("highlight_edit",     "post", (LOGIN, 302, 404, 404, 404)),
     ("highlight_delete",   "get",  (LOGIN, 405, 405, 405, 405)),
     ("highlight_delete",   "post", (LOGIN, 302, 404, 404, 404)),
     ("submit",             "get",  (LOGIN, 200, 404, 404, 404)),
     ("submit",             "post", (LOGIN, 302, 404, 404, 404)),
     ("student_work",       "get",  (LOGIN, 404, 404, 200, 404)),
+    ("job",                "get",  (LOGIN, 404, 404, 200, 404)),
+    ("job_retry",          "get",  (LOGIN, 405, 405, 405, 405)),
+    ("job_retry",          "post", (LOGIN, 404, 404, 409, 404)),  # done: nothing to retry
+    ("job_download",       "get",  (LOGIN, 404, 404, 200, 404)),
 ]  # fmt: skip
 
 

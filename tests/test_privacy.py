@@ -456,7 +456,8 @@ def test_deleting_removes_everything_of_sam_and_nothing_of_anyone_else(client, w
     assert "Sam Student" not in page
     assert "Tess Student" in page
     for name in ("export_students", "export_highlights"):
-        exported = client.get(reverse(f"insights:{name}", args=[work.assignment.pk]))
+        exported = client.post(reverse(f"insights:{name}", args=[work.assignment.pk]))
+        assert exported.status_code == 200
         assert "Sam Student" not in exported.content.decode("utf-8-sig")
 
 
@@ -602,8 +603,8 @@ def test_each_action_on_students_work_is_recorded_once(client, work):
     client.get(reverse("insights:review_prompt", args=[a.pk, prompt.pk]))
     client.get(reverse("insights:review_key_span", args=[a.pk, key.pk]))
     assert _actions()[1:] == [("viewed", "assignment", None, A)] * 2
-    client.get(reverse("insights:export_students", args=[a.pk]))
-    client.get(reverse("insights:export_highlights", args=[a.pk]))
+    client.post(reverse("insights:export_students", args=[a.pk]))
+    client.post(reverse("insights:export_highlights", args=[a.pk]))
     assert _actions()[3:] == [("exported", "assignment", None, A)] * 2
     client.post(
         reverse("insights:review_save", args=[a.pk, submission.pk]),

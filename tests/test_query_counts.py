@@ -1,6 +1,7 @@
 """Every page runs the same number of queries for a class of 3 as for a class of 30."""
 
 import copy
+import re
 
 import pytest
 from django.db import connection
@@ -8,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from lessons.work import services as lesson_services
+from lessons.work.models import Highlight
 
 from . import factories
 from .conftest import shared, shared_fixture
@@ -147,3 +149,69 @@ def test_a_page_runs_as_many_queries_for_6_lessons_as_for_2(client, class_world,
     many = _count(client, url)
 
     assert many == few <= MAX_QUERIES[page]
+
+
+# The student's highlight save answers with only what changed (lessons/work/views/exercise.py):
+# its queries and its size do not grow with the highlights already in the passage, but for the
+# marks in the passage's text.
+
+ELSEWHERE = ("Our", "glorious leader", "says", "will fail")  # not "always fail", saved below
+SEGMENT_TEXT = re.compile(r'(<div id="segment-text"[^>]*>)(.*?)(</div>)', re.S)
+
+
+def _save(client, world, technique):
+    url = reverse("work:highlight_add", args=[world.assignment.pk, 1])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            url, {"quote": "always fail", "technique": technique.pk}, HTTP_HX_REQUEST="true"
+        )
+    assert response.status_code == 200
+    return response.content.decode(), len(queries.captured_queries)
+
+
+def _without_the_text(html: str) -> str:
+    """The answer without the passage's marked text; its numbers (ids, the count) as 0 and
+    its CSRF token (masked anew in every answer, always as long) as "token"."""
+    html = re.sub(r'(name="csrfmiddlewaretoken" value=")\w+', r"\1token", html)
+    return re.sub(r"\d+", "0", SEGMENT_TEXT.sub(r"\1\3", html))
+
+
+def _elsewhere(world, count, start=0):
+    """`count` highlights on other words of the first passage, with a technique each."""
+    techniques = list(world.assignment.lesson.taxonomy.techniques.values_list("code", flat=True))
+    for n in range(start, start + count):
+        quote, code = ELSEWHERE[n % len(ELSEWHERE)], techniques[n // len(ELSEWHERE)]
+        factories.make_highlight(world.assignment, world.sam, quote, code)
+
+
+def test_a_save_runs_the_same_queries_and_answers_the_same_with_30_highlights_elsewhere(
+    client, world
+):
+    client.force_login(world.sam)
+    doubt = world.assignment.lesson.taxonomy.techniques.get(code="Doubt")
+    lesson_services.submission_for(assignment=world.assignment, student=world.sam)
+
+    alone, alone_queries = _save(client, world, doubt)
+    Highlight.objects.filter(quote="always fail").delete()
+    _elsewhere(world, 30)
+    crowded, crowded_queries = _save(client, world, doubt)
+
+    assert crowded_queries == alone_queries
+    # The same answer, but for the marks in the text: no item, form or technique list of the
+    # highlights already there.
+    assert _without_the_text(crowded) == _without_the_text(alone)
+    assert len(select(crowded, "#segment-text mark.hl-depth-1")) > 1
+    assert len(select(alone, "#segment-text mark")) == 1
+    assert text(crowded, "#highlight-count") == "31"
+
+
+def test_the_passage_page_runs_the_same_queries_with_30_highlights_as_with_1(client, world):
+    client.force_login(world.sam)
+    url = reverse("work:segment", args=[world.assignment.pk, 1])
+    _elsewhere(world, 1)
+    one = _count(client, url)
+
+    _elsewhere(world, 29, start=1)
+    thirty = _count(client, url)
+
+    assert thirty == one <= MAX_QUERIES["segment"]

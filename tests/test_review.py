@@ -6,12 +6,14 @@ from django.test import Client, modify_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from lessons.insights.selectors import review as review_selectors
 from lessons.library.models import KeySpan, Prompt
 from lessons.work import services as lesson_services
 from lessons.work.models import MAX_SCORE, Review, Submission
 
 from . import factories
 from .conftest import PERSONAS
+from .html import select, text
 
 LOGIN = "login"
 
@@ -469,6 +471,105 @@ def test_an_htmx_save_returns_only_the_form_saying_saved(client, world, sams_ans
     assert Review.objects.get().score == 4
 
 
+def _review_page(world, target):
+    """The review page of the prompt or key span that `target` names, and the review's data."""
+    if target == "prompt":
+        prompt = _text_prompt(world)
+        return _prompt_url(world, prompt), {"prompt": prompt.pk}
+    return _key_url(world, _key(world)), {"key_span": _key(world).pk}
+
+
+@pytest.mark.parametrize("target", ["prompt", "key_span"])
+def test_an_htmx_save_updates_the_pages_reviewed_count(client, world, sams_answer, target):
+    rita = factories.make_student("Rita Ramos", world.class_a)
+    ritas = factories.make_answer(world.assignment, rita, _text_prompt(world), "Rita's")
+    client.force_login(world.alice)
+    url, data = _review_page(world, target)
+    assert text(client.get(url).content, "#reviewed-count") == "0 reviewed"
+    save = _save_url(world.assignment, sams_answer.submission)
+
+    marked = client.post(save, {**data, "comment": "Yes.", "reviewed": "on", "next": url},
+                         HTTP_HX_REQUEST="true")  # fmt: skip
+    draft = client.post(
+        _save_url(world.assignment, ritas.submission),
+        {**data, "comment": "Hm.", "next": url},
+        HTTP_HX_REQUEST="true",
+    )
+
+    # The form is swapped where it was; the count, elsewhere on the page, out of band.
+    (count,) = select(marked.content, "#reviewed-count")
+    assert count["data-hx-swap-oob"] == "true" and count.get_text() == "1 reviewed"
+    assert text(draft.content, "#reviewed-count") == "1 reviewed"  # a draft is not reviewed
+    assert text(client.get(url).content, "#reviewed-count") == "1 reviewed"
+    assert "data-hx-swap-oob" not in client.get(url).content.decode()
+
+
+def test_an_overall_review_has_no_count_to_update(client, world, sams_answer):
+    client.force_login(world.alice)
+
+    response = client.post(
+        _save_url(world.assignment, sams_answer.submission),
+        {"comment": "Well done.", "reviewed": "on"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response.status_code == 200
+    assert "reviewed-count" not in response.content.decode()
+
+
+@pytest.mark.parametrize("target", ["prompt", "key_span"])
+def test_a_save_without_javascript_comes_back_to_the_new_count(client, world, sams_answer, target):
+    client.force_login(world.alice)
+    url, data = _review_page(world, target)
+
+    response = client.post(
+        _save_url(world.assignment, sams_answer.submission),
+        {**data, "comment": "Yes.", "reviewed": "on", "next": url},
+        follow=True,
+    )
+
+    assert response.redirect_chain == [(f"{url}#submission-{sams_answer.submission.pk}", 302)]
+    assert text(response.content, "#reviewed-count") == "1 reviewed"
+    assert text(response.content, ".messages") == "Review saved."
+
+
+def test_the_reviewed_box_and_the_cards_state_say_the_same(client, world, sams_answer):
+    """The box is the teacher's mark that a review is finished: ticked only where the review
+    is stored as reviewed, which the line under it says in words."""
+    rita = factories.make_student("Rita Ramos", world.class_a)
+    factories.make_answer(world.assignment, rita, _text_prompt(world), "Rita's")
+    nora = factories.make_student("Nora Nobody", world.class_a)
+    factories.make_answer(world.assignment, nora, _text_prompt(world), "Nora's")
+    prompt = _text_prompt(world)
+    lesson_services.review_save(
+        submission=_submission(world.assignment, rita), reviewer=world.alice, comment="Draft",
+        score=None, prompt=prompt, reviewed=False,
+    )  # fmt: skip
+    lesson_services.review_save(
+        submission=_submission(world.assignment, nora), reviewer=world.alice, comment="Done",
+        score=3, prompt=prompt, reviewed=True,
+    )  # fmt: skip
+    client.force_login(world.alice)
+
+    page = client.get(_prompt_url(world, prompt)).content.decode()
+
+    cards = {
+        text(card, ".review-name"): (
+            card.select_one('input[name="reviewed"]').has_attr("checked"),
+            text(card, ".review-state"),
+        )
+        for card in select(page, ".review-card:has(form)")
+    }
+    assert cards["Sam Student"] == (False, "Not reviewed yet")
+    assert cards["Rita Ramos"] == (
+        False,
+        "Saved, not marked reviewed: the student does not see it yet",
+    )
+    assert cards["Nora Nobody"][0] is True
+    assert cards["Nora Nobody"][1].startswith("Reviewed ")
+    assert text(page, "#reviewed-count") == "1 reviewed"
+
+
 def test_an_htmx_save_with_a_mistake_returns_the_form_with_the_error(client, world, sams_answer):
     client.force_login(world.alice)
     data = {"prompt": sams_answer.prompt_id, "comment": "Hm", "score": "77"}
@@ -531,6 +632,51 @@ def test_the_queue_puts_the_oldest_work_first_and_counts_per_question(client, wo
     assert "1 answer to review" in page
 
 
+def _summary(details) -> str:
+    """What a folded group says while it is closed."""
+    return " ".join(details.summary.get_text(" ").split())
+
+
+def test_the_review_index_folds_each_passage_and_question_open_where_work_is_left(
+    client, world, sams_answer
+):
+    rita = factories.make_student("Rita Ramos", world.class_a)
+    second = factories.prompt_of(world.assignment, 2, "text")
+    factories.make_answer(world.assignment, rita, _text_prompt(world), "Rita's answer")
+    ritas = factories.make_answer(world.assignment, rita, second, "Also").submission
+    _submit(world.assignment, rita)
+    _submit(world.assignment, world.sam)
+    lesson_services.review_save(
+        submission=ritas, reviewer=world.alice, comment="Fine", score=None, prompt=second
+    )  # passage 2 has nothing left to review
+    client.force_login(world.alice)
+
+    page = client.get(reverse("insights:review_queue", args=[world.assignment.pk])).content
+
+    passages = select(page, 'section[aria-labelledby="passages-heading"] > details')
+    assert [(_summary(p), p.has_attr("open")) for p in passages] == [
+        ("Passage 1: First — 2 answers to review", True),
+        ("Passage 2: Second — nothing to review", False),
+    ]
+    questions = passages[0].select("details details")
+    assert [(_summary(q), q.has_attr("open")) for q in questions] == [
+        ('Who are "the traitors"? — 2 answers to review', True),
+        ("Which techniques are used here? — nothing to review", False),
+    ]
+    waiting = [a.get_text() for a in questions[0].select(".inline-list a")]
+    assert waiting == [
+        f"Rita Ramos: {_text_prompt(world).text}",
+        f"Sam Student: {_text_prompt(world).text}",
+    ]
+    keys = [text(item, "a") for item in passages[0].select("q")]
+    assert keys == [
+        "glorious leader (passage 1, key span 1)",
+        "traitors (passage 1, key span 2)",
+        "traitors (passage 1, key span 3)",
+    ]
+    assert text(page, "h1 + p").endswith("2 answers to review, from 2 students.")
+
+
 def test_the_blind_queue_names_nobody(client, world, sams_answer):
     _submit(world.assignment, world.sam)
     client.force_login(world.alice)
@@ -541,6 +687,132 @@ def test_the_blind_queue_names_nobody(client, world, sams_answer):
     assert "Sam Student" not in content and world.sam.username not in content
     assert "Student 1" in content
     assert "?blind=1#submission-" in content
+
+
+# A page of students at a time ---------------------------------------------------------------
+
+
+@pytest.fixture
+def five_answers(world, monkeypatch):
+    """Five students (Sam and four more) answered the first question and handed in, Eve
+    first; the review pages show two students a page."""
+    monkeypatch.setattr(review_selectors, "STUDENTS_PER_PAGE", 2)
+    monkeypatch.setattr(review_selectors, "QUEUE_STUDENTS_PER_PAGE", 2)
+    submissions = {}
+    for name in ("Eve Early", "Abe Able", "Sam Student", "Zoe Zed", "Mia Middle"):
+        student = (
+            world.sam if name == "Sam Student" else factories.make_student(name, world.class_a)
+        )
+        factories.make_answer(world.assignment, student, _text_prompt(world), "Because.")
+        submissions[name] = _submit(world.assignment, student)
+    return submissions
+
+
+def _cards(page) -> list[str]:
+    return [text(card, ".review-name") for card in select(page, ".review-card")]
+
+
+def test_review_by_question_shows_a_page_of_students_and_counts_the_class(
+    client, world, five_answers
+):
+    client.force_login(world.alice)
+    url = _prompt_url(world, _text_prompt(world))
+
+    first = client.get(url).content.decode()
+    third = client.get(url + "?page=3").content.decode()
+
+    assert _cards(first) == ["Abe Able", "Eve Early"]  # by name
+    assert _cards(third) == ["Zoe Zed"]
+    assert "5 of 5 students answered" in first and "5 of 5 students answered" in third
+    assert text(first, ".table-range") == "Students 1–2 of 5, by name."
+    nav = select(first, 'nav[aria-label="Pages of students"]')[0]
+    assert [a.get_text() for a in nav.select("a")] == ["Page 1", "Page 2", "Page 3", "Next page →"]
+    assert nav.select_one("[aria-current=page]").get_text() == "Page 1"
+    assert nav.select_one("a[rel=next]")["href"] == f"{url}?page=2#cards"
+    # Not a page: the first; beyond the last: the last.
+    assert _cards(client.get(url + "?page=x").content.decode()) == ["Abe Able", "Eve Early"]
+    assert _cards(client.get(url + "?page=99").content.decode()) == ["Zoe Zed"]
+
+
+def test_blind_review_pages_follow_the_order_the_students_started(client, world, five_answers):
+    client.force_login(world.alice)
+    url = _prompt_url(world, _text_prompt(world), blind=True)
+
+    second = client.get(url + "&page=2").content.decode()
+
+    assert _cards(second) == ["Student 3", "Student 4"]
+    assert "Sam Student" not in second and "Zoe Zed" not in second
+    nav = select(second, 'nav[aria-label="Pages of students"]')[0]
+    assert nav.select_one("a[rel=prev]")["href"] == f"{url}&page=1#cards"
+
+
+def test_the_queue_shows_a_page_of_students_and_links_to_the_page_of_their_answer(
+    client, world, five_answers
+):
+    client.force_login(world.alice)
+    queue = reverse("insights:review_queue", args=[world.assignment.pk])
+    prompt = _prompt_url(world, _text_prompt(world))
+
+    first = client.get(queue).content.decode()
+    second = client.get(queue + "?page=2").content.decode()
+
+    def waiting(page):
+        return [(a.get_text().split(":")[0], a["href"]) for a in select(page, ".inline-list a")]
+
+    subs = five_answers
+    # The oldest hand-in first, two a page; each link goes to the page of review by question
+    # where the student's card is (by name: Abe, Eve | Mia, Sam | Zoe).
+    assert waiting(first) == [
+        ("Eve Early", f"{prompt}#submission-{subs['Eve Early'].pk}"),
+        ("Abe Able", f"{prompt}#submission-{subs['Abe Able'].pk}"),
+    ]
+    assert waiting(second) == [
+        ("Sam Student", f"{prompt}?page=2#submission-{subs['Sam Student'].pk}"),
+        ("Zoe Zed", f"{prompt}?page=3#submission-{subs['Zoe Zed'].pk}"),
+    ]
+    for page in (first, second):  # the counts are the whole class's
+        assert "5 answers to review, from 5 students." in page
+    assert text(second, ".table-range").startswith("The answers of students 3–4 of the 5")
+    card = client.get(f"{prompt}?page=3").content.decode()
+    assert f'id="submission-{subs["Zoe Zed"].pk}"' in card
+
+
+def test_the_blind_queue_links_to_the_blind_page_of_each_answer(client, world, five_answers):
+    client.force_login(world.alice)
+    queue = reverse("insights:review_queue", args=[world.assignment.pk])
+    prompt = _prompt_url(world, _text_prompt(world))
+
+    page = client.get(queue + "?blind=1&page=3").content.decode()
+
+    link = select(page, ".inline-list a")[0]
+    mia = five_answers["Mia Middle"]  # the fifth to start: Student 5, on page 3
+    assert link.get_text().startswith("Student 5")
+    assert link["href"] == f"{prompt}?blind=1&page=3#submission-{mia.pk}"
+    assert "Mia Middle" not in page
+
+
+def test_a_review_saved_on_a_later_page_without_javascript_comes_back_to_it(
+    client, world, five_answers
+):
+    client.force_login(world.alice)
+    zoe = five_answers["Zoe Zed"]
+    next_url = _prompt_url(world, _text_prompt(world)) + "?page=3"
+
+    response = client.post(
+        _save_url(world.assignment, zoe),
+        {"prompt": _text_prompt(world).pk, "comment": "Good.", "reviewed": "on", "next": next_url},
+    )
+    refused = client.post(
+        _save_url(world.assignment, zoe),
+        {"prompt": _text_prompt(world).pk, "comment": "Too high", "score": "9", "next": next_url},
+    )
+
+    assert response["Location"] == f"{next_url}#submission-{zoe.pk}"
+    page = refused.content.decode()
+    assert refused.status_code == 400
+    assert _cards(page) == ["Zoe Zed"]  # the page it was sent from, with the form as posted
+    assert "Too high" in page
+    assert "1 reviewed" in page
 
 
 # What students see -------------------------------------------------------------------------
@@ -609,7 +881,9 @@ def _count(client, url) -> int:
 @pytest.mark.parametrize(
     ("page", "most"),
     [
-        ("queue", 7),
+        # and the class's roster, in order: each answer waiting links to the page of the
+        # question's review where its student is
+        ("queue", 8),
         # the review pages include the one INSERT that records the view in the audit log
         ("prompt", 9),
         ("choose", 10),  # and the techniques chosen
@@ -634,6 +908,32 @@ def test_a_review_page_runs_as_many_queries_for_50_students_as_for_5(client, wor
 
     assert Submission.objects.filter(assignment=world.assignment).count() == 39
     assert large == small <= most
+
+
+@pytest.mark.parametrize(("htmx", "most"), [(True, 12), (False, 11)])
+def test_saving_a_review_runs_as_many_queries_for_50_students_as_for_5(client, world, htmx, most):
+    """The htmx answer counts the page's reviews again (its "n reviewed"), in one query; the
+    plain form's redirect counts them on the page it comes back to."""
+    prompt = _text_prompt(world)
+    client.force_login(world.alice)
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+
+    def save() -> int:
+        submission = Submission.objects.filter(assignment=world.assignment).first()
+        data = {"prompt": prompt.pk, "comment": "Fine.", "reviewed": "on",
+                "next": _prompt_url(world, prompt)}  # fmt: skip
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(_save_url(world.assignment, submission), data, **headers)
+        assert response.status_code == (200 if htmx else 302)
+        return len(queries.captured_queries)
+
+    _grow(world, 5)
+    small = save()
+    _grow(world, 50)
+    large = save()
+
+    assert large == small, (small, large)
+    assert large <= most
 
 
 def test_the_prompt_model_has_the_answerable_kinds_the_views_expect():

@@ -112,7 +112,8 @@ def test_a_vector_renders_harmless(vector):
     if text:
         marked = annotate(html, [Mark(0, len(text), "label <b>", ident="h1")])
         assert not problems(marked), (vector, marked)
-        assert plain_text(marked).replace("label <b>", "") == text
+        said = ("Highlight start: label <b>", "Highlight end: label <b>")
+        assert plain_text(marked).replace(said[0], "").replace(said[1], "") == text
 
 
 def test_all_vectors_together_render_harmless():
@@ -141,14 +142,27 @@ def test_url_scheme_reads_urls_as_a_browser_does(value, scheme):
     assert url_scheme(value) == scheme
 
 
+MARKED = [
+    "- one **bold words here** and\n- two *em* [a link](https://e.org/) end",
+    "> quoted **strong *and em* words** here\n\n1. first\n2. second",
+    "line one  \nline two <q>quoted words</q> <code>some code</code>\n\n---\n\nafter",
+]
+
+
 def test_the_sanitised_html_of_every_vector_is_valid_html():
     """Sanitised output must be valid HTML: every page is checked by the Nu checker, so an
     invalid fragment would fail the page that shows the lesson."""
     from .browser.support import check_html
 
     body = "\n".join(f'<div class="source-text">{render_markdown(v)}</div>' for v in VECTORS)
+    # ... and with highlights that cross each other, inline elements and paragraphs.
+    for source in [*VECTORS, *MARKED]:
+        html = render_markdown(source)
+        n = len(plain_text(html))
+        marks = [Mark(0, n // 2 + 1, "A"), Mark(n // 3, n, "B"), Mark(n // 3, n // 3 + 2, "C")]
+        body += f'\n<div class="source-text">{annotate(html, marks)}</div>'
     check_html(
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Vectors</title>'
         f"</head><body>{body}</body></html>",
-        "the vectors, rendered",
+        "the vectors, rendered and with highlights",
     )

@@ -4,6 +4,7 @@ hand in; with and without htmx."""
 import re
 
 import pytest
+from bs4 import BeautifulSoup
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
@@ -13,10 +14,12 @@ from lessons.library.models import Technique
 from lessons.work.models import Answer, Highlight, Submission
 
 from . import factories
+from .html import assert_in_fragment, select, text
 
 XSS = "<script>alert(1)</script>"
 ESCAPED_XSS = "&lt;script&gt;alert(1)&lt;/script&gt;"
 HTMX = {"HTTP_HX_REQUEST": "true"}
+PANEL = {**HTMX, "HTTP_HX_TRIGGER": "selection-form"}  # htmx names the form that posts
 
 
 @pytest.fixture
@@ -45,10 +48,19 @@ def _segment_url(world, position=1):
     return reverse("work:segment", args=[world.assignment.pk, position])
 
 
-def _edit(client, world, highlight, technique, note):
+def _edit_url(world, highlight):
+    return reverse("work:highlight_edit", args=[world.assignment.pk, highlight.pk])
+
+
+def _delete_url(world, highlight):
+    return reverse("work:highlight_delete", args=[world.assignment.pk, highlight.pk])
+
+
+def _edit(client, world, highlight, technique, note, **headers):
     return client.post(
-        reverse("work:highlight_edit", args=[world.assignment.pk, highlight.pk]),
+        _edit_url(world, highlight),
         {f"h{highlight.pk}-technique": technique.pk, f"h{highlight.pk}-note": note},
+        **headers,
     )
 
 
@@ -172,10 +184,13 @@ def test_a_highlight_shows_in_the_text_with_its_technique(client, world, sam):
 
     assert re.search(
         rf'<mark class="[^"]*"[^>]*data-marks="highlight-{highlight.pk}"[^>]*>glorious leader'
-        r'</mark><span class="hl-label"[^>]*>Loaded language</span>',
+        r'</mark><span class="hl-end"[^>]*><span class="visually-hidden">Highlight end: </span>'
+        r'<span class="hl-label">Loaded language</span></span>',
         page,
     )
-    assert "Your highlights in this passage (1)" in page
+    assert select(page, "#highlights-heading")[0].get_text() == (
+        "Your highlights in this passage (1)"
+    )
 
 
 def test_an_ambiguous_quote_asks_which_one_then_stores_the_chosen_one(client, world, sam):
@@ -236,7 +251,9 @@ def test_overlapping_highlights_with_different_techniques_are_allowed(client, wo
         (start, start + len("glorious")),
     ]
     page = client.get(_segment_url(world)).content.decode()
-    assert "Your highlights in this passage (3)" in page
+    assert select(page, "#highlights-heading")[0].get_text() == (
+        "Your highlights in this passage (3)"
+    )
     assert "hl-depth-3" in page
 
 
@@ -635,51 +652,245 @@ def test_after_handing_in_nothing_can_change(client, world, sam):
     assert _answers(world) == answers
     page = client.get(_segment_url(world)).content.decode()
     assert 'id="highlight-form"' not in page
+    assert 'id="selection-panel"' not in page
+    assert "Alt+Shift+H" not in page
     assert "can no longer be changed" in page
 
 
-def test_htmx_gets_only_the_workspace_and_a_plain_post_a_redirect(client, world, sam):
-    loaded = _technique(world, "Loaded_Language").pk
+def _parts(html) -> list[tuple[str, str | None, str | None]]:
+    """The elements an htmx answer is made of, in order: (tag, id, data-hx-swap-oob)."""
+    soup = BeautifulSoup(html, "html.parser")
+    return [
+        (t.name, t.get("id"), t.get("data-hx-swap-oob")) for t in soup.find_all(recursive=False)
+    ]
 
-    partial = client.post(
-        _add_url(world), {"quote": "glorious leader", "technique": loaded}, **HTMX
-    )
-    plain = client.post(
-        _add_url(world), {"quote": "traitors", "occurrence": 2, "technique": loaded}
+
+def test_an_htmx_save_answers_with_the_message_the_new_item_and_the_text_alone(client, world, sam):
+    loaded = _technique(world, "Loaded_Language")
+    later = factories.make_highlight(world.assignment, world.sam, "traitors", "Doubt", occurrence=1)
+
+    response = client.post(
+        _add_url(world), {"quote": "glorious leader", "technique": loaded.pk}, **HTMX
     )
 
-    html = partial.content.decode()
-    assert partial.status_code == 200
-    assert html.lstrip().startswith('<div id="workspace"')
+    html = response.content.decode()
+    new = Highlight.objects.get(quote="glorious leader")
+    assert response.status_code == 200
+    assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#workspace-status", "innerHTML")
+    assert _parts(html) == [
+        ("p", None, None),  # the message, into the status
+        ("div", "segment-text", "innerHTML"),
+        ("ul", None, f"beforebegin:#highlight-{later.pk}"),  # the list's order: by place
+        ("span", "highlight-count", "true"),
+        ("p", "highlights-none", "true"),
+    ]
+    assert text(html, "p.message") == "Highlighted “glorious leader” as Loaded language."
+    assert text(html, f"#segment-text mark[data-marks=highlight-{new.pk}]") == "glorious leader"
+    assert text(html, f"#segment-text mark[data-marks=highlight-{later.pk}]") == "traitors"
+    assert_in_fragment(html, f"ul > li#highlight-{new.pk}", "glorious leader — Loaded language")
+    [change] = select(html, f"#highlight-{new.pk} a[data-hx-get]")
+    assert change["href"] == change["data-hx-get"] == _edit_url(world, new)
+    assert text(html, "#highlight-count") == "2"
+    assert select(html, "#highlights-none")[0].has_attr("hidden")
+    # Nothing about the other highlight but its mark; no technique list, no other form.
+    assert f'id="highlight-{later.pk}"' not in html
+    assert "<select" not in html
+    assert "<form" not in html
+    [remove] = select(html, f"#highlight-{new.pk} button")  # posts the page's one form
+    assert remove["form"] == "remove-highlight"
+    assert remove["formaction"] == remove["data-hx-post"] == _delete_url(world, new)
     assert "<html" not in html.lower()
-    assert "<!doctype" not in html.lower()
-    assert "Highlighted “glorious leader” as Loaded language." in html
-    assert re.search(r"<mark[^>]*>glorious leader</mark>", html)
-    assert plain.status_code == 302
-    assert Highlight.objects.count() == 2
-    full = client.get(plain.url).content.decode()
-    assert full.lstrip().lower().startswith("<!doctype html>")
 
 
-def test_htmx_edit_and_delete_return_the_workspace(client, world, sam):
-    highlight = factories.make_highlight(world.assignment, world.sam, "glorious leader")
-    doubt = _technique(world, "Doubt")
+def test_a_highlight_after_the_others_goes_last_in_the_list(client, world, sam):
+    factories.make_highlight(world.assignment, world.sam, "glorious leader")
 
-    edited = client.post(
-        reverse("work:highlight_edit", args=[world.assignment.pk, highlight.pk]),
-        {f"h{highlight.pk}-technique": doubt.pk, f"h{highlight.pk}-note": "Hmm."},
+    response = client.post(
+        _add_url(world),
+        {"quote": "always fail", "technique": _technique(world, "Doubt").pk},
         **HTMX,
     )
-    deleted = client.post(
-        reverse("work:highlight_delete", args=[world.assignment.pk, highlight.pk]), **HTMX
+
+    assert ("ul", None, "beforeend:#highlight-list") in _parts(response.content)
+    assert text(response.content, "#highlight-count") == "2"
+
+
+def test_a_plain_post_gets_a_redirect_to_the_page_with_its_message(client, world, sam):
+    response = client.post(
+        _add_url(world),
+        {"quote": "traitors", "occurrence": 2, "technique": _technique(world, "Doubt").pk},
     )
 
-    assert edited.status_code == 200
-    assert 'id="workspace"' in edited.content.decode()
-    assert "<html" not in edited.content.decode()
-    assert deleted.status_code == 200
-    assert "Your highlights in this passage (0)" in deleted.content.decode()
+    assert response.status_code == 302
+    assert response.url == _segment_url(world) + "#highlights"
+    page = client.get(response.url).content.decode()
+    assert page.lstrip().lower().startswith("<!doctype html>")
+    assert_in_fragment(page, "#messages", "Highlighted “traitors” as Doubt.")
+    assert_in_fragment(page, "#highlight-list", "traitors — Doubt")
+
+
+def test_an_htmx_change_answers_with_the_changed_item_and_the_text(client, world, sam):
+    highlight = factories.make_highlight(world.assignment, world.sam, "glorious leader")
+    other = factories.make_highlight(world.assignment, world.sam, "traitors", occurrence=1)
+    doubt = _technique(world, "Doubt")
+
+    response = _edit(client, world, highlight, doubt, "Hmm.", **HTMX)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#workspace-status", "innerHTML")
+    assert _parts(html) == [
+        ("p", None, None),
+        ("div", "segment-text", "innerHTML"),
+        ("li", f"highlight-{highlight.pk}", "true"),
+    ]
+    assert text(html, "p.message") == "Changed the highlight “glorious leader”."
+    assert_in_fragment(html, f"#highlight-{highlight.pk}", "glorious leader — Doubt", "Hmm.")
+    assert text(html, f"#segment-text [data-marks=highlight-{highlight.pk}] + .hl-end") == (
+        "Highlight end: Doubt"
+    )
+    assert f'id="highlight-{other.pk}"' not in html
+    assert "<select" not in html
+
+
+def test_an_htmx_removal_answers_with_the_text_and_the_item_to_remove(client, world, sam):
+    highlight = factories.make_highlight(world.assignment, world.sam, "glorious leader")
+    delete = reverse("work:highlight_delete", args=[world.assignment.pk, highlight.pk])
+
+    response = client.post(delete, **HTMX)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#workspace-status", "innerHTML")
+    assert _parts(html) == [
+        ("p", None, None),
+        ("div", "segment-text", "innerHTML"),
+        ("li", f"highlight-{highlight.pk}", "delete"),
+        ("span", "highlight-count", "true"),
+        ("p", "highlights-none", "true"),
+    ]
+    assert text(html, "p.message") == "Removed the highlight “glorious leader”."
+    assert "<mark" not in html
+    assert text(html, "#highlight-count") == "0"
+    assert not select(html, "#highlights-none")[0].has_attr("hidden")
     assert not Highlight.objects.exists()
+
+
+def test_the_form_that_changes_a_highlight_comes_when_asked_for(client, world, sam):
+    highlight = factories.make_highlight(
+        world.assignment, world.sam, "glorious leader", note="Awe."
+    )
+    factories.make_highlight(world.assignment, world.sam, "traitors", occurrence=1)
+    before = _highlights(world)
+    url = _edit_url(world, highlight)
+
+    page = client.get(_segment_url(world)).content.decode()
+    opened = client.get(url, **HTMX)
+    closed = client.get(f"{url}?cancel", **HTMX)
+
+    # The page: a Change link for each highlight, no form to change one.
+    assert [a["href"] for a in select(page, "#highlight-list a")] == [
+        _edit_url(world, h) for h in Highlight.objects.order_by("start")
+    ]
+    assert not select(page, "#highlight-list").pop().select("select, textarea")
+    # With htmx: the item with the form, in place of the item; Cancel: the item again.
+    assert opened.status_code == 200
+    assert (opened["HX-Retarget"], opened["HX-Reswap"]) == (
+        f"#highlight-{highlight.pk}",
+        "outerHTML",
+    )
+    html = opened.content.decode()
+    assert _parts(html) == [("li", f"highlight-{highlight.pk}", None)]
+    [form] = select(html, "form.editor")
+    assert form["action"] == form["data-hx-post"] == url
+    [technique] = select(html, f"#id_h{highlight.pk}-technique")
+    assert technique.has_attr("autofocus")  # htmx gives it the focus
+    assert text(html, f"#id_h{highlight.pk}-technique option[selected]") == "Loaded language"
+    assert text(html, f"#id_h{highlight.pk}-note") == "Awe."
+    assert select(html, "a:-soup-contains('Cancel')")[0]["data-hx-get"] == f"{url}?cancel"
+    assert closed.status_code == 200
+    assert closed["HX-Retarget"] == f"#highlight-{highlight.pk}"
+    assert not select(closed.content, "li").pop().select("form.editor")
+    assert select(closed.content, f"a[href='{url}']")[0].has_attr("autofocus")
+    assert _highlights(world) == before  # reading changes nothing
+
+
+def test_without_javascript_the_change_link_opens_the_page_with_the_form(client, world, sam):
+    highlight = factories.make_highlight(world.assignment, world.sam, "glorious leader")
+    other = factories.make_highlight(world.assignment, world.sam, "traitors", occurrence=1)
+    url = _edit_url(world, highlight)
+
+    page = client.get(url)
+    cancel = client.get(f"{url}?cancel")
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert html.lstrip().lower().startswith("<!doctype html>")
+    [form] = select(html, f"#highlight-{highlight.pk} form.editor")
+    assert form["action"] == url
+    assert not select(html, f"#highlight-{other.pk}").pop().select("form.editor")
+    [back] = select(html, f"#highlight-{highlight.pk} a:-soup-contains('Cancel')")
+    assert back["href"] == _segment_url(world) + f"#highlight-{highlight.pk}"
+    assert cancel.status_code == 302
+    assert cancel.url == back["href"]
+    # Posting it: the page again, with the message.
+    response = _edit(client, world, highlight, _technique(world, "Doubt"), "Hmm.")
+    assert response.status_code == 302
+    assert_in_fragment(client.get(response.url).content, "#messages", "Changed the highlight")
+
+
+def test_without_javascript_remove_posts_the_pages_form_to_the_highlight(world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.sam)
+    highlight = factories.make_highlight(world.assignment, world.sam, "glorious leader")
+    keep = factories.make_highlight(world.assignment, world.sam, "always fail", "Doubt")
+
+    page = client.get(_segment_url(world)).content.decode()
+    [form] = select(page, "form#remove-highlight")
+    [button] = select(page, f"#highlight-{highlight.pk} button:-soup-contains('Remove')")
+    assert button["form"] == form["id"]
+    fields = {tag["name"]: tag["value"] for tag in form.select("input")}
+    response = client.post(button["formaction"], fields)  # what the browser sends
+
+    assert list(fields) == ["csrfmiddlewaretoken"]
+    assert response.status_code == 302
+    assert list(Highlight.objects.values_list("pk", flat=True)) == [keep.pk]
+
+
+def test_a_refused_change_comes_back_in_its_item_with_what_was_typed(client, world, sam):
+    highlight = factories.make_highlight(world.assignment, world.sam, "glorious leader")
+    foreign = Technique.objects.exclude(taxonomy=world.assignment.lesson.taxonomy).first()
+
+    with_htmx = _edit(client, world, highlight, foreign, "My reason.", **HTMX)
+    plain = _edit(client, world, highlight, foreign, "My reason.")
+
+    assert with_htmx.status_code == 400
+    assert with_htmx["HX-Retarget"] == f"#highlight-{highlight.pk}"
+    assert_in_fragment(with_htmx.content, "form.editor", "Choose a technique from this lesson")
+    assert text(with_htmx.content, f"#id_h{highlight.pk}-note") == "My reason."
+    assert plain.status_code == 400
+    html = plain.content.decode()
+    assert_in_fragment(
+        html, f"#highlight-{highlight.pk} form.editor", "Choose a technique from this lesson"
+    )
+    assert text(html, f"#id_h{highlight.pk}-note") == "My reason."
+    highlight.refresh_from_db()
+    assert (highlight.technique.code, highlight.note) == ("Loaded_Language", "")
+
+
+def test_the_page_holds_the_technique_list_once(client, world, sam):
+    for quote, code in [("glorious leader", "Loaded_Language"), ("always fail", "Doubt")]:
+        factories.make_highlight(world.assignment, world.sam, quote, code)
+    techniques = world.assignment.lesson.taxonomy.techniques.all()
+
+    page = client.get(_segment_url(world)).content.decode()
+
+    # The form below the text has it, the panel's and no highlight's: they have none.
+    assert [tag["id"] for tag in select(page, "select")] == ["panel-technique", "id_technique"]
+    for technique in techniques:
+        assert page.count(f'<option value="{technique.pk}"') == 1
+    # The panel's: its first choice alone, until highlight.js copies the others.
+    assert [o.get_text() for o in select(page, "#selection-form option")] == ["Choose a technique…"]
 
 
 def test_htmx_errors_return_the_partial_with_a_4xx_status(client, world, sam):
@@ -724,6 +935,146 @@ def test_htmx_answers_return_the_save_status(client, world, sam):
     assert _answers(world) == {text.pk: ("Them.", [])}
 
 
+def test_every_htmx_answer_says_where_it_goes_whatever_its_status(client, world, sam):
+    loaded = _technique(world, "Loaded_Language").pk
+    text = factories.prompt_of(world.assignment, 1, "text")
+
+    saved = client.post(_add_url(world), {"quote": "glorious leader", "technique": loaded}, **HTMX)
+    not_found = client.post(_add_url(world), {"quote": "kittens", "technique": loaded}, **HTMX)
+    again = client.post(_add_url(world), {"quote": "glorious leader", "technique": loaded}, **HTMX)
+    too_long = "z" * (settings.MAX_ANSWER_LENGTH + 1)
+    answer = client.post(
+        _answers_url(world), {"answers": "1", f"prompt-{text.pk}": too_long}, **HTMX
+    )
+    plain = client.post(_add_url(world), {"quote": "kittens", "technique": loaded})
+
+    # django-htmx's debug script (DEBUG only) takes a 400 or 404 for an error page unless the
+    # answer says where it goes: static/js/highlight.js lets htmx put these in place.
+    assert saved.status_code == 200
+    assert (saved["HX-Retarget"], saved["HX-Reswap"]) == ("#workspace-status", "innerHTML")
+    for response, status in [(not_found, 400), (again, 409)]:
+        assert response.status_code == status
+        assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#workspace", "outerHTML")
+    assert answer.status_code == 400
+    assert (answer["HX-Retarget"], answer["HX-Reswap"]) == ("#answers-status", "outerHTML")
+    assert plain.status_code == 400
+    assert "HX-Retarget" not in plain
+
+
+# The selection panel ---------------------------------------------------------------------
+
+
+def test_the_selection_panel_is_the_highlight_form_again_posting_to_the_same_view(
+    client, world, sam
+):
+    page = client.get(_segment_url(world)).content.decode()
+
+    [panel] = select(page, "#selection-panel")
+    [panel_form] = select(page, "#selection-panel form#selection-form")
+    [below] = select(page, "form#highlight-form")
+    assert panel["popover"] == "manual"
+    assert panel["role"] == "dialog"
+    assert panel.has_attr("hidden")  # until highlight.js opens it next to selected words
+    assert text(page, "#selection-panel-heading") == "Highlight the selection"
+    for form in (panel_form, below):
+        assert form["action"] == form["data-hx-post"] == _add_url(world)
+        names = {field["name"] for field in form.select("[name]")}
+        assert names >= {"quote", "start", "end", "occurrence", "technique", "note"}
+    ids = [tag["id"] for tag in panel_form.select("[id]")]
+    assert ids and all(i.startswith(("panel-", "selection-")) for i in ids), ids
+    assert [b.get_text() for b in panel_form.select("button")] == ["Save", "Cancel"]
+    [words] = select(page, "[data-segment-text]")
+    assert words["tabindex"] == "0"
+    assert words["aria-keyshortcuts"] == "Alt+Shift+H"
+    assert words["aria-describedby"] == "selection-help"
+    assert_in_fragment(page, "#selection-help", "select them", "F7", "Alt + Shift + H")
+
+
+def test_a_highlight_saved_in_the_panel_is_stored_as_from_the_form_below(client, world, sam):
+    start = _segment(world).text.index("traitors")
+    name_calling = _technique(world, "Name_Calling,Labeling")
+
+    response = client.post(
+        _add_url(world),
+        {
+            "quote": "traitors",
+            "start": start,
+            "end": start + len("traitors"),
+            "technique": name_calling.pk,
+            "note": "A label.",
+        },
+        **PANEL,
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#workspace-status"
+    assert text(response.content, "p.message") == (
+        "Highlighted “traitors” as Name calling / labelling."
+    )
+    [(_, code, *stored)] = _highlights(world)
+    assert (code, *stored) == (
+        "Name_Calling,Labeling",
+        start,
+        start + len("traitors"),
+        "traitors",
+        "A label.",
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"quote": "glorious leader", "start": 4, "end": 19}, "This field is required."),
+        ({"quote": "kittens", "start": 4, "end": 11, "technique": "Doubt"}, "do not match"),
+    ],
+    ids=["no-technique", "words-not-there"],
+)
+def test_a_refusal_in_the_panel_comes_back_in_the_panel(client, world, sam, data, message):
+    if "technique" in data:
+        data = {**data, "technique": _technique(world, data["technique"]).pk}
+
+    response = client.post(_add_url(world), {**data, "note": "My reason."}, **PANEL)
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#selection-panel", "innerHTML")
+    assert html.lstrip().startswith('<form id="selection-form"')
+    assert 'id="workspace"' not in html
+    assert_in_fragment(html, "#selection-form", message)
+    assert text(html, "[data-selection-quote]") == data["quote"]
+    assert text(html, "#panel-note") == "My reason."
+    assert 'id="id_' not in html
+    assert not Highlight.objects.exists()
+
+
+def test_a_refused_duplicate_in_the_panel_comes_back_in_the_panel(client, world, sam):
+    factories.make_highlight(world.assignment, world.sam, "glorious leader")
+    before = _highlights(world)
+    loaded = _technique(world, "Loaded_Language")
+
+    response = client.post(
+        _add_url(world),
+        {
+            "quote": "glorious leader",
+            "start": 4,
+            "end": 19,
+            "technique": loaded.pk,
+            "note": "Again",
+        },
+        **PANEL,
+    )
+
+    assert response.status_code == 409
+    assert response["HX-Retarget"] == "#selection-panel"
+    assert_in_fragment(
+        response.content,
+        "#selection-form [role=alert]",
+        "You have already highlighted “glorious leader” as Loaded language.",
+    )
+    assert text(response.content, "#panel-note") == "Again"
+    assert _highlights(world) == before
+
+
 def test_a_post_without_a_csrf_token_is_refused(world):
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.sam)
@@ -751,7 +1102,7 @@ def test_a_post_with_the_token_from_hx_headers_succeeds(world):
     )
 
     assert response.status_code == 200
-    assert 'id="workspace"' in response.content.decode()
+    assert 'id="segment-text"' in response.content.decode()
     assert Highlight.objects.count() == 1
 
 
@@ -802,15 +1153,17 @@ def test_notes_and_answers_are_escaped_for_the_student_and_the_teacher(client, w
     assert Highlight.objects.get().note == XSS
 
     student_page = client.get(_segment_url(world)).content.decode()
+    editor = client.get(_edit_url(world, Highlight.objects.get()), **HTMX).content.decode()
     client.force_login(world.alice)
     teacher_page = client.get(
         reverse("insights:student_work", args=[world.assignment.pk, world.sam.pk])
     ).content.decode()
 
-    for page in (student_page, teacher_page):
+    for page in (student_page, teacher_page, editor):
         assert XSS not in page
         assert "<script>alert" not in page
-    assert student_page.count(ESCAPED_XSS) == 3  # the note, its edit box, the answer
+    assert student_page.count(ESCAPED_XSS) == 2  # the note, the answer
+    assert editor.count(ESCAPED_XSS) == 2  # the note, its box
     assert teacher_page.count(ESCAPED_XSS) == 2
 
 

@@ -20,6 +20,7 @@ MAX_BODY_LENGTH = 20_000
 MAX_PROMPT_LENGTH = 1000
 MAX_EXPLANATION_LENGTH = 2000
 QUOTE_END_RE = re.compile(r'"(?:\s*#\d+)?\s*\|')  # how the file's key line ends a quote
+NEEDED_TO_PUBLISH = "Needed to publish the lesson; a draft may leave it empty."
 
 
 def _length(name: str) -> int:
@@ -45,7 +46,10 @@ class LessonDetailsForm(forms.Form):
         help_text="The list of propaganda techniques students choose from.",
     )
     author = forms.CharField(
-        label="Who wrote the text", max_length=_length("author"), required=False
+        label="Who wrote the text (author)",
+        max_length=_length("author"),
+        required=False,
+        help_text=f"{NEEDED_TO_PUBLISH} For example: the editors of a state newspaper.",
     )
     date = forms.DateField(
         label="When it appeared (optional)",
@@ -54,7 +58,11 @@ class LessonDetailsForm(forms.Form):
     )
     place = forms.CharField(label="Where (optional)", max_length=_length("place"), required=False)
     audience = forms.CharField(
-        label="For whom it was written", max_length=_length("audience"), required=False
+        label="For whom it was written (audience)",
+        max_length=_length("audience"),
+        required=False,
+        help_text=f"{NEEDED_TO_PUBLISH} Students see who a text was meant to persuade. For "
+        "example: readers abroad who follow state media.",
     )
     source = forms.CharField(
         label="Where it was published (optional)", max_length=_length("source"), required=False
@@ -75,7 +83,8 @@ class LessonDetailsForm(forms.Form):
         label="Provenance",
         max_length=5000,
         required=False,
-        help_text="Where the text comes from and how it is presented, for students.",
+        help_text="Where the text comes from and how it is presented, for students. "
+        + NEEDED_TO_PUBLISH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     introduction = TextField(
@@ -83,7 +92,7 @@ class LessonDetailsForm(forms.Form):
         max_length=MAX_INTRODUCTION,
         required=False,
         help_text="Shown to students before the text, in Markdown: *italics*, **bold**, "
-        "[a link](https://example.org), a blank line between paragraphs.",
+        "[a link](https://example.org), a blank line between paragraphs. " + NEEDED_TO_PUBLISH,
         widget=forms.Textarea(attrs={"rows": 8}),
     )
 
@@ -123,10 +132,10 @@ class LessonNewForm(LessonDetailsForm):
     text = TextField(
         label="The text",
         max_length=MAX_PASTED_TEXT,
-        help_text="Paste the whole text. Each paragraph (paragraphs are separated by a blank "
-        "line) becomes a passage that students read on its own page; a paragraph of fewer "
-        "than 60 characters, such as a heading or a dateline, joins the one after it. You "
-        "can split, join and reorder the passages afterwards.",
+        help_text="Paste the whole text. It is cut into passages that students read one "
+        "page at a time, each of about 80 to 250 words: between paragraphs (paragraphs are "
+        "separated by a blank line), or between sentences in a longer paragraph. You can "
+        "split, join and reorder the passages afterwards.",
         widget=forms.Textarea(attrs={"rows": 14}),
     )
     markup = forms.ChoiceField(

@@ -185,7 +185,9 @@ def passage_workspace(lesson: Lesson, segment: Segment) -> PassageWorkspace:
         segment.key_spans.select_related("technique").order_by("start", "end", "position", "pk")
     )
     prompts = list(segment.prompts.order_by("position", "pk"))
-    marks = [Mark(k.start, k.end, k.technique.name, ident=f"key-{k.pk}") for k in keys]
+    marks = [
+        Mark(k.start, k.end, k.technique.name, ident=f"key-{k.pk}", kind="Key span") for k in keys
+    ]
     return PassageWorkspace(
         techniques=techniques,
         keys=keys,

@@ -23,7 +23,7 @@ for the same words. Every write that changes the text (edit, split, merge) makes
 
 import logging
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from django.core.files import File
@@ -42,15 +42,26 @@ from lessons.library.corpus import (
     LABELS,
     TAXONOMY,
     CorpusFormatError,
+    Paragraph,
     article_id_from_name,
     article_to_lesson,
     markdown_for,
+    pieces_of,
+    readable_groups,
+    stretches,
 )
 from lessons.library.corpus import paragraphs as corpus_paragraphs
-from lessons.library.lessonfile import LessonFormatError, parse_lesson
+from lessons.library.lessonfile import LessonData, LessonFormatError, parse_lesson
 from lessons.library.models import KeySpan, Lesson, Prompt, Segment, Taxonomy, Technique
 from lessons.library.rendering import plain_text, render_markdown
-from lessons.library.services import check_editable, field_max_length, lesson_import
+from lessons.library.services import (
+    check_editable,
+    field_max_length,
+    lesson_import,
+    shorten_slug,
+    suffixed_slug,
+)
+from lessons.library.signals import draft_changed
 from lessons.library.textmap import TextMap, follow, follow_parts
 
 logger = logging.getLogger(__name__)
@@ -59,7 +70,6 @@ MAX_PASTED_TEXT = 200_000  # characters of text pasted to make a lesson
 MAX_INTRODUCTION = 20_000
 MAX_PREVIEW = 50_000  # characters of Markdown one preview renders
 MAX_PASSAGES = 400
-SHORT_PARAGRAPH = 60  # a paragraph shorter than this (a dateline, a salutation) joins the next
 SLUG_LENGTH = field_max_length(Lesson, "slug")
 TITLE_LENGTH = field_max_length(Segment, "title")
 HEADING_RE = re.compile(r"^#{1,6}[ \t]+(?P<title>.*?)[ \t#]*$")
@@ -91,53 +101,50 @@ def _heading(paragraph: str) -> tuple[str, str] | None:
     return match["title"].strip()[:TITLE_LENGTH], rest.strip("\n")
 
 
-def propose_passages(text: str, *, markdown: bool) -> list[Passage]:
-    """Cut pasted text into passages: one paragraph (blank-line separated) per passage; in
-    Markdown a heading `# ...` starts a passage and becomes its title; a paragraph shorter
-    than SHORT_PARAGRAPH characters joins the paragraph after it (at the end of a section,
-    the one before). Plain text is escaped so that it shows exactly as pasted; raises
-    LessonFormatError, with the line, for a paragraph that cannot be shown as written."""
-    errors: list[tuple[int, str]] = []
-    sections: list[tuple[str, list[str]]] = [("", [])]
+def _sections(text: str, *, markdown: bool) -> list[tuple[str, list[Paragraph]]]:
+    """The text's paragraphs by section: in Markdown a heading `# ...` starts a section and
+    names it (two headings in a row name one section), and is not part of a paragraph."""
+    sections: list[tuple[str, list[Paragraph]]] = [("", [])]
     for found in corpus_paragraphs(text):
-        paragraph = text[found.start : found.end]
-        if markdown:
-            heading = _heading(paragraph)
-            if heading:
-                title, paragraph = heading
-                if sections[-1][1] or not sections[-1][0]:
-                    sections.append((title, []))
-                else:  # two headings in a row: one passage, both titles
-                    sections[-1] = (f"{sections[-1][0]}: {title}"[:TITLE_LENGTH], [])
-                if not paragraph.strip():
-                    continue
-        else:
-            escaped = markdown_for(paragraph)
-            if escaped is None:
-                errors.append((found.line, "this paragraph cannot be shown exactly as written"))
+        paragraph = found
+        heading = _heading(text[found.start : found.end]) if markdown else None
+        if heading:
+            title, _ = heading
+            if sections[-1][1] or not sections[-1][0]:
+                sections.append((title, []))
+            else:  # two headings in a row: one passage, both titles
+                sections[-1] = (f"{sections[-1][0]}: {title}"[:TITLE_LENGTH], [])
+            line_end = text.find("\n", found.start, found.end)
+            if line_end < 0 or not text[line_end : found.end].strip():
                 continue
-            paragraph = escaped
+            paragraph = Paragraph(line_end + 1, found.end, found.line + 1)
         sections[-1][1].append(paragraph)
-    if errors:
-        raise LessonFormatError(errors)
+    return sections
+
+
+def propose_passages(text: str, *, markdown: bool) -> list[Passage]:
+    """Cut pasted text into passages of a readable length (`library.corpus.readable_groups`:
+    about MIN_WORDS to MAX_WORDS words), between paragraphs (blank-line separated) where it
+    can, else between sentences. In Markdown a heading `# ...` starts a passage and becomes
+    its title. Plain text is escaped so that it shows exactly as pasted; raises
+    LessonFormatError, with the line, for a paragraph that cannot be shown as written."""
+    errors: set[tuple[int, str]] = set()
     passages: list[Passage] = []
-    for title, paragraphs in sections:
-        grouped: list[list[str]] = []
-        waiting: list[str] = []
-        for paragraph in paragraphs:
-            waiting.append(paragraph)
-            if len(plain_text(render_markdown(paragraph)).strip()) >= SHORT_PARAGRAPH:
-                grouped.append(waiting)
-                waiting = []
-        if waiting:
-            if grouped:
-                grouped[-1] += waiting
-            else:
-                grouped.append(waiting)
-        for index, group in enumerate(grouped):
-            passages.append(Passage(title if index == 0 else "", "\n\n".join(group)))
-        if title and not grouped:
+    for title, paragraphs in _sections(text, markdown=markdown):
+        pieces = pieces_of(text, [(p.start, p.end) for p in paragraphs])
+        for index, group in enumerate(readable_groups([piece.words for piece in pieces])):
+            parts = []
+            for start, end, block in stretches(pieces, group):
+                part = text[start:end] if markdown else markdown_for(text[start:end])
+                if part is None:
+                    line = paragraphs[block].line
+                    errors.add((line, "this paragraph cannot be shown exactly as written"))
+                parts.append(part or "")
+            passages.append(Passage(title if index == 0 else "", "\n\n".join(parts)))
+        if title and not pieces:
             passages.append(Passage(title, ""))
+    if errors:
+        raise LessonFormatError(list(errors))
     return [p for p in passages if p.body.strip() or p.title]
 
 
@@ -150,10 +157,11 @@ DETAIL_FIELDS = (
 
 
 def clean_slug(value: str) -> str:
-    """A slug the lesson file format accepts (a-z, 0-9, single hyphens), or ""."""
+    """A slug the lesson file format accepts (a-z, 0-9, single hyphens), or "": at most
+    SLUG_LENGTH characters, cut between words."""
     value = slugify(value).replace("_", "-")
     value = re.sub(r"-{2,}", "-", value).strip("-")
-    return value[:SLUG_LENGTH].rstrip("-")
+    return shorten_slug(value, SLUG_LENGTH)
 
 
 def slug_taken(slug: str, *, lesson: Lesson | None = None) -> bool:
@@ -170,8 +178,7 @@ def unique_slug(title: str) -> str:
     candidate, n = base, 1
     while slug_taken(candidate):
         n += 1
-        suffix = f"-{n}"
-        candidate = base[: SLUG_LENGTH - len(suffix)].rstrip("-") + suffix
+        candidate = suffixed_slug(base, f"-{n}", SLUG_LENGTH)
     return candidate
 
 
@@ -297,6 +304,7 @@ def lesson_delete(*, lesson: Lesson) -> None:
 def _locked(lesson: Lesson) -> Lesson:
     locked = Lesson.objects.select_for_update().get(pk=lesson.pk)
     check_editable(locked)
+    draft_changed.send(Lesson, lesson_id=locked.pk)
     return locked
 
 
@@ -543,6 +551,7 @@ def _lock_draft(lesson_id: int) -> Lesson:
     lesson = Lesson.objects.select_for_update().get(pk=lesson_id)
     check_editable(lesson, status=409)
     Lesson.objects.filter(pk=lesson.pk).update(updated_at=timezone.now())
+    draft_changed.send(Lesson, lesson_id=lesson.pk)
     return lesson
 
 
@@ -774,39 +783,70 @@ class _Undo(Exception):
     pass
 
 
+# Imports in the worker (`tasks.py`) say how far they have got, `report(step, done, total)`,
+# and finish their job inside the import's own transaction, `then(lessons)`: the lessons
+# and the job's outcome are saved together, or neither.
+Report = Callable[[str, int, int], None]
+Then = Callable[[list[Lesson]], None]
+READING = "Reading the lesson files"
+SAVING = "Saving the lessons (all of them, or none)"
+
+
 def _import(
-    files: list[LessonFile], by: User, *, check_only: bool = False
+    files: list[LessonFile],
+    by: User,
+    *,
+    check_only: bool = False,
+    report: Report | None = None,
+    then: Then | None = None,
 ) -> tuple[list[Lesson], list[tuple[str, int, str]]]:
     """The lessons imported from `files` and the problems found, as (file, line, message):
-    all of the lessons, or none when there is a problem (or `check_only`)."""
-    problems: list[tuple[str, int, str]] = []
+    all of the lessons, or none when there is a problem (or `check_only`). Every file is
+    read first (`report`ed file by file), then the lessons are saved in one transaction, in
+    which `then(lessons)` runs last."""
+    found: dict[int, list[tuple[str, int, str]]] = {}
+    parsed: list[tuple[int, LessonFile, LessonData]] = []
+    for index, file in enumerate(files):
+        if report:
+            report(READING, index, len(files))
+        try:
+            parsed.append((index, file, parse_lesson(file.text, draft=True)))
+        except LessonFormatError as error:
+            found[index] = [(file.name, line, message) for line, message in error.errors]
+    if report:
+        report(SAVING, 0, 0)
     lessons: list[Lesson] = []
     try:
         with transaction.atomic():
-            for file in files:
+            for index, file, data in parsed:
                 try:
-                    data = parse_lesson(file.text)
                     lessons.append(lesson_import(data=data, created_by=by, is_published=False))
                 except LessonFormatError as error:
-                    problems += [(file.name, line, message) for line, message in error.errors]
-            if problems or check_only:
+                    found[index] = [(file.name, line, message) for line, message in error.errors]
+            if found or check_only:
                 raise _Undo
+            if then:
+                then(lessons)
     except _Undo:
-        return [], problems
-    return lessons, problems
+        return [], [problem for index in sorted(found) for problem in found[index]]
+    return lessons, []
 
 
-def lessons_import(*, files: list[LessonFile], by: User) -> list[Lesson]:
+def lessons_import(
+    *, files: list[LessonFile], by: User, report: Report | None = None, then: Then | None = None
+) -> list[Lesson]:
     """Import lesson files as drafts of `by`: all of them, or none (ImportProblems lists
     every problem of every file, with its line)."""
-    lessons, problems = _import(files, by)
+    lessons, problems = _import(files, by, report=report, then=then)
     if problems:
         described = [bundles.describe(*problem) for problem in problems]
         raise _refused_import(by, [file.name for file in files], described)
     return lessons
 
 
-def lessons_import_upload(*, upload: File, by: User) -> list[Lesson]:
+def lessons_import_upload(
+    *, upload: File, by: User, report: Report | None = None, then: Then | None = None
+) -> list[Lesson]:
     """Import an uploaded lesson file, or a zip of them, as drafts of `by` (`lessons_import`).
     When some files of a zip cannot be read, those that can are checked too, so that every
     problem is listed at once."""
@@ -818,7 +858,7 @@ def lessons_import_upload(*, upload: File, by: User) -> list[Lesson]:
         _, more = _import(error.files, by, check_only=True)
         described = [bundles.describe(*problem) for problem in sorted(error.problems + more)]
         raise _refused_import(by, [name], described) from None
-    return lessons_import(files=files, by=by)
+    return lessons_import(files=files, by=by, report=report, then=then)
 
 
 def _name(upload: File) -> str:
@@ -845,10 +885,14 @@ def corpus_article_import(
     title: str = "",
     author: str = "",
     audience: str = "",
+    report: Report | None = None,
+    then: Then | None = None,
 ) -> Lesson:
     """A draft of `by` from an annotated research-corpus article and its labels file
-    (`library.corpus`): one passage per paragraph, the gold labels as its answer key. A
-    title left empty is the article's first line. ImportProblems lists every problem."""
+    (`library.corpus`): passages of a readable length, the gold labels as its answer key. A
+    title left empty is the article's first line. ImportProblems lists every problem. In
+    the worker, `report` says how far it has got and `then([lesson])` runs in the
+    transaction that saves the lesson."""
     names = {ARTICLE: _name(article), LABELS: _name(labels)}
     try:
         texts = {ARTICLE: _read_text(article), LABELS: _read_text(labels)}
@@ -861,6 +905,8 @@ def corpus_article_import(
     techniques = set(
         Technique.objects.filter(taxonomy__slug=TAXONOMY).values_list("code", flat=True)
     )
+    if report:
+        report("Reading the article and its labels", 0, 0)
     try:
         data = article_to_lesson(
             texts[ARTICLE],
@@ -872,7 +918,13 @@ def corpus_article_import(
             author=author.strip(),
             audience=audience.strip(),
         )
-        return lesson_import(data=data, created_by=by, is_published=False)
+        if report:
+            report("Saving the lesson", 0, 0)
+        with transaction.atomic():
+            lesson = lesson_import(data=data, created_by=by, is_published=False)
+            if then:
+                then([lesson])
+        return lesson
     except CorpusFormatError as error:
         problems = [
             f"{names[where]}:{line}: {message}" if where else message

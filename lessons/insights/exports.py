@@ -16,10 +16,10 @@ from django.utils.text import slugify
 
 from lessons.library.models import Prompt
 from lessons.work.exports import write_csv
-from lessons.work.models import Answer, Assignment, Review
+from lessons.work.models import Answer, Assignment, Highlight, Review
 
 from . import scoring
-from .selectors.dashboard import ClassWork, student_rows
+from .selectors.dashboard import ClassWork, load_class, student_rows
 from .selectors.spans import span_of
 
 
@@ -89,9 +89,17 @@ def _prompt_label(prompt: Prompt) -> str:
     return f"Passage {prompt.segment.position} prompt {prompt.position}"
 
 
+def students_work(assignment: Assignment) -> ClassWork:
+    """The class as the students export reads it: each student's stored figures (no
+    highlights) and their count of answers."""
+    return load_class(
+        assignment, count_answers=True, with_highlights=False, with_figures=True, answered=False
+    )
+
+
 def students_csv(work: ClassWork) -> HttpResponse:
     zone, _time = timezone.get_current_timezone_name(), _clock()
-    rows, _, _ = student_rows(work, scoring.KeyIndex(work.key_spans), spans_only=True)
+    rows = student_rows(work, cells=False)  # from each student's figures (`students_work`)
     reviews = class_reviews(work.assignment)
     by_target = {(r.submission_id, r.prompt_id, r.key_span_id): r for r in reviews}
     prompts = {r.prompt_id: r.prompt for r in reviews if r.prompt is not None}
@@ -267,3 +275,29 @@ def answers_csv(work: ClassWork) -> HttpResponse:
                 ]
             )
     return csv_response(filename(work.assignment, "answers"), header, lines)
+
+
+# Large exports, made in the worker (`tasks.export_csv`) ------------------------------------
+
+EXPORTS = ("students", "answers", "highlights")
+
+
+def export_rows(assignment: Assignment, kind: str) -> int:
+    """How many rows the export would have, in one or two queries: beyond
+    BACKGROUND_EXPORT_ROWS it is made in the worker, with a progress page."""
+    students = assignment.classroom.enrollments.count()
+    if kind == "students":
+        return students
+    if kind == "answers":
+        return students * len(answerable_prompts(assignment))
+    return Highlight.objects.filter(submission__assignment=assignment).count()
+
+
+def make_csv(assignment: Assignment, kind: str) -> HttpResponse:
+    """The export `kind` (one of EXPORTS) of the assignment, as the dashboard's buttons
+    download it."""
+    if kind == "students":
+        return students_csv(students_work(assignment))
+    if kind == "answers":
+        return answers_csv(load_class(assignment))
+    return highlights_csv(load_class(assignment, highlight_columns=HIGHLIGHT_COLUMNS))

@@ -69,7 +69,9 @@ class ReviewForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": f"Choose a score from 0 to {MAX_SCORE}, or none."},
     )
-    reviewed = forms.BooleanField(label="Reviewed", required=False, initial=True)
+    # The teacher's mark that the review is finished (students see only reviewed reviews): it
+    # shows what is stored, so it starts unticked on work nobody has reviewed yet.
+    reviewed = forms.BooleanField(label="Reviewed", required=False)
     prompt = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     key_span = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)

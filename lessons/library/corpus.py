@@ -2,16 +2,21 @@
 
 A corpus article is a UTF-8 text file, `article<ID>.txt`, and a labels file with one gold
 span per line: `<ID> TAB <technique> TAB <start> TAB <end>`, offsets in Unicode code points
-(start inclusive, end exclusive) into the article. The article becomes a lesson with one
-segment per paragraph (paragraphs are separated by blank lines) whose plain text is exactly
-the paragraph, so each label maps to the same characters in its segment; the labels become
-the answer key, with explanations left empty for the author to write.
+(start inclusive, end exclusive) into the article. The article becomes a lesson whose
+segments (passages) are stretches of the article of a readable length, each with a plain text
+that is exactly those characters of the article, so each label maps to the same characters in
+its segment; the labels become the answer key, with explanations left empty for the author to
+write. A paragraph (paragraphs are separated by blank lines) is one passage; one longer than
+MAX_WORDS words is cut between its lines, since most corpus articles separate their
+paragraphs with single line breaks (`readable_groups`, below, also cuts the text an author
+pastes: lessons.authoring).
 
 `services.lesson_import` checks the technique IDs against the taxonomy in the database.
 """
 
 import re
 from bisect import bisect_right
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from .anchoring import EDGE_CHARS, occurrence_of
@@ -214,6 +219,236 @@ def _unshowable(text: str) -> str:
     return "the page would show more than the text"
 
 
+# Cutting a text into passages of a readable length ---------------------------------------
+#
+# Students read a lesson one passage at a time, and a passage of about MIN_WORDS to
+# MAX_WORDS words reads as one page. A text is cut between its blocks (paragraphs, or the
+# lines of a corpus article), inside a block only at the end of a sentence, and inside a
+# sentence only when the sentence alone is longer than MAX_WORDS (then between two words).
+
+MIN_WORDS, MAX_WORDS = 80, 250
+TARGET_WORDS = 160  # the length the cut aims at, all else being equal
+_SHORT, _LONG = 10**8, 10**10  # the cost of a passage shorter or longer than the bounds
+# The end of a sentence: its punctuation, perhaps a closing quotation mark or bracket, then
+# white space.
+_SENTENCE_END_RE = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019\u00bb)\]*_]*(?=\s)")
+_OPENING = "\"'\u201c\u2018\u00ab([*_"  # may come before the first letter of a sentence
+_WORD_RE = re.compile(r"\S+")
+# Words written with a full stop that rarely end a sentence.
+ABBREVIATIONS = frozenset({
+    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "e.g", "i.e", "no", "nos",
+    "gen", "col", "lt", "sgt", "capt", "rev", "gov", "sen", "rep", "inc", "ltd", "co", "corp",
+    "mt", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "fig", "approx", "dept", "pres", "u.s", "u.k", "u.n",
+})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Characters [start, end) of a text that a cut may not divide: a whole block, or a
+    sentence (or a run of words) of a block too long for one passage. The first and the last
+    piece of a block reach to the block's edges."""
+
+    start: int
+    end: int
+    block: int  # which block it belongs to (its index)
+    words: int
+
+
+def word_count(text: str) -> int:
+    return len(text.split())
+
+
+def _ends_sentence(text: str, match: re.Match, end: int) -> int | None:
+    """Where the next sentence starts, if `match` (a full stop, question or exclamation mark
+    followed by white space) ends one: the next word starts with a capital letter or a digit,
+    perhaps after an opening quotation mark, and the word before is not an abbreviation or
+    an initial."""
+    start = match.end()
+    while start < end and text[start].isspace():
+        start += 1
+    first = start
+    while first < end and text[first] in _OPENING:
+        first += 1
+    if first >= end or not (text[first].isupper() or text[first].isdigit()):
+        return None
+    if match[0].startswith("."):
+        begin = match.start()
+        while begin > 0 and not text[begin - 1].isspace():
+            begin -= 1
+        word = text[begin : match.start()].lstrip(_OPENING).lower()
+        if word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+            return None
+    return start
+
+
+def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The sentences of text[start:end] as (start, end) offsets, without the white space
+    between them."""
+    spans: list[tuple[int, int]] = []
+    begin = start
+    for match in _SENTENCE_END_RE.finditer(text, start, end):
+        following = _ends_sentence(text, match, end)
+        if following is not None:
+            spans.append((begin, match.end()))
+            begin = following
+    spans.append((begin, end))
+    return spans
+
+
+def _word_runs(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """text[start:end], longer than MAX_WORDS words, in runs of about equal length."""
+    words = [(m.start(), m.end()) for m in _WORD_RE.finditer(text, start, end)]
+    parts = -(-len(words) // MAX_WORDS)
+    size = -(-len(words) // parts)
+    return [
+        (words[i][0], words[min(i + size, len(words)) - 1][1]) for i in range(0, len(words), size)
+    ]
+
+
+def pieces_of(text: str, blocks: list[tuple[int, int]]) -> list[Piece]:
+    """The blocks (start, end) of `text` as pieces: a block of at most MAX_WORDS words is one
+    piece; a longer one is cut at the ends of its sentences, and a sentence of more than
+    MAX_WORDS words into runs of words."""
+    pieces: list[Piece] = []
+    for index, (start, end) in enumerate(blocks):
+        spans = [(start, end)]
+        if word_count(text[start:end]) > MAX_WORDS:
+            spans = [
+                run
+                for a, b in sentence_spans(text, start, end)
+                for run in (
+                    _word_runs(text, a, b) if word_count(text[a:b]) > MAX_WORDS else [(a, b)]
+                )
+            ]
+        last = len(spans) - 1
+        for n, (a, b) in enumerate(spans):
+            pieces.append(
+                Piece(
+                    start if n == 0 else a,
+                    end if n == last else b,
+                    index,
+                    word_count(text[a:b]),
+                )
+            )
+    return pieces
+
+
+def _cost(words: int) -> int:
+    if words < MIN_WORDS:
+        return _SHORT + (MIN_WORDS - words) ** 2
+    if words > MAX_WORDS:
+        return _LONG + (words - MAX_WORDS) ** 2
+    return (words - TARGET_WORDS) ** 2
+
+
+def readable_groups(sizes: list[int], *, joined: Collection[int] = ()) -> list[range]:
+    """Consecutive groups of pieces whose sizes (in words) are `sizes`, as ranges of their
+    indexes: each of MIN_WORDS to MAX_WORDS words where it can be (a group out of those
+    bounds costs far more than any within them), and close to TARGET_WORDS. No group starts
+    at an index in `joined` (a piece that must stay with the one before it). The cheapest
+    cut, found by dynamic programming over where the last group starts."""
+    count = len(sizes)
+    # best[i]: the cost of the best cut of the first i pieces, and where its last group starts
+    best: list[tuple[int, int]] = [(0, 0)]
+    for stop in range(1, count + 1):
+        words, choice = 0, None
+        for first in range(stop - 1, -1, -1):
+            words += sizes[first]
+            if first == 0 or first not in joined:
+                cost = best[first][0] + _cost(words)
+                if choice is None or cost < choice[0]:
+                    choice = (cost, first)
+            if words > MAX_WORDS and stop - first > 1 and choice is not None:
+                break
+        assert choice is not None  # first == 0 is always a candidate
+        best.append(choice)
+    groups: list[range] = []
+    stop = count
+    while stop:
+        first = best[stop][1]
+        groups.append(range(first, stop))
+        stop = first
+    return groups[::-1]
+
+
+def stretches(pieces: list[Piece], group: range) -> list[tuple[int, int, int]]:
+    """What a group of pieces covers of each of its blocks, as (start, end, block)."""
+    covered: list[tuple[int, int, int]] = []
+    for piece in (pieces[i] for i in group):
+        if covered and covered[-1][2] == piece.block:
+            covered[-1] = (covered[-1][0], piece.end, piece.block)
+        else:
+            covered.append((piece.start, piece.end, piece.block))
+    return covered
+
+
+# The article's passages ----------------------------------------------------------------
+
+
+def _lines(article: str, paragraph: Paragraph) -> list[Paragraph]:
+    """The lines of a paragraph of the article (none of them blank)."""
+    lines, offset = [], paragraph.start
+    for number, line in enumerate(article[paragraph.start : paragraph.end].split("\n")):
+        lines.append(Paragraph(offset, offset + len(line), paragraph.line + number))
+        offset += len(line) + 1
+    return lines
+
+
+Stretch = Paragraph  # a stretch of one line (or a whole paragraph) that a passage shows
+
+
+def _passages(
+    article: str, paragraph: Paragraph, labels: list[Label]
+) -> list[tuple[Paragraph, list[Stretch]]]:
+    """The passages of a paragraph of the article (start, end, first line), each with the
+    stretches of the article it shows. A paragraph of at most MAX_WORDS words is one passage,
+    as it is; a longer one is cut between its lines (most corpus articles separate their
+    paragraphs with single line breaks), inside a line only between sentences, and never
+    inside a label, so that each label is in one passage, on the same characters."""
+    if word_count(article[paragraph.start : paragraph.end]) <= MAX_WORDS:
+        return [(paragraph, [paragraph])]
+    lines = _lines(article, paragraph)
+    pieces = pieces_of(article, [(line.start, line.end) for line in lines])
+    inside = [label for label in labels if paragraph.start <= label.start < paragraph.end]
+    joined = {
+        index
+        for index in range(1, len(pieces))
+        if any(
+            label.start < pieces[index].start and label.end > pieces[index - 1].end
+            for label in inside
+        )
+    }
+    passages = []
+    for group in readable_groups([piece.words for piece in pieces], joined=joined):
+        shown = [
+            Stretch(start, end, lines[block].line) for start, end, block in stretches(pieces, group)
+        ]
+        passages.append((Paragraph(shown[0].start, shown[-1].end, shown[0].line), shown))
+    return passages
+
+
+def _passage_markdown(
+    article: str, shown: list[Stretch], problems: list[tuple[str, int, str]]
+) -> str | None:
+    """The Markdown of a passage whose plain text is exactly the article's characters from
+    its first stretch to its last: each stretch a paragraph of its own (a line break between
+    them, as in the article), a paragraph shown whole with its line breaks as hard line
+    breaks. A stretch that cannot be shown exactly is a problem at its line."""
+    bodies = []
+    for stretch in shown:
+        text = article[stretch.start : stretch.end]
+        body = markdown_for(text)
+        if body is None:
+            problems.append(
+                (ARTICLE, stretch.line, "this paragraph cannot be shown exactly as written "
+                 f"({_unshowable(text)}), so offsets into it would not match")
+            )  # fmt: skip
+            return None
+        bodies.append(body)
+    return "\n\n".join(bodies)
+
+
 # The lesson ----------------------------------------------------------------------------
 
 
@@ -247,19 +482,6 @@ def _build(
     if not (title or "").strip():
         problems.append(("", 0, "the lesson needs a title"))
 
-    segments: list[SegmentData] = []
-    for paragraph in found:
-        text = article[paragraph.start : paragraph.end]
-        body = markdown_for(text)
-        if body is None:
-            problems.append(
-                (ARTICLE, paragraph.line, "this paragraph cannot be shown exactly as written "
-                 f"({_unshowable(text)}), so offsets into it would not match")
-            )  # fmt: skip
-        segment = SegmentData(title="", body=body or "", line=paragraph.line)
-        segment.prompts.append(PromptData("highlight", PROMPT))
-        segments.append(segment)
-
     starts = [paragraph.start for paragraph in found]
     placed: dict[tuple[str, int, int], tuple[int, Label]] = {}
     for label in labels:
@@ -282,11 +504,25 @@ def _build(
         else:
             message = f"the span {label.span} holds only the blank lines between paragraphs"
         problems.append((LABELS, label.line, message))
+
+    kept = [label for _, label in placed.values()]
+    passages: list[Paragraph] = []
+    segments: list[SegmentData] = []
+    for paragraph in found:
+        for passage, shown in _passages(article, paragraph, kept):
+            body = _passage_markdown(article, shown, problems)
+            segment = SegmentData(title="", body=body or "", line=passage.line)
+            segment.prompts.append(PromptData("highlight", PROMPT))
+            passages.append(passage)
+            segments.append(segment)
     if problems:
         return None, problems
 
-    for index, label in sorted(placed.values(), key=lambda p: (p[1].start, p[1].end, p[1].line)):
-        paragraph = found[index]
+    starts = [passage.start for passage in passages]
+    for label in sorted(kept, key=lambda label: (label.start, label.end, label.line)):
+        index = bisect_right(starts, label.start) - 1
+        paragraph = passages[index]
+        assert label.end <= paragraph.end, "a passage was cut inside a label"
         text = article[paragraph.start : paragraph.end]
         start, end = label.start - paragraph.start, label.end - paragraph.start
         quote = text[start:end]
@@ -346,10 +582,11 @@ def corpus_to_lesson(
     introduction: str | None = None,
     article_id: str | None = None,
 ) -> LessonData:
-    """The lesson for an article and its parsed labels: one segment per paragraph (the
-    first line of the article is the title, unless `title` is given), one highlight prompt
-    per segment, one key span per distinct label with an empty explanation. Raises
-    CorpusFormatError naming the article or labels line of every problem."""
+    """The lesson for an article and its parsed labels: one segment per paragraph, or per
+    readable stretch of a long paragraph (`_passages`); the first line of the article is the
+    title, unless `title` is given; one highlight prompt per segment, one key span per
+    distinct label with an empty explanation. Raises CorpusFormatError naming the article or
+    labels line of every problem."""
     options = {
         "title": title, "taxonomy": taxonomy, "author": author, "audience": audience,
         "language": language, "provenance": provenance, "introduction": introduction,

@@ -4,6 +4,11 @@ A lesson is one Markdown file: front matter, `## Introduction`, then `## Segment
 each with its text, `### Prompts` and `### Key`. Parsing checks everything that can be
 checked without the database (quotes are found in their segment's rendered text) and
 reports every problem with its line number; the importer checks technique IDs.
+
+A draft's file may lack what only publishing needs (who wrote the text, for whom, its
+provenance, the introduction, a passage's text, any passage): read as a draft
+(`parse_lesson(source, draft=True)`), those are listed in `LessonData.missing` instead of
+refusing the file, so that a draft exported at any stage imports back as a draft.
 """
 
 import datetime
@@ -18,6 +23,7 @@ META_FIELDS = (
     "source", "provenance",
 )  # fmt: skip
 REQUIRED_META = ("title", "slug", "author", "audience", "language", "taxonomy", "provenance")
+PUBLISHING_META = ("author", "audience", "provenance")  # a draft may be without them
 PROMPT_KINDS = ("highlight", "text", "choose")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # A line that is not a list item starts with "\0" (see `_items`), which no technique has.
@@ -69,6 +75,8 @@ class LessonData:
     introduction: str
     segments: list[SegmentData]
     meta_lines: dict[str, int] = field(default_factory=dict)
+    # What publishing still needs, as (line, problem): read as a draft only.
+    missing: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def date(self) -> datetime.date | None:
@@ -95,8 +103,13 @@ def _items(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     return items
 
 
-def parse_lesson(source: str) -> LessonData:
+def parse_lesson(source: str, *, draft: bool = False) -> LessonData:
+    """The lesson a file holds; LessonFormatError lists every problem. With `draft`, what
+    only publishing needs is not a problem but listed in the result's `missing`."""
     errors: list[tuple[int, str]] = []
+    missing: list[tuple[int, str]] = []
+    # Where a problem that only publishing minds goes.
+    unpublishable = missing if draft else errors
     lines = source.removeprefix("\ufeff").replace("\r\n", "\n").split("\n")
     nul_lines = [(n, NUL_MESSAGE) for n, line in enumerate(lines, start=1) if "\x00" in line]
     if nul_lines:
@@ -131,7 +144,9 @@ def parse_lesson(source: str) -> LessonData:
     front_end = index + 1
     for key in REQUIRED_META:
         if not meta.get(key):
-            errors.append((1, f"the front matter has no {key}"))
+            (unpublishable if key in PUBLISHING_META else errors).append(
+                (1, f"the front matter has no {key}")
+            )
     if meta.get("slug") and not SLUG_RE.match(meta["slug"]):
         errors.append((meta_lines["slug"], "slug may use only a-z, 0-9 and single hyphens"))
     if meta.get("date"):
@@ -177,7 +192,7 @@ def parse_lesson(source: str) -> LessonData:
             parts[current].append((line_number, line))
         segment.body = "\n".join(line for _, line in parts["text"]).strip()
         if not segment.body:
-            errors.append((number, "this segment has no text"))
+            unpublishable.append((number, "this segment has no text"))
         text = segment.text
         for line_number, item in _items(parts["prompts"]):
             match = PROMPT_RE.match(item)
@@ -218,13 +233,13 @@ def parse_lesson(source: str) -> LessonData:
                 segment.key.append(span)
         segments.append(segment)
     if not segments:
-        errors.append((len(lines), "the lesson has no ## Segment"))
+        unpublishable.append((len(lines), "the lesson has no ## Segment"))
     if not introduction:
-        errors.append((front_end, "the lesson has no ## Introduction"))
+        unpublishable.append((front_end, "the lesson has no ## Introduction"))
     if errors:
         raise LessonFormatError(errors)
     return LessonData(meta=meta, introduction=introduction, segments=segments,
-                      meta_lines=meta_lines)  # fmt: skip
+                      meta_lines=meta_lines, missing=sorted(missing))  # fmt: skip
 
 
 def dump_lesson(lesson: LessonData) -> str:

@@ -119,56 +119,226 @@ def plain_text(html: str) -> str:
 
 @dataclass(frozen=True)
 class Mark:
-    """A span to show in the text: [start, end) in code points, with a visible label."""
+    """A span to show in the text: [start, end) in code points, with a visible label.
+
+    A screen reader hears "<kind> start: <technique>" before the words and "<kind> end:
+    <label>" after them; `technique` is the label when it is not given."""
 
     start: int
     end: int
     label: str
     ident: str = ""
     classes: Sequence[str] = field(default_factory=tuple)
+    kind: str = "Highlight"
+    technique: str = ""
+
+
+# Elements a <mark> may hold (phrasing content). A mark is never drawn around any other, and
+# the words that announce a mark are never written inside any of these.
+PHRASING_TAGS = {
+    "em", "strong", "b", "i", "u", "s", "sub", "sup", "code", "a", "abbr", "q", "cite", "small",
+    "br",
+}  # fmt: skip
+
+
+@dataclass(eq=False)
+class _Node:
+    """An element of the passage, or a piece of its text (tag ""), with the offsets of the
+    text it holds (an empty element: where it is)."""
+
+    tag: str
+    start: int
+    end: int
+    attrs: list[tuple[str, str | None]] = field(default_factory=list)
+    text: str = ""
+    children: list["_Node"] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class _Span:
+    """A mark as drawn: white space trimmed from its ends; `order` says which of two marks
+    holds the other (the earlier start, then the longer)."""
+
+    mark: Mark
+    start: int
+    end: int
+    order: int
+
+
+def _tree(html: str) -> list[_Node]:
+    """The elements and text at the top of the fragment, each with what it holds. nh3 writes
+    a tree, so every end tag closes the element open last."""
+    top: list[_Node] = []
+    stack: list[_Node] = []
+    offset = 0
+    for kind, value, attrs in _tokens(html):
+        siblings = stack[-1].children if stack else top
+        if kind == "data":
+            siblings.append(_Node("", offset, offset + len(value), text=value))
+            offset += len(value)
+        elif kind == "start":
+            node = _Node(value, offset, offset, attrs)
+            siblings.append(node)
+            if value not in VOID_TAGS:
+                stack.append(node)
+        else:
+            stack.pop().end = offset
+    return top
+
+
+def _phrasing(node: _Node) -> bool:
+    return node.tag == "" or (node.tag in PHRASING_TAGS and all(map(_phrasing, node.children)))
 
 
 def annotate(html: str, marks: Sequence[Mark]) -> str:
-    """Wrap the characters covered by `marks` in <mark> elements, splitting at tag
-    boundaries so the result stays well nested; overlapping marks nest by depth. After the
-    last character of each mark comes its label, which the selection script ignores."""
+    """Wrap the words covered by `marks` in <mark> elements, and announce each mark.
+
+    A mark inside another is drawn inside it; marks that cross are closed and opened again
+    where one ends, so the result stays well nested. Marks are drawn only around text and
+    inline elements (never around a paragraph or list item: a mark over two paragraphs is
+    two <mark> elements), and never around white space alone. Before a mark's first word
+    comes a visually hidden "Highlight start: <technique>", after its last word "Highlight
+    end:" and its visible label; these are outside the source's inline elements (a <strong>
+    or link is closed before them and opened again after), and carry data-anchor-ignore,
+    which the selection script skips: without them the text is the passage's plain text."""
     if not marks:
         return html
+    text = plain_text(html)
+    trimmed = []
+    for mark in marks:
+        start, end = max(mark.start, 0), min(mark.end, len(text))
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start < end:
+            trimmed.append((start, end, mark))
+    trimmed.sort(key=lambda t: (t[0], -t[1]))  # stable: of two equal marks, the first outside
+    spans = [_Span(mark, start, end, order) for order, (start, end, mark) in enumerate(trimmed)]
     out: list[str] = []
-    offset = 0
-    for kind, value, attrs in _tokens(html):
-        if kind == "start":
-            out.append(_start_tag(value, attrs))
-            continue
-        if kind == "end":
-            if value not in VOID_TAGS:
-                out.append(f"</{value}>")
-            continue
-        length = len(value)
-        stops = {0, length}
-        for m in marks:
-            for point in (m.start - offset, m.end - offset):
-                if 0 < point < length:
-                    stops.add(point)
-        cuts = sorted(stops)
-        for a, b in pairwise(cuts):
-            piece = escape(value[a:b], quote=False)
-            lo, hi = offset + a, offset + b
-            active = [m for m in marks if m.start < hi and m.end > lo]
-            if active:
-                classes = ["hl", f"hl-depth-{min(len(active), 3)}"]
-                for m in active:
-                    classes.extend(m.classes)
-                idents = " ".join(m.ident for m in active if m.ident)
-                data = f' data-marks="{escape(idents)}"' if idents else ""
-                classes_attr = " ".join(dict.fromkeys(classes))
-                out.append(f'<mark class="{classes_attr}"{data}>{piece}</mark>')
-            else:
-                out.append(piece)
-            for m in marks:
-                if m.end == hi:
-                    out.append(
-                        f'<span class="hl-label" data-anchor-ignore="">{escape(m.label)}</span>'
-                    )
-        offset += length
+    _flow(_tree(html), spans, out)
     return "".join(out)
+
+
+def _flow(children: list[_Node], spans: list[_Span], out: list[str]) -> None:
+    """Children of the passage or of a block element: runs of text and inline elements get
+    their marks; blocks are entered."""
+    run: list[_Node] = []
+    for child in children:
+        if _phrasing(child):
+            run.append(child)
+            continue
+        _run(run, spans, out)
+        run = []
+        out.append(_start_tag(child.tag, child.attrs))
+        if child.tag not in VOID_TAGS:
+            _flow(child.children, spans, out)
+            out.append(f"</{child.tag}>")
+    _run(run, spans, out)
+
+
+@dataclass(frozen=True)
+class _Atom:
+    """What a run of text and inline elements is drawn from, in order: pieces of text (cut
+    wherever a mark starts or ends), empty elements such as <br>, and the announcements
+    where a mark starts and ends. `chain` is the inline elements the atom sits in."""
+
+    kind: str  # "text", "empty", "start" or "end"
+    at: int
+    text: str = ""
+    node: _Node | None = None
+    span: _Span | None = None
+    chain: tuple[_Node, ...] = ()
+
+
+# Where atoms meet at one offset: the marks that end (the inner one first), an empty element
+# such as <br>, the marks that start (the outer one first), then the text after.
+_RANK = {"end": 0, "empty": 1, "start": 2, "text": 3}
+
+
+def _run(nodes: list[_Node], spans: list[_Span], out: list[str]) -> None:
+    if not nodes:
+        return
+    lo, hi = nodes[0].start, nodes[-1].end
+    points = {p for s in spans for p in (s.start, s.end)}
+    atoms: list[_Atom] = []
+
+    def walk(node: _Node, chain: tuple[_Node, ...]) -> None:
+        if node.tag == "":
+            inside = sorted(p for p in points if node.start < p < node.end)
+            for a, b in pairwise([node.start, *inside, node.end]):
+                piece = node.text[a - node.start : b - node.start]
+                atoms.append(_Atom("text", a, text=piece, chain=chain))
+        elif node.children:
+            for child in node.children:
+                walk(child, (*chain, node))
+        else:
+            atoms.append(_Atom("empty", node.start, node=node, chain=chain))
+
+    for node in nodes:
+        walk(node, ())
+    # A mark is announced in the run that holds its first and its last character.
+    atoms += [_Atom("end", s.end, span=s) for s in reversed(spans) if lo < s.end <= hi]
+    atoms += [_Atom("start", s.start, span=s) for s in spans if lo <= s.start < hi]
+    atoms.sort(key=lambda atom: (atom.at, _RANK[atom.kind]))  # stable: the source's order
+
+    stack: list[_Node | _Span] = []
+    for atom in atoms:
+        open_marks = [entry for entry in stack if isinstance(entry, _Span)]
+        if atom.span is not None:
+            # Announcements stand outside the source's inline elements and the marks they
+            # announce, inside the marks that hold them.
+            _sync(stack, [s for s in open_marks if s.order < atom.span.order], out)
+            out.append(_announcement(atom.kind, atom.span.mark))
+            continue
+        if atom.kind == "text" and not atom.text.isspace():
+            end = atom.at + len(atom.text)
+            covering = [s for s in spans if s.start <= atom.at and s.end >= end]
+            _sync(stack, [*covering, *atom.chain], out)
+        else:
+            # White space alone, or an empty element: in the marks already open, never in
+            # a mark of its own.
+            _sync(stack, [*open_marks, *atom.chain], out)
+        if atom.node is None:
+            out.append(escape(atom.text, quote=False))
+        else:
+            out.append(_start_tag(atom.node.tag, atom.node.attrs))
+            if atom.node.tag not in VOID_TAGS:
+                out.append(f"</{atom.node.tag}>")
+    _sync(stack, [], out)
+
+
+def _sync(stack: list[_Node | _Span], wanted: list[_Node | _Span], out: list[str]) -> None:
+    """Close what is open and not wanted, from the innermost out, then open what is wanted:
+    the elements open afterwards are exactly `wanted`, outermost first."""
+    keep = 0
+    while keep < min(len(stack), len(wanted)) and stack[keep] is wanted[keep]:
+        keep += 1
+    while len(stack) > keep:
+        entry = stack.pop()
+        out.append("</mark>" if isinstance(entry, _Span) else f"</{entry.tag}>")
+    for entry in wanted[keep:]:
+        if isinstance(entry, _Span):
+            depth = sum(isinstance(e, _Span) for e in stack) + 1
+            classes = " ".join(
+                dict.fromkeys(["hl", f"hl-depth-{min(depth, 3)}", *entry.mark.classes])
+            )
+            ident = entry.mark.ident
+            data = f' data-marks="{escape(ident)}"' if ident else ""
+            out.append(f'<mark class="{classes}"{data}>')
+        else:
+            out.append(_start_tag(entry.tag, entry.attrs))
+        stack.append(entry)
+
+
+def _announcement(kind: str, mark: Mark) -> str:
+    if kind == "start":
+        words = f"{mark.kind} start: {mark.technique or mark.label}"
+        return (
+            f'<span class="hl-start visually-hidden" data-anchor-ignore="">{escape(words)}</span>'
+        )
+    return (
+        '<span class="hl-end" data-anchor-ignore="">'
+        f'<span class="visually-hidden">{escape(mark.kind)} end: </span>'
+        f'<span class="hl-label">{escape(mark.label)}</span></span>'
+    )

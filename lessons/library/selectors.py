@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from core.access import may_publish, may_see_answer_key
-from core.models import User
+from core.access import may_assign, may_publish, may_see_answer_key
+from core.models import Classroom, User
 
 from .models import KeySpan, Lesson, Segment
 from .services import draft_revision, lineage
@@ -46,9 +46,17 @@ def lesson_cards(lessons: QuerySet[Lesson]) -> list[LessonCard]:
 
 
 @dataclass(frozen=True)
+class ClassChoice:
+    """A class of the teacher, on a lesson's page: "Assign to a class"."""
+
+    classroom: Classroom
+    revision: int | None  # the revision of the lesson the class has already, if any
+
+
+@dataclass(frozen=True)
 class LessonPage:
-    """A lesson read in full: its passages with their prompts and key, and what its author
-    may do with it."""
+    """A lesson read in full: its passages with their prompts and key, what its author may
+    do with it, and the teacher's classes to assign it to."""
 
     lesson: Lesson
     segments: list[Segment]
@@ -59,6 +67,22 @@ class LessonPage:
     # otherwise its key spans are not even loaded.
     shows_key: bool
     may_publish: bool
+    may_assign: bool
+    classes: list[ClassChoice]
+
+
+def class_choices(lesson: Lesson, user: User) -> list[ClassChoice]:
+    """The classes `user` teaches, each with the revision of `lesson` it has (if any), in two
+    queries."""
+    had = dict(
+        lineage(lesson)
+        .filter(assignments__classroom__teacher=user)
+        .values_list("assignments__classroom_id", "revision")
+    )
+    return [
+        ClassChoice(classroom, had.get(classroom.pk))
+        for classroom in Classroom.objects.taught_by(user)
+    ]
 
 
 def lesson_page(lesson: Lesson, *, user: User) -> LessonPage:
@@ -80,6 +104,8 @@ def lesson_page(lesson: Lesson, *, user: User) -> LessonPage:
         assignment_count=lesson.assignments.count(),
         shows_key=shows_key,
         may_publish=may_publish(user),
+        may_assign=may_assign(user),
+        classes=class_choices(lesson, user),
     )
 
 

@@ -35,9 +35,13 @@ def lesson_import(
     is_published: bool = True,
 ) -> Lesson:
     """Create a lesson from parsed file data. Checks what needs the database (the taxonomy
-    and its technique IDs) and raises LessonFormatError, line by line, importing nothing."""
+    and its technique IDs) and raises LessonFormatError, line by line, importing nothing.
+    A draft's file (`parse_lesson(..., draft=True)`) may lack what publishing needs
+    (`data.missing`): it is imported as a draft only."""
     meta = data.meta
     errors: list[tuple[int, str]] = []
+    if is_published and data.missing:
+        raise LessonFormatError(data.missing)
     taxonomy = Taxonomy.objects.filter(slug=meta["taxonomy"]).first()
     if taxonomy is None:
         known = ", ".join(Taxonomy.objects.values_list("slug", flat=True))
@@ -83,14 +87,14 @@ def lesson_import(
     lesson = Lesson.objects.create(
         slug=meta["slug"],
         title=meta["title"],
-        author=meta["author"],
+        author=meta.get("author", ""),
         date=data.date,
         place=meta.get("place", ""),
-        audience=meta["audience"],
+        audience=meta.get("audience", ""),
         source=meta.get("source", ""),
         language=meta["language"],
         level=meta.get("level", ""),
-        provenance=meta["provenance"],
+        provenance=meta.get("provenance", ""),
         introduction=data.introduction,
         introduction_html=render_markdown(data.introduction),
         taxonomy=taxonomy,
@@ -170,14 +174,27 @@ def field_max_length(model: type[models.Model], name: str) -> int:
     return field.max_length
 
 
+def shorten_slug(slug: str, length: int) -> str:
+    """`slug` (a-z, 0-9, single hyphens) in at most `length` characters, cut between two of
+    its words where it is too long (within a word only when its first word is too long)."""
+    if len(slug) <= length:
+        return slug
+    cut = slug[: length + 1].rfind("-")
+    return (slug[:cut] if cut > 0 else slug[:length]).rstrip("-")
+
+
+def suffixed_slug(base: str, suffix: str, length: int) -> str:
+    """`base` shortened at a word boundary so that `suffix` ("-2", "-copy") still fits."""
+    return shorten_slug(base, length - len(suffix)) + suffix
+
+
 def _copy_slug(slug: str) -> str:
     length = field_max_length(Lesson, "slug")
-    base = f"{slug}-copy"
-    candidate, n = base, 1
-    while Lesson.objects.filter(slug=candidate[:length]).exists():
+    candidate, n = suffixed_slug(slug, "-copy", length), 1
+    while Lesson.objects.filter(slug=candidate).exists():
         n += 1
-        candidate = f"{base}-{n}"
-    return candidate[:length]
+        candidate = suffixed_slug(slug, f"-copy-{n}", length)
+    return candidate
 
 
 @transaction.atomic

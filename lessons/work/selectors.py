@@ -24,15 +24,19 @@ The guarantees of a move (docs/revisions.md):
    longer on (saved during a move before moves locked the class's work).
 """
 
+import hashlib
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
 
+from django.core.cache import cache
 from django.db.models import (
     CharField,
     Count,
     Exists,
     F,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -42,7 +46,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce
 
-from core.models import Classroom, Enrollment, School, User
+from core import jobs
+from core.models import Classroom, Enrollment, Job, School, User
 from core.refusals import Refusal
 from lessons.library.anchoring import CONTEXT_CHECK, Anchor, anchor_at, occurrences
 from lessons.library.models import KeySpan, Lesson, Prompt, Segment
@@ -182,6 +187,13 @@ def submission_of(assignment: Assignment, student: User) -> Submission:
     return submission or Submission(assignment=assignment, student=student)
 
 
+HIGHLIGHT_ORDER = ("start", "end", "id")  # the order of the student's list of highlights
+
+
+def _mark(pk: int, start: int, end: int, technique: str) -> Mark:
+    return Mark(start, end, technique, ident=f"highlight-{pk}")
+
+
 def passage_for(submission: Submission, segment: Segment) -> Passage:
     highlights = (
         []
@@ -189,11 +201,45 @@ def passage_for(submission: Submission, segment: Segment) -> Passage:
         else list(
             submission.highlights.filter(segment=segment)
             .select_related("technique")
-            .order_by("start", "end", "id")
+            .order_by(*HIGHLIGHT_ORDER)
         )
     )
-    marks = [Mark(h.start, h.end, h.technique.name, ident=f"highlight-{h.pk}") for h in highlights]
+    marks = [_mark(h.pk, h.start, h.end, h.technique.name) for h in highlights]
     return Passage(segment, annotate(segment.body_html, marks), highlights)
+
+
+@dataclass(frozen=True)
+class MarkedText:
+    """The passage's text with the student's highlights drawn in, as `Passage.html`, for an
+    answer that redraws the text alone: read from the columns the marks need, not whole rows;
+    `order`: the highlights' ids in the order of the list below the text."""
+
+    html: str
+    order: list[int]
+
+    @property
+    def count(self) -> int:
+        return len(self.order)
+
+    def after(self, pk: int) -> int | None:
+        """The highlight that comes after highlight `pk` in the list (None: it is the last,
+        or no longer there)."""
+        place = self.order.index(pk) + 1 if pk in self.order else len(self.order)
+        return self.order[place] if place < len(self.order) else None
+
+
+def marked_text(submission: Submission, segment: Segment) -> MarkedText:
+    rows = (
+        []
+        if submission.pk is None  # not started
+        else list(
+            submission.highlights.filter(segment=segment)
+            .order_by(*HIGHLIGHT_ORDER)
+            .values_list("pk", "start", "end", "technique__name")
+        )
+    )
+    marks = [_mark(*row) for row in rows]
+    return MarkedText(annotate(segment.body_html, marks), [row[0] for row in rows])
 
 
 @dataclass
@@ -473,6 +519,39 @@ class MovePlan:
     reviews: list[tuple[Review, Prompt | None, KeySpan | None]] = field(default_factory=list)
     unplaced: list[Unplaced] = field(default_factory=list)
 
+    def extend(self, other: "MovePlan") -> None:
+        """Add the plan of other students' work (plans are made student by student)."""
+        self.highlights += other.highlights
+        self.answers += other.answers
+        self.reviews += other.reviews
+        self.unplaced += other.unplaced
+
+    def without(self, submissions: set[int]) -> "MovePlan":
+        """The plan of every student's work but these submissions'."""
+        return MovePlan(
+            assignment=self.assignment,
+            to=self.to,
+            highlights=[h for h in self.highlights if h[0].submission_id not in submissions],
+            answers=[a for a in self.answers if a[0].submission_id not in submissions],
+            reviews=[r for r in self.reviews if r[0].submission_id not in submissions],
+            unplaced=[u for u in self.unplaced if u.submission.pk not in submissions],
+        )
+
+
+@dataclass
+class MoveTarget:
+    """What placing work in revision `to` reads of it (and of the way from the class's
+    revision to it), once for the whole class: its passages, the editor's maps, its prompts
+    and key spans by identity."""
+
+    from_lesson_id: int
+    to: Lesson
+    segments: dict[int, Segment]
+    texts: dict[int, str]
+    maps: dict[int, TextMap] | None
+    prompts: dict
+    key_spans: dict
+
 
 # Why a piece of work is not carried over (UnplacedWork.reason).
 CHANGED = "its words were changed or removed in the new revision"
@@ -532,26 +611,53 @@ def _placed(
     return (segment_id, anchor) if anchor.quote == highlight.quote else None
 
 
-def plan_move(assignment: Assignment, to: Lesson) -> MovePlan:
-    """Where every piece of the class's work would go in revision `to` (writes nothing).
-    Refused (`move_refusal`) when the class cannot move there. Reads only the columns it
-    needs: a class of 200 has thousands of highlights and answers.
+def move_target(assignment: Assignment, to: Lesson) -> MoveTarget:
+    """What `plan_move` reads of revision `to`, in a few queries. Refused (`move_refusal`)
+    when the class cannot move there."""
+    if refusal := move_refusal(assignment, to):
+        raise refusal
+    segments = {s.pk: s for s in to.segments.only("id", "uid", "position", "text")}
+    return MoveTarget(
+        from_lesson_id=assignment.lesson_id,
+        to=to,
+        segments=segments,
+        texts={pk: s.text for pk, s in segments.items()},
+        maps=revision_maps(assignment.lesson, to),
+        prompts={p.uid: p for p in Prompt.objects.filter(segment__lesson=to)},
+        key_spans={k.uid: k for k in KeySpan.objects.filter(segment__lesson=to)},
+    )
+
+
+def plan_move(
+    assignment: Assignment,
+    to: Lesson,
+    *,
+    submissions: Collection[int] | None = None,
+    target: MoveTarget | None = None,
+) -> MovePlan:
+    """Where every piece of the class's work would go in revision `to` (writes nothing); of
+    these submissions' work only, when given (a student's work is placed on its own, so a
+    class's plan can be made a part at a time: `prepare_move`). Refused (`move_refusal`)
+    when the class cannot move there. Reads only the columns it needs: a class of 200 has
+    thousands of highlights and answers.
 
     Work found on a revision the class is no longer on (saved during a move, before moves
     locked the class's work) is listed, never placed and never an error."""
     if refusal := move_refusal(assignment, to):
         raise refusal
+    if target is None or target.from_lesson_id != assignment.lesson_id or target.to != to:
+        target = move_target(assignment, to)
     plan = MovePlan(assignment=assignment, to=to)
     current = assignment.lesson_id
-    new_segments = {s.pk: s for s in to.segments.only("id", "uid", "position", "text")}
-    texts = {pk: s.text for pk, s in new_segments.items()}
-    maps = revision_maps(assignment.lesson, to)
-    prompts = {p.uid: p for p in Prompt.objects.filter(segment__lesson=to)}
-    key_spans = {k.uid: k for k in KeySpan.objects.filter(segment__lesson=to)}
+    new_segments, texts, maps = target.segments, target.texts, target.maps
+    prompts, key_spans = target.prompts, target.key_spans
     lost: dict[str, dict[int, str]] = {"highlight": {}, "answer": {}, "review": {}}
+    work: dict[str, object] = {"submission__assignment": assignment}
+    if submissions is not None:
+        work["submission__in"] = list(submissions)
 
     highlights = (
-        Highlight.objects.filter(submission__assignment=assignment)
+        Highlight.objects.filter(**work)
         .select_related("segment")
         .only(
             "id",
@@ -592,7 +698,7 @@ def plan_move(assignment: Assignment, to: Lesson) -> MovePlan:
         plan.highlights.append((highlight, new_segments[segment_id], anchor))
 
     answers = (
-        Answer.objects.filter(submission__assignment=assignment)
+        Answer.objects.filter(**work)
         .select_related("prompt__segment")
         .only("id", "submission_id", "prompt__uid", "prompt__kind", "prompt__segment__lesson_id")
     )
@@ -605,7 +711,7 @@ def plan_move(assignment: Assignment, to: Lesson) -> MovePlan:
         else:
             plan.answers.append((answer, prompt))
     reviews = (
-        Review.objects.filter(submission__assignment=assignment)
+        Review.objects.filter(**work)
         .exclude(prompt__isnull=True, key_span__isnull=True)
         .select_related("prompt__segment", "key_span__segment")
         .only(
@@ -619,24 +725,131 @@ def plan_move(assignment: Assignment, to: Lesson) -> MovePlan:
         )
     )
     for review in reviews:
-        target = review.prompt or review.key_span
-        assert target is not None, "the query leaves out reviews of the whole work"
-        if target.segment.lesson_id != current:
+        reviewed = review.prompt or review.key_span
+        assert reviewed is not None, "the query leaves out reviews of the whole work"
+        if reviewed.segment.lesson_id != current:
             lost["review"][review.pk] = ORPHANED
-        elif isinstance(target, Prompt):
-            prompt = prompts.get(target.uid)
-            if prompt is None or prompt.kind != target.kind:
+        elif isinstance(reviewed, Prompt):
+            prompt = prompts.get(reviewed.uid)
+            if prompt is None or prompt.kind != reviewed.kind:
                 lost["review"][review.pk] = QUESTION_GONE
             else:
                 plan.reviews.append((review, prompt, None))
         else:
-            key_span = key_spans.get(target.uid)
+            key_span = key_spans.get(reviewed.uid)
             if key_span is None:
                 lost["review"][review.pk] = KEY_GONE
             else:
                 plan.reviews.append((review, None, key_span))
 
     plan.unplaced = _read_whole(lost)
+    return plan
+
+
+# A move in the worker: planned outside the class's lock, student by student ---------------
+
+# A student's work as of their latest change: for their highlights, answers and reviews, how
+# many, the newest one's id and the latest time one changed. A write on the work (a new
+# one, a change, a removal) changes it; see `prepare_move`.
+Fingerprint = tuple[object, ...]
+
+
+def _work_of(assignment: Assignment) -> list[QuerySet]:
+    return [
+        model.objects.filter(submission__assignment=assignment)
+        for model in (Highlight, Answer, Review)
+    ]
+
+
+def work_fingerprints(assignment: Assignment) -> dict[int, Fingerprint]:
+    """Each submission's fingerprint, for the submissions with any work, in three queries."""
+    found: dict[int, list[object]] = {}
+    work = _work_of(assignment)
+    for index, rows in enumerate(work):
+        totals = (
+            rows.order_by()
+            .values("submission_id")
+            .annotate(count=Count("id"), newest=Max("id"), changed=Max("updated_at"))
+        )
+        for row in totals:
+            parts = found.setdefault(row["submission_id"], [None for _ in range(3 * len(work))])
+            parts[3 * index : 3 * index + 3] = [row["count"], row["newest"], row["changed"]]
+    return {pk: tuple(parts) for pk, parts in found.items()}
+
+
+def work_version(assignment: Assignment) -> str:
+    """The class's work as of its latest change, as a short key (the dry run of a move is
+    kept under it: `plan_cached`): the same as long as no student's work changed. Three
+    aggregate queries, whatever the class."""
+    parts: list[object] = [assignment.lesson_id]
+    for rows in _work_of(assignment):
+        totals = rows.aggregate(count=Count("id"), newest=Max("id"), changed=Max("updated_at"))
+        changed = totals["changed"]
+        parts += [totals["count"], totals["newest"], changed.isoformat() if changed else None]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
+
+
+@dataclass
+class PreparedMove:
+    """A class's plan made outside the move's lock (`prepare_move`), with each student's
+    fingerprint as it was before their part was planned."""
+
+    plan: MovePlan
+    fingerprints: dict[int, Fingerprint]
+    target: MoveTarget
+
+
+# Students whose work is planned at a time: a step of the progress bar.
+PLAN_CHUNK = 50
+
+
+def prepare_move(
+    assignment: Assignment,
+    to: Lesson,
+    *,
+    report: Callable[[int, int], None] | None = None,
+    chunk: int = PLAN_CHUNK,
+) -> PreparedMove:
+    """The plan of moving the class to `to`, made a few students at a time without locking
+    anything (students keep working), `report(done, total)` after each part. Refused
+    (`move_refusal`) when the class cannot move there.
+
+    The move (`services.assignment_move`) then takes the class's lock, reads the
+    fingerprints again, and plans afresh, inside the lock, only the work of students whose
+    fingerprint changed (or who started since): a write made while the plan was being made
+    is never moved by a stale plan. A fingerprint is read before its student's work is, so
+    a write between the two makes the plan look older than it is, never newer."""
+    target = move_target(assignment, to)
+    fingerprints = work_fingerprints(assignment)
+    students = sorted(fingerprints)
+    plan = MovePlan(assignment=assignment, to=to)
+    if report:
+        report(0, len(students))
+    for start in range(0, len(students), chunk):
+        part = students[start : start + chunk]
+        plan.extend(plan_move(assignment, to, submissions=part, target=target))
+        if report:
+            report(start + len(part), len(students))
+    return PreparedMove(plan=plan, fingerprints=fingerprints, target=target)
+
+
+def replan_changed(assignment: Assignment, prepared: PreparedMove) -> MovePlan:
+    """Inside the move's lock: the prepared plan, with the work of every student whose
+    fingerprint is not what it was planned from planned again (or dropped, when it is
+    gone). Refused (`move_refusal`) when the class can no longer move there (moved
+    meanwhile)."""
+    to = prepared.plan.to
+    if refusal := move_refusal(assignment, to):
+        raise refusal
+    if prepared.target.from_lesson_id != assignment.lesson_id:
+        return plan_move(assignment, to)
+    now = work_fingerprints(assignment)
+    before = prepared.fingerprints
+    changed = {pk for pk, fingerprint in now.items() if before.get(pk) != fingerprint}
+    plan = prepared.plan.without(changed | (set(before) - set(now)))
+    plan.assignment = assignment
+    if changed:
+        plan.extend(plan_move(assignment, to, submissions=changed, target=prepared.target))
     return plan
 
 
@@ -792,7 +1005,9 @@ class PlanSummary:
 @dataclass
 class RevisionOverview:
     """The assignment's revision page: the newer revision to move to, if any, with the dry
-    run of the move or the reason it cannot be made; the earlier moves and what they kept."""
+    run of the move (as last worked out, and whether the class's work has changed since) or
+    the reason it cannot be made; the work on it under way in the worker; the earlier moves
+    and what they kept."""
 
     newer: Lesson | None
     summary: PlanSummary | None
@@ -800,9 +1015,34 @@ class RevisionOverview:
     moves: list[RevisionMove]
     kept: list[tuple[User, list[WorkItem]]]
     kept_count: int
+    planned_at: datetime | None = None
+    plan_is_current: bool = False
+    under_way: Job | None = None
 
 
-def _summarise(plan: MovePlan) -> PlanSummary:
+# The dry run of a move, as the worker last worked it out (`services.plan_cache_store`): kept
+# in the cache under the class and the revision, with the class's work version it was made
+# from, so that the page shows it without planning again, and says when work changed since.
+PLAN_CACHE_SECONDS = 7 * 24 * 60 * 60
+
+
+def plan_cache_key(assignment: Assignment, to: Lesson) -> str:
+    return f"move-plan:{assignment.pk}:{to.pk}"
+
+
+@dataclass
+class CachedPlan:
+    version: str  # `work_version` when it was made
+    made_at: datetime
+    summary: PlanSummary
+
+
+def plan_cached(assignment: Assignment, to: Lesson) -> CachedPlan | None:
+    cached = cache.get(plan_cache_key(assignment, to))
+    return cached if isinstance(cached, CachedPlan) else None
+
+
+def summarise(plan: MovePlan) -> PlanSummary:
     return PlanSummary(
         highlights=len(plan.highlights),
         students=len({h.submission_id for h, _, _ in plan.highlights}),
@@ -813,10 +1053,19 @@ def _summarise(plan: MovePlan) -> PlanSummary:
     )
 
 
-def revision_overview(assignment: Assignment) -> RevisionOverview:
+MOVE_KINDS = (Job.Kind.PLAN, Job.Kind.MOVE)
+
+
+def move_subject(assignment: Assignment) -> str:
+    """What a job on moving this class is about (`Job.subject`)."""
+    return f"assignment:{assignment.pk}"
+
+
+def revision_overview(assignment: Assignment, teacher: User) -> RevisionOverview:
+    """Never plans: the dry run is the one the worker last made, read from the cache."""
     newer = newer_revision(assignment.lesson)
     refusal = move_refusal(assignment, newer) if newer else None
-    summary = _summarise(plan_move(assignment, newer)) if newer and not refusal else None
+    cached = plan_cached(assignment, newer) if newer and not refusal else None
     moves = list(
         RevisionMove.objects.filter(assignment=assignment).select_related(
             "from_lesson", "to_lesson", "moved_by"
@@ -825,11 +1074,18 @@ def revision_overview(assignment: Assignment) -> RevisionOverview:
     kept = _kept_rows(UnplacedWork.objects.filter(move__assignment=assignment)) if moves else []
     return RevisionOverview(
         newer=newer,
-        summary=summary,
+        summary=cached.summary if cached else None,
         cannot_move=refusal.message if refusal else "",
         moves=moves,
         kept=_by_student(kept),
         kept_count=len(kept),
+        planned_at=cached.made_at if cached else None,
+        plan_is_current=bool(cached and cached.version == work_version(assignment)),
+        under_way=(
+            jobs.job_under_way(teacher, move_subject(assignment), *MOVE_KINDS)
+            if newer and not refusal
+            else None
+        ),
     )
 
 

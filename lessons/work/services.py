@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Model
 from django.db.models.functions import Least
@@ -31,6 +32,7 @@ from core.refusals import Refusal
 from lessons.library.anchoring import Anchor
 from lessons.library.models import KeySpan, Lesson, Prompt, Segment, Technique
 
+from . import signals
 from .access import classes_in_care_of
 from .models import (
     Answer,
@@ -42,7 +44,19 @@ from .models import (
     Submission,
     UnplacedWork,
 )
-from .selectors import Unplaced, deletion_plan, orphaned_work, plan_move, who
+from .selectors import (
+    PLAN_CACHE_SECONDS,
+    CachedPlan,
+    PreparedMove,
+    Unplaced,
+    deletion_plan,
+    orphaned_work,
+    plan_cache_key,
+    plan_move,
+    replan_changed,
+    summarise,
+    who,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -214,7 +228,7 @@ def highlight_create(
             ).exists()
             if duplicate:
                 raise _duplicate(anchor.quote, technique)
-            return Highlight.objects.create(
+            highlight = Highlight.objects.create(
                 submission=submission,
                 segment=segment,
                 technique=technique,
@@ -225,6 +239,8 @@ def highlight_create(
                 suffix=anchor.suffix,
                 note=note,
             )
+            signals.highlights_changed.send(Highlight, submission_ids=[submission.pk])
+            return highlight
     except IntegrityError as error:  # a double submit that raced the check above
         raise _duplicate(anchor.quote, technique) from error
 
@@ -252,6 +268,8 @@ def highlight_update(*, highlight: Highlight, technique: Technique, note: str) -
         )
         if not changed:  # removed in another tab
             raise Refusal("That highlight is no longer there: it was removed.", status=404)
+        if technique.pk != highlight.technique_id:  # a note alone changes no figure
+            signals.highlights_changed.send(Highlight, submission_ids=[highlight.submission_id])
     highlight.technique, highlight.note = technique, note
     return highlight
 
@@ -260,7 +278,8 @@ def highlight_delete(*, highlight: Highlight) -> None:
     with _writing(highlight.submission) as lesson_id:
         highlight.submission.check_open()
         _check_current(lesson_id, highlight.segment.lesson_id)
-        Highlight.objects.filter(pk=highlight.pk).delete()
+        if Highlight.objects.filter(pk=highlight.pk).delete()[0]:
+            signals.highlights_changed.send(Highlight, submission_ids=[highlight.submission_id])
 
 
 def _answer_create(submission: Submission, prompt: Prompt, text: str = "") -> Answer:
@@ -470,15 +489,32 @@ def _lock_for_move(assignment_id: int) -> Assignment:
     return Assignment.objects.select_for_update().select_related("lesson").get(pk=assignment_id)
 
 
+def assignment_lock(*, assignment_id: int) -> Assignment:
+    """Inside the caller's transaction, lock the class's work as a move does: every write on
+    it waits until the transaction ends (insights stores a whole class's figures under it,
+    `lessons.insights.services.figures_rebuild`)."""
+    return _lock_for_move(assignment_id)
+
+
 @transaction.atomic
-def assignment_move(*, assignment: Assignment, to: Lesson, by: User) -> RevisionMove:
+def assignment_move(
+    *, assignment: Assignment, to: Lesson, by: User, prepared: PreparedMove | None = None
+) -> RevisionMove:
     """Move the assignment and all its work to revision `to` (see `selectors.plan_move`), in
     one transaction that holds the assignment's lock from reading the work to the end, so
-    that no write on the work falls between the plan and the move. Refused
-    (`selectors.move_refusal`) unless `to` is the newest published revision of its lesson:
-    the same move posted twice is refused the second time and changes nothing."""
+    that no write on the work falls between the plan and the move: all of it moves, or
+    none. Refused (`selectors.move_refusal`) unless `to` is the newest published revision
+    of its lesson: the same move posted twice is refused the second time and changes
+    nothing.
+
+    With a plan `prepared` outside the lock (`selectors.prepare_move`, in the worker), only
+    the work of students who wrote since their part was planned is planned again inside the
+    lock (`selectors.replan_changed`), so the class waits for the writes, not the plan."""
     assignment = _lock_for_move(assignment.pk)
-    plan = plan_move(assignment, to)
+    if prepared is not None and prepared.plan.to == to:
+        plan = replan_changed(assignment, prepared)
+    else:
+        plan = plan_move(assignment, to)
     move = RevisionMove.objects.create(
         assignment=assignment,
         from_lesson=assignment.lesson,
@@ -528,6 +564,7 @@ def assignment_move(*, assignment: Assignment, to: Lesson, by: User) -> Revision
     from_revision = assignment.lesson.revision
     assignment.lesson = to
     assignment.save(update_fields=["lesson", "updated_at"])
+    signals.class_moved.send(Assignment, assignment_id=assignment.pk)
     logger.info(
         "Moved assignment %s from revision %s to revision %s: %s highlights placed, "
         "%s pieces of work unplaced, by user %s",
@@ -547,6 +584,15 @@ def assignment_move(*, assignment: Assignment, to: Lesson, by: User) -> Revision
         },
     )
     return move
+
+
+def plan_cache_store(*, prepared: PreparedMove, version: str) -> CachedPlan:
+    """Keep the dry run of a move for the revision page (`selectors.plan_cached`), as made
+    from the class's work at `version` (`selectors.work_version`, read before planning)."""
+    plan = prepared.plan
+    cached = CachedPlan(version=version, made_at=timezone.now(), summary=summarise(plan))
+    cache.set(plan_cache_key(plan.assignment, plan.to), cached, PLAN_CACHE_SECONDS)
+    return cached
 
 
 # Repairs -------------------------------------------------------------------------------
@@ -582,6 +628,14 @@ def orphaned_work_repair() -> Repair:
             by_move.setdefault(item_move, []).append(item)
     for move, items in by_move.items():
         _keep_unplaced(move, items)
+    set_aside = {
+        item.submission.pk
+        for items in by_move.values()
+        for item in items
+        if isinstance(item.item, Highlight)
+    }
+    if set_aside:
+        signals.highlights_changed.send(Highlight, submission_ids=sorted(set_aside))
     if found:
         logger.warning(
             "Repaired %s pieces of work left on an earlier revision; %s without a move left",

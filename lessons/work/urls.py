@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import assignments, classes, exercise, privacy, revision
+from .views import assignments, classes, exercise, preview, privacy, revision
 
 app_name = "work"
 
@@ -31,6 +31,12 @@ urlpatterns = [
         name="highlight_delete",
     ),
     path("assignments/<int:pk>/submit/", exercise.submit, name="submit"),
+    # A lesson as students work on it, read-only, for teachers ("Preview as a student")
+    path(
+        "lesson-preview/<int:pk>/passages/<int:position>/",
+        preview.preview_segment,
+        name="preview_segment",
+    ),
     path(
         "assignments/<int:pk>/settings/",
         assignments.assignment_settings,
@@ -44,6 +50,11 @@ urlpatterns = [
     ),
     path(
         "assignments/<int:pk>/revision/", revision.assignment_revision, name="assignment_revision"
+    ),
+    path(
+        "assignments/<int:pk>/revision/dry-run/",
+        revision.assignment_revision_plan,
+        name="assignment_revision_plan",
     ),
     # Students' data: export, deletion, the student's own download, the audit log
     path(

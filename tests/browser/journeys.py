@@ -79,8 +79,76 @@ def stored(student, words: str) -> Highlight:
 
 
 def audit(page: Page) -> None:
-    """axe-core on the page as it is now (the HTML itself is checked by the harness)."""
+    """axe-core on the page as it is now (the HTML itself is checked by the harness), and
+    no sideways scrolling at a desktop's and a phone's width (`check_no_sideways_scroll`)."""
     check_axe(page)
+    check_no_sideways_scroll(page)
+
+
+# The widths every page must fit without scrolling sideways: a laptop's and a phone's.
+LAYOUT_WIDTHS = (1280, 390)
+
+# What sticks out past the right edge of the window and is not clipped by a scrolling
+# region it is in (an absolutely positioned element escapes the regions below its containing
+# block): the outermost such elements, with a CSS path and their right edge.
+_STICKING_OUT = """() => {
+    const root = document.documentElement;
+    const limit = root.clientWidth;
+    if (root.scrollWidth <= limit) return null;
+    const path = (el) => {
+        const parts = [];
+        for (let e = el; e && e !== root && parts.length < 4; e = e.parentElement) {
+            let part = e.localName;
+            if (e.id) { parts.unshift(part + '#' + e.id); break; }
+            if (e.classList.length) part += '.' + [...e.classList].join('.');
+            parts.unshift(part);
+        }
+        return parts.join(' > ');
+    };
+    const clipped = (el) => {
+        let position = getComputedStyle(el).position;
+        if (position === 'fixed') return true;
+        for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+            const style = getComputedStyle(a);
+            if (position === 'absolute' && style.position === 'static') continue;
+            if (style.overflowX !== 'visible') return true;
+            position = style.position;
+        }
+        return false;
+    };
+    const right = (el) => el.getBoundingClientRect().right + window.scrollX;
+    const out = [...document.body.querySelectorAll('*')].filter(
+        (el) => right(el) > limit + 0.5 && !clipped(el));
+    const outermost = out.filter((el) => !out.includes(el.parentElement));
+    return {
+        scrollWidth: root.scrollWidth,
+        clientWidth: limit,
+        elements: outermost.slice(0, 12).map(
+            (el) => `${path(el)} (right edge at ${Math.round(right(el))} px)`),
+    };
+}"""
+
+
+def check_no_sideways_scroll(page: Page) -> None:
+    """At each of LAYOUT_WIDTHS the page is no wider than the window
+    (document.documentElement.scrollWidth <= clientWidth); the window is given back its size
+    afterwards. On failure, says which elements stick out and where their right edge is."""
+    size = page.viewport_size
+    assert size, "the page has no fixed viewport to resize"
+    problems = []
+    try:
+        for width in LAYOUT_WIDTHS:
+            page.set_viewport_size({"width": width, "height": size["height"]})
+            found = page.evaluate(_STICKING_OUT)
+            if found:
+                problems.append(
+                    f"at {width} px the page is {found['scrollWidth']} px wide, more than the "
+                    f"window's {found['clientWidth']} px; sticking out:\n"
+                    + "\n".join(f"    {line}" for line in found["elements"])
+                )
+    finally:
+        page.set_viewport_size(size)
+    assert not problems, f"{page.url} scrolls sideways:\n" + "\n".join(problems)
 
 
 def assert_only_refusals(page: Page, status: int) -> None:

@@ -18,9 +18,11 @@ from .support import DESKTOP, assert_no_console_errors
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-TEXT = """Our glorious leader has spoken. The traitors will fail, as traitors always do.
+# Two paragraphs of about 130 words: too long together for one passage (250 words at most).
+AGAIN = " ".join(f"Line {n} of the speech says the same thing again, louder." for n in range(11))
+TEXT = f"""Our glorious leader has spoken. The traitors will fail, as traitors always do. {AGAIN}
 
-Every true patriot stands with us. Join the millions who already have!"""
+Every true patriot stands with us. Join the millions who already have! {AGAIN}"""
 
 
 def test_build_publish_assign_answer_then_edit_without_moving_the_students_words(
@@ -31,7 +33,7 @@ def test_build_publish_assign_answer_then_edit_without_moving_the_students_words
     student = factories.make_student("Amira K.", classroom)
     log_in(page, teacher.username, "a-long-teacher-password")
 
-    # 1. A new lesson from pasted text: one passage per paragraph.
+    # 1. A new lesson from pasted text, cut into passages of a readable length.
     page.get_by_role("link", name="Write", exact=True).click()
     page.get_by_role("link", name="New lesson").click()
     page.get_by_label("Title of the lesson").fill("The Leader Speaks")
@@ -55,26 +57,37 @@ def test_build_publish_assign_answer_then_edit_without_moving_the_students_words
     # 3. The key of passage 1, by dragging over the words, and a question.
     page.get_by_role("link", name="Edit text, prompts and key of passage 1").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Passage 1 of 2")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#messages")).to_have_text("Passage 1 is saved.")
     select_words(page, "glorious leader")
     key_form = page.locator("#highlight-form")
     key_form.get_by_label("Technique").select_option(label="Loaded language")
     key_form.get_by_label("Explanation for students").fill("Praise words that ask for awe.")
     page.get_by_role("button", name="Add to the key").click()
     expect(page.locator("#coverage")).to_contain_text("1 key span: Loaded language")
+    expect(page.locator("#messages")).to_have_text("")  # not the news of the save before
     page.get_by_label("Kind").select_option(label="Written answer")
     page.get_by_label("Prompt", exact=True).fill("Who are “the traitors”?")
     page.get_by_role("button", name="Add prompt").click()
     expect(page.locator("#prompts")).to_contain_text("Who are “the traitors”?")
     audit(page)
 
-    # 4. Publish, then assign it to the class.
-    page.get_by_role("link", name="Back to the lesson overview").click()
+    # The passage as a student will work on it, read-only.
+    page.get_by_role("link", name="Preview as a student").click()
+    expect(page.locator("#preview-banner")).to_contain_text("Preview: nothing is saved.")
+    expect(page.get_by_label("Who are “the traitors”?")).to_have_attribute("readonly", "")
+    audit(page)
+    page.get_by_role("link", name="Next passage").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Passage 2 of 2")
+    page.locator("#preview-banner").get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("The Leader Speaks")
+
+    # 4. Publish, then assign it to the class from the lesson's page.
     expect(page.get_by_text("The lesson is ready to publish.")).to_be_visible()
     page.get_by_role("button", name="Publish").click()
     expect(page.get_by_text("every teacher can now find and assign it")).to_be_visible()
-    page.goto(f"/classes/{classroom.pk}/")
-    page.get_by_label("Lesson", exact=True).select_option(label="The Leader Speaks")
-    page.get_by_role("button", name="Assign").click()
+    audit(page)
+    page.get_by_role("button", name="Assign to 10B Media").click()
     expect(page.get_by_text("is assigned to 10B Media")).to_be_visible()
     assignment = Assignment.objects.get(classroom=classroom)
     assert assignment.lesson == lesson
@@ -129,6 +142,8 @@ def test_build_publish_assign_answer_then_edit_without_moving_the_students_words
     page.goto(f"/assignments/{assignment.pk}/dashboard/")
     page.get_by_role("link", name="see what moving changes").click()
     audit(page)
+    page.get_by_role("button", name="Work out what moving would do").click()  # by the worker
+    page.get_by_role("link", name="See what moving would do").click()
     page.get_by_role("button", name="Move this class to revision 2").click()
     expect(page.get_by_text("10B Media is now on revision 2. 1 highlight re-an")).to_be_visible()
     student_page.goto(f"/assignments/{assignment.pk}/segments/1/")

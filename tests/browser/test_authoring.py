@@ -19,13 +19,17 @@ from .support import DESKTOP
 pytestmark = pytest.mark.django_db(transaction=True)
 
 LONG = "Today Korean people are carrying on the all-people struggle to realize their ideal."
+# About 130 words a paragraph: too long for two to share a passage (250 words at most).
+AGAIN = " ".join(
+    f"Line {n} of the resolution says the same thing again, louder." for n in range(11)
+)
 TEXT = f"""Resolution
 
-{LONG}
+{LONG} {AGAIN}
 
-The vigorous struggle of Korean people braves the vicious sanctions of the imperialists.
+The vigorous struggle of Korean people braves the vicious sanctions of the imperialists. {AGAIN}
 
-Everyone in the world progressive peoples agrees with the struggle, the text claims.
+Everyone in the world progressive peoples agrees with the struggle, the text claims. {AGAIN}
 """
 
 

@@ -4,7 +4,7 @@ there, axe-core finds no violation, and the harness has the Nu checker validate 
 import pytest
 from playwright.sync_api import expect
 
-from lessons.work.models import Assignment
+from lessons.work.models import Assignment, AuditEvent
 from tests import factories
 
 from .journeys import audit, log_in
@@ -61,10 +61,48 @@ def test_the_teacher_reads_the_class_dashboard(page, seed_class):
         "imperialists: 2 of 3 students"
     )
     expect(page.locator(".missed-list li").first).to_contain_text("missed by 3 of 3")
+    # Passages nobody highlighted have no agreement figure, and no full bar.
+    untouched = page.locator("table.agreement tbody tr").last
+    expect(untouched.get_by_role("cell").first).to_have_text("No highlights yet")
+    expect(untouched.locator("svg")).to_have_count(0)
     audit(page)
+
+    # The heat levels differ by the line under the words, not only by their colour.
+    swatches = page.locator(".heat-legend .heat-swatch.heat")
+    lines = swatches.evaluate_all(
+        """els => els.map(el => {
+            const style = getComputedStyle(el);
+            return [style.borderBottomStyle, style.borderBottomWidth].join(" ");
+        })"""
+    )
+    assert len(lines) == 3 and len(set(lines)) == 3, lines  # a class of 3: levels 2, 4, 5
+    assert "none" not in " ".join(lines), lines
+    every_level = page.evaluate(
+        """() => [1, 2, 3, 4, 5].map(level => {
+            const probe = document.createElement("span");
+            probe.className = `heat heat-${level}`;
+            document.querySelector(".heat-text").append(probe);
+            const style = getComputedStyle(probe);
+            const line = [style.borderBottomStyle, style.borderBottomWidth].join(" ");
+            probe.remove();
+            return line;
+        })"""
+    )
+    assert len(set(every_level)) == 5 and "none" not in " ".join(every_level), every_level
+
+    # A download is a POST: the file comes, and the audit log has it.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download students (CSV)").click()
+    assert download.value.suggested_filename.endswith("-students.csv")
+    assert AuditEvent.objects.filter(action="exported", actor=teacher).count() == 1
 
     page.get_by_role("link", name="Student A").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Student A")
+    # Progress in the states of the dashboard, not "passage 2 of 20 reached".
+    expect(page.locator("#progress-words")).to_have_text(
+        "0 of 20 passages done, 2 worked on, 18 not opened."
+    )
+    audit(page)
 
 
 def test_a_student_reads_the_class_map_after_release(page, seed_class):

@@ -1,6 +1,8 @@
 """The teacher reviews answers in Chromium with the keyboard only, blind marks, and the student
 reads the comment on the feedback page."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -37,12 +39,29 @@ def test_a_teacher_reviews_answers_with_the_keyboard_then_marks_blind(page, hand
     log_in(page, teacher.username, "a-long-teacher-password")
 
     page.goto(f"/assignments/{assignment.pk}/review/")
-    expect(page.get_by_text("2 answers to review", exact=True)).to_be_visible()
+    index = page.get_by_role("region", name="Work to review, passage by passage")
+    # Passage 1 and its first question hold the answers to review: open. Passage 2: folded.
+    passage_1, passage_2 = index.locator(":scope > details").all()
+    expect(passage_1.locator(":scope > summary")).to_have_text(
+        "Passage 1: First — 2 answers to review"
+    )
+    expect(passage_1).to_have_attribute("open", "")
+    expect(passage_2.locator(":scope > summary")).to_have_text(
+        "Passage 2: Second — nothing to review"
+    )
+    expect(passage_2.get_by_role("link", name="Every answer, side by side")).to_be_hidden()
     audit(page)
-    questions = page.get_by_role("region", name="Answers to review, question by question")
-    questions.get_by_role("link", name=prompt.text).click()
+    passage_2.locator(":scope > summary").click()  # a folded group opens with a click
+    expect(passage_2.get_by_role("link", name="Every answer, side by side")).to_be_hidden()
+    expect(passage_2.locator("details summary")).to_have_text(
+        'Does "everyone" agree? — nothing to review'
+    )
+    audit(page)
+    every_answer = re.compile(rf"^Every answer, side by side\W+{re.escape(prompt.text)}$")
+    passage_1.get_by_role("link", name=every_answer).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Question 1 of 3")
     expect(page.get_by_text("The ministry's enemies.")).to_be_visible()
+    expect(page.locator("#reviewed-count")).to_have_text("0 reviewed")
     audit(page)
 
     comment = page.get_by_role("textbox", name="Comment for Sam Student")
@@ -55,8 +74,13 @@ def test_a_teacher_reviews_answers_with_the_keyboard_then_marks_blind(page, hand
     page.keyboard.type("4")
     expect(score).to_have_value("4")
     page.keyboard.press("Tab")
-    expect(page.get_by_role("checkbox", name="Reviewed for Sam Student")).to_be_focused()
-    expect(page.get_by_role("checkbox", name="Reviewed for Sam Student")).to_be_checked()
+    reviewed = page.get_by_role("checkbox", name="Reviewed for Sam Student")
+    expect(reviewed).to_be_focused()
+    # Not ticked: the card says "Not reviewed yet", and the box agrees with it.
+    expect(reviewed).not_to_be_checked()
+    expect(page.locator(f"#review-{submission.pk} .review-state")).to_have_text("Not reviewed yet")
+    page.keyboard.press("Space")
+    expect(reviewed).to_be_checked()
     page.keyboard.press("Tab")
     save = page.get_by_role("button", name="Save review for Sam Student")
     expect(save).to_be_focused()
@@ -64,7 +88,8 @@ def test_a_teacher_reviews_answers_with_the_keyboard_then_marks_blind(page, hand
 
     expect(page.locator(f"#review-{submission.pk}-status")).to_contain_text("Saved")
     expect(save).to_be_focused()  # the swap keeps the keyboard user's place
-    expect(page.locator(f"#review-{submission.pk}")).to_contain_text("Reviewed")
+    expect(page.locator(f"#review-{submission.pk} .review-state")).to_contain_text("Reviewed ")
+    expect(page.locator("#reviewed-count")).to_have_text("1 reviewed")  # out of band
     audit(page)
     review = Review.objects.get()
     assert (review.comment, review.score, review.prompt, review.submission) == (
@@ -86,8 +111,10 @@ def test_a_teacher_reviews_answers_with_the_keyboard_then_marks_blind(page, hand
     # The other answer, saved blind: back on the blind page, with the status said in words.
     rita_submission = students["Rita Ramos"][1]
     page.locator(f"#review-{rita_submission.pk}-comment").fill("Who is anyone?")
+    page.locator(f"#review-{rita_submission.pk}-reviewed").check()
     page.locator(f"#review-{rita_submission.pk}-save").click()
     expect(page.locator(f"#review-{rita_submission.pk}-status")).to_contain_text("Saved")
+    expect(page.locator("#reviewed-count")).to_have_text("2 reviewed")
     assert "Rita Ramos" not in page.locator("main").inner_text()
 
     page.goto(f"/assignments/{assignment.pk}/review/")
@@ -104,11 +131,15 @@ def test_a_review_works_without_javascript(browser, live_server, handed_in):
 
     page.locator(f"#review-{submission.pk}-comment").fill("Plain form post.")
     page.locator(f"#review-{submission.pk}-score").select_option("2")
+    expect(page.locator("#reviewed-count")).to_have_text("0 reviewed")
+    page.locator(f"#review-{submission.pk}-reviewed").check()
     page.locator(f"#review-{submission.pk}-save").click()
 
     expect(page.get_by_text("Review saved.")).to_be_visible()
     assert page.url.endswith(f"?blind=1#submission-{submission.pk}")
     expect(page.locator(f"#review-{submission.pk}-comment")).to_have_value("Plain form post.")
+    expect(page.locator("#reviewed-count")).to_have_text("1 reviewed")  # the page it came back to
+    expect(page.locator(f"#review-{submission.pk}-reviewed")).to_be_checked()
     assert Review.objects.get().score == 2
     context.close()
 

@@ -86,9 +86,10 @@ CONTENT_TAGS = [
 # (The live previews of the lesson editor ride on the Markdown field itself.)
 APP_HTMX = {
     "data-hx-headers": ["BODY"],
-    "data-hx-post": ["FORM", "TEXTAREA"],
-    "data-hx-target": ["FORM", "TEXTAREA"],
-    "data-hx-swap": ["FORM", "TEXTAREA"],
+    "data-hx-get": ["A"],  # a highlight's Change link, its form's Cancel
+    "data-hx-post": ["FORM", "TEXTAREA", "BUTTON"],  # BUTTON: a highlight's Remove
+    "data-hx-target": ["FORM", "TEXTAREA", "UL"],  # UL: the list of a student's highlights
+    "data-hx-swap": ["FORM", "TEXTAREA", "UL"],
     "data-hx-trigger": ["FORM", "TEXTAREA"],
     "data-hx-sync": ["TEXTAREA"],
     "data-hx-swap-oob": ["DIV"],

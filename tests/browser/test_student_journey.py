@@ -176,14 +176,17 @@ def test_a_student_does_everything_with_the_keyboard_only(page, lesson_setup):
     assert highlight.start == second
     assert highlight.note == "Calls opponents names."
 
-    # Change the technique, then remove the highlight, by keyboard.
-    tab_to(page, f"#highlight-{highlight.pk} summary")
+    # Change the technique, then remove the highlight, by keyboard: the form that changes it
+    # comes in place of its Change link, with the focus on the technique.
+    tab_to(page, f"#highlight-{highlight.pk} a:has-text('Change')")
     page.keyboard.press("Enter")
-    page.keyboard.press("Tab")
+    expect(page.locator(f"#id_h{highlight.pk}-technique")).to_be_focused()
     page.keyboard.type("Loaded")
     tab_to(page, f"#highlight-{highlight.pk} button:has-text('Save changes')")
     page.keyboard.press("Enter")
     expect(page.locator("#segment-text .hl-label")).to_have_text("Loaded language")
+    expect(page.locator(f"#highlight-{highlight.pk}")).to_contain_text("traitors — Loaded")
+    expect(page.locator("#workspace-status")).to_be_focused()
     highlight.refresh_from_db()
     assert highlight.technique.code == "Loaded_Language"
     tab_to(page, f"#highlight-{highlight.pk} button:has-text('Remove')")

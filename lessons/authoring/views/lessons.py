@@ -11,6 +11,7 @@ shows the page again with why (`core.responses.refusals`).
 from collections.abc import Callable, Sequence
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
@@ -18,7 +19,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from core import jobs
 from core.access import NOT_APPROVED, may_publish
+from core.models import Job
 from core.refusals import Refusal
 from core.responses import AuthenticatedRequest, HtmxHttpRequest, done, refusals
 from lessons.library import bundles
@@ -26,7 +29,7 @@ from lessons.library import services as library_services
 from lessons.library.lessonfile import dump_lesson
 from lessons.library.models import Lesson, Segment
 
-from .. import selectors, services
+from .. import selectors, services, tasks
 from ..access import get_draft_for_author, get_lesson_for_author, require_teacher
 from ..forms import (
     AddPassageForm,
@@ -115,6 +118,12 @@ def _import_refused(request: HtmxHttpRequest, *, refusal: Refusal) -> HttpRespon
     return _import_page(request, ImportForm(request.POST, request.FILES), problems)
 
 
+def in_background(size: int) -> bool:
+    """Whether an upload of `size` bytes is imported in the worker, with a progress page:
+    larger than BACKGROUND_IMPORT_BYTES, and not over the upload limit (refused at once)."""
+    return settings.BACKGROUND_IMPORT_BYTES < size <= bundles.MAX_UPLOAD_BYTES
+
+
 @login_required
 @refusals(_import_refused, shows_message=True)
 def author_import(request: AuthenticatedRequest) -> HttpResponse:
@@ -124,7 +133,18 @@ def author_import(request: AuthenticatedRequest) -> HttpResponse:
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _import_page(request, form, status=400)
-    lessons = services.lessons_import_upload(upload=form.cleaned_data["file"], by=request.user)
+    upload = form.cleaned_data["file"]
+    if (upload.name or "").lower().endswith(".zip") and in_background(upload.size):
+        job = jobs.job_start(
+            task=tasks.import_lessons,
+            owner=request.user,
+            kind=Job.Kind.IMPORT,
+            title=f"Importing {upload.name}",
+            params={"name": upload.name},
+            payload=b"".join(upload.chunks()),
+        )
+        return redirect("core:job", job.pk)
+    lessons = services.lessons_import_upload(upload=upload, by=request.user)
     titles = ", ".join(f"“{lesson.title}”" for lesson in lessons)
     if len(lessons) == 1:
         redirect_to = reverse("authoring:author_lesson", args=[lessons[0].pk])

@@ -4,8 +4,11 @@ Every view gets the draft through `access.get_draft_for_author` (404 for anyone 
 author, and for a published lesson) and writes through `services`. Every action is a plain
 form; with htmx the workspace (the key and the prompts) is swapped in place, and the text's
 preview is live. The key is made with the component students highlight with
-(static/js/highlight.js): select words, or type them. A refused write shows the page again
-(with htmx, the workspace) with what was typed and why (`core.responses.refusals`)."""
+(static/js/highlight.js): select words (the selection panel opens next to them), or type them
+in the form below the text. A refused write shows the page again (with htmx, the workspace;
+from the selection panel, the panel) with what was typed and why
+(`core.responses.refusals`). Every htmx answer says where it goes (HX-Retarget, HX-Reswap),
+whatever its status: see `lessons.work.views.exercise`."""
 
 from dataclasses import dataclass
 
@@ -16,6 +19,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import SwapMethod, reswap, retarget
 
 from core.refusals import Refusal
 from core.responses import AuthenticatedRequest, HtmxHttpRequest, done, refusals
@@ -30,6 +34,17 @@ from ..forms import KeySpanEditForm, KeySpanForm, PromptForm, PromptMoveForm, Se
 TEMPLATE = "authoring/segment.html"
 MISSING_KEY = "That key span is not in this passage: it may have been removed already."
 MISSING_PROMPT = "That prompt is not in this passage: it may have been removed already."
+PANEL = "selection-form"  # the selection panel's form: HX-Trigger names it
+PANEL_IDS = "panel-%s"  # its fields' ids, apart from those of the form below the text
+
+
+def _from_panel(request: HtmxHttpRequest) -> bool:
+    return bool(request.htmx) and request.htmx.trigger == PANEL
+
+
+def _placed(response: HttpResponse, target: str, swap: SwapMethod = "outerHTML") -> HttpResponse:
+    """An htmx answer that says where it goes, whatever its status."""
+    return reswap(retarget(response, target), swap)
 
 
 def _passage_of(lesson: Lesson, position: int) -> tuple[Lesson, Segment]:
@@ -115,12 +130,15 @@ def _page(
         "prompts": prompts,
         "key_form": key_form,
         "quote_choices": quote_choices,
+        "panel_form": KeySpanForm(techniques=techniques, choices=choices, auto_id=PANEL_IDS),
         "prompt_form": prompt_form or PromptForm(prefix="prompt"),
         "notice": notice,
         "error": error,
     }
     if request.htmx:
-        return render(request, f"{TEMPLATE}#workspace", context, status=status)
+        return _placed(
+            render(request, f"{TEMPLATE}#workspace", context, status=status), "#workspace"
+        )
     count = lesson.segments.count()
     context.update(
         {
@@ -187,12 +205,41 @@ def _text_refused(
     return _page(request, lesson, segment, segment_form=form)
 
 
+def _panel(
+    request: HtmxHttpRequest, lesson: Lesson, segment: Segment, form: KeySpanForm
+) -> HttpResponse:
+    """The selection panel's form again, with what was chosen and why it was refused, in
+    place of the panel's contents: the text, the selection and the panel stay where they are."""
+    field = form.fields["technique"]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = technique_choices(lesson.taxonomy.techniques.all())
+    context = {
+        "lesson": lesson,
+        "segment": segment,
+        "panel_form": form,
+        "panel_choices": form.quote_choices,
+    }
+    response = render(request, f"{TEMPLATE}#selection_panel", context, status=400)
+    return _placed(response, "#selection-panel", "innerHTML")
+
+
+def _key_form(request: HtmxHttpRequest, lesson: Lesson) -> KeySpanForm:
+    """The posted key span form, from below the text or from the selection panel."""
+    return KeySpanForm(
+        request.POST,
+        techniques=lesson.taxonomy.techniques.all(),
+        auto_id=PANEL_IDS if _from_panel(request) else "id_%s",
+    )
+
+
 def _key_add_refused(
     request: AuthenticatedRequest, pk: int, position: int, *, refusal: Refusal
 ) -> HttpResponse:
     lesson, segment = _refused_passage(request, pk, position)
-    form = KeySpanForm(request.POST, techniques=lesson.taxonomy.techniques.all())
+    form = _key_form(request, lesson)
     form.add_error(None, refusal.message)
+    if _from_panel(request):
+        return _panel(request, lesson, segment, form)
     return _page(request, lesson, segment, key_form=form)
 
 
@@ -283,11 +330,11 @@ def _key_span(segment: Segment, key_pk: int) -> KeySpan:
 @refusals(_key_add_refused, shows_message=True)
 def key_add(request: AuthenticatedRequest, pk: int, position: int) -> HttpResponse:
     lesson, segment = _passage(request, pk, position)
-    form = KeySpanForm(request.POST, techniques=lesson.taxonomy.techniques.all())
-    if not form.is_valid():
-        return _page(request, lesson, segment, key_form=form, status=400)
-    anchor = form.anchor_in(segment.text)
-    if anchor is None:
+    form = _key_form(request, lesson)
+    anchor = form.anchor_in(segment.text) if form.is_valid() else None
+    if anchor is None:  # the form says why, and for repeated words asks which are meant
+        if _from_panel(request):
+            return _panel(request, lesson, segment, form)
         return _page(
             request, lesson, segment, key_form=form, quote_choices=form.quote_choices, status=400
         )

@@ -2,35 +2,47 @@
 the figures the CSV exports share.
 
 `load_class` reads the work in a fixed handful of queries whatever the class size (segments,
-techniques, key, enrolled students, submissions, highlights); everything else is computed
-here in Python with the sweeps of `scoring`, never with a query per student.
+techniques, key, enrolled students, submissions, and the highlights or each submission's
+stored figures); everything else is computed here in Python, never with a query per
+student. The dashboard adds up each student's stored figures (`lessons.insights.figures`)
+rather than scoring the class on every request, and shows the students a page at a time.
 """
 
+import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from core.models import User
 from lessons.library.models import KeySpan, Segment, Technique
 from lessons.work.models import Answer, Assignment, Highlight, Submission
 from lessons.work.progress import PassageState, passage_state
-from lessons.work.selectors import answered_in, task_of, with_answered_segments, with_tasks
+from lessons.work.selectors import task_of, with_answered_segments, with_tasks
 
+from .. import figures as student_figures
 from .. import scoring
+from ..figures import Figures
+from ..models import FIGURES_VERSION
+from .figures import stale_highlights
 from .spans import span_of
 
 HEAT_LEVELS = 5
 PHRASES_PER_SEGMENT = 5
 PHRASE_LENGTH = 80  # characters of a phrase quoted in the heat map's text alternative
+_PHRASE_ENDS = re.compile(r"^[\W_]+|[\W_]+$")  # punctuation and spaces around a phrase
 MOST_MISSED = 10
 MIN_CLASS_MAP_STUDENTS = 3  # fewer, and a student could tell who highlighted what
+STUDENTS_PER_PAGE = 50  # rows of the dashboard's progress table
 
 # Highlight columns every loader fetches, in this order, then any extra ones asked for.
 _HIGHLIGHT_COLUMNS = ("submission_id", "segment_id", "start", "end", "technique_id")
+
+type Pairs = Sequence[Sequence[int]]  # disjoint (start, end) pairs of one passage, in order
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -49,14 +61,48 @@ class ClassWork:
     students: list[User]  # enrolled, by display name
     submissions: dict[int, Submission]  # by student id
     # Named rows of `values_list` by student id: submission_id, segment_id, start, end,
-    # technique_id, then the `highlight_columns` asked for.
+    # technique_id, then the `highlight_columns` asked for. Loaded `with_highlights` only
+    # (with stored figures instead, only those of students whose figures are not stored).
     highlights: dict[int, list[Any]]
     spans: dict[int, list[scoring.Span]]  # by student id: highlights[i] as a scoring span
+    # By student id, for every student who started: their figures (`lessons.insights.figures`),
+    # as stored, or computed from their highlights where none fresh are stored. Loaded
+    # `with_figures` only.
+    figures: dict[int, Figures]
+    # By student id: the questions they answered in each passage (passage id -> how many),
+    # for `lessons.work.progress`; for every student, or those `answered` asked for.
+    answered: dict[int, dict[int, int]]
 
     @property
     def started(self) -> list[User]:
         """The students who opened the lesson (they have a submission), by display name."""
         return [s for s in self.students if s.pk in self.submissions]
+
+
+# Each submission's stored figures, read with it (`_stored`): "figures_f1" for its f1...
+_FIGURES = {f"figures_{name}": F(f"figures__{name}") for name in student_figures.COLUMNS}
+_FIGURES |= {"figures_lesson": F("figures__lesson"), "figures_version": F("figures__version")}
+
+
+def _stored(
+    submission: Submission, assignment: Assignment, codes: dict[int, str]
+) -> Figures | None:
+    """The stored figures read with a submission, if they are fresh: computed against the
+    revision the class is on, by this version of the computation."""
+    values = submission.__dict__
+    if (values["figures_lesson"], values["figures_version"]) != (
+        assignment.lesson_id,
+        FIGURES_VERSION,
+    ):
+        return None
+    return student_figures.from_columns(
+        {name: values[f"figures_{name}"] for name in student_figures.COLUMNS}, codes
+    )
+
+
+def _answered(ids: str | None) -> dict[int, int]:
+    """Passage id -> questions answered there, from `with_answered_segments`'s list."""
+    return dict(Counter(int(pk) for pk in (ids or "").split(",") if pk))
 
 
 def load_class(
@@ -66,14 +112,20 @@ def load_class(
     submitted_only: bool = False,
     highlight_columns: Iterable[str] = (),
     count_answers: bool = False,
+    with_highlights: bool = True,
+    with_figures: bool = False,
+    answered: bool = True,
 ) -> ClassWork:
     """Everything about one assignment's class, in six queries (four without the key).
 
     `submitted_only` keeps only the work handed in. `highlight_columns` adds columns to the
     highlight rows (named rows with submission, segment, start, end and technique ids).
     `count_answers` gives each submission `answer_count`: its answers with some content
-    (words, or techniques chosen), in the same query.
-    """
+    (words, or techniques chosen), in the same query. `with_figures` reads each
+    submission's stored figures with it (`ClassWork.figures`); then `with_highlights=False`
+    reads only the highlights of the submissions whose figures are not stored. `answered`
+    False leaves out which questions each student answered (`read_answered` reads them
+    for some students)."""
     lesson = assignment.lesson
     segments = list(
         with_tasks(Segment.objects.filter(lesson=lesson))  # what each asks: `progress`
@@ -92,6 +144,7 @@ def load_class(
             .order_by("segment__position", "position", "pk")
             .only("id", "segment_id", "start", "end", "quote", "technique_id", "position")
         )
+    codes = {pk: t.code for pk, t in techniques.items()}
     students = list(
         User.objects.filter(enrollments__classroom=assignment.classroom_id)
         .order_by("display_name", "pk")
@@ -100,7 +153,9 @@ def load_class(
     enrolled = {s.pk for s in students}
     # Through the assignment's own manager, each submission knows its assignment: due dates
     # and lateness read it without a query per student.
-    submissions_qs = with_answered_segments(assignment.submissions.all())  # for `progress`
+    submissions_qs = assignment.submissions.all()
+    if answered:
+        submissions_qs = with_answered_segments(submissions_qs)  # for `progress`
     if submitted_only:
         submissions_qs = submissions_qs.filter(submitted_at__isnull=False)
     if count_answers:
@@ -113,35 +168,76 @@ def load_class(
             .values("n")
         )
         submissions_qs = submissions_qs.annotate(answer_count=Coalesce(Subquery(counted), 0))
+    if with_figures:
+        submissions_qs = submissions_qs.annotate(**_FIGURES)
     submissions = {s.student_id: s for s in submissions_qs if s.student_id in enrolled}
     owner = {s.pk: s.student_id for s in submissions.values()}
 
+    stored: dict[int, Figures] = {}
+    if with_figures:
+        for student_id, submission in submissions.items():
+            if (found := _stored(submission, assignment, codes)) is not None:
+                stored[student_id] = found
     columns = (*_HIGHLIGHT_COLUMNS, *highlight_columns)
-    highlights_qs = Highlight.objects.filter(submission__assignment=assignment)
+    if with_highlights:
+        highlights_qs = Highlight.objects.filter(submission__assignment=assignment)
+    else:
+        highlights_qs = stale_highlights(assignment)
     if submitted_only:
         highlights_qs = highlights_qs.filter(submission__submitted_at__isnull=False)
     highlights: dict[int, list[Any]] = defaultdict(list)
-    for row in highlights_qs.order_by().values_list(*columns, named=True):
-        student_id = owner.get(row.submission_id)
-        if student_id is not None:
-            highlights[student_id].append(row)
+    if with_highlights or with_figures:
+        for row in highlights_qs.order_by().values_list(*columns, named=True):
+            whose = owner.get(row.submission_id)
+            if whose is not None:
+                highlights[whose].append(row)
 
-    codes = {pk: t.code for pk, t in techniques.items()}
+    key_spans = [span_of(key, codes) for key in keys]
+    spans = {
+        student_id: [span_of(row, codes) for row in rows] for student_id, rows in highlights.items()
+    }
+    if with_figures:
+        key = student_figures.Key((k.pk, span) for k, span in zip(keys, key_spans, strict=True))
+        for student_id in submissions:
+            if student_id not in stored:
+                stored[student_id] = student_figures.figures_of(spans.get(student_id, []), key)
     return ClassWork(
         assignment=assignment,
         segments=segments,
         techniques=techniques,
         codes=codes,
         keys=keys,
-        key_spans=[span_of(key, codes) for key in keys],
+        key_spans=key_spans,
         students=students,
         submissions=submissions,
         highlights=dict(highlights),
-        spans={
-            student_id: [span_of(row, codes) for row in rows]
-            for student_id, rows in highlights.items()
-        },
+        spans=spans,
+        figures=stored,
+        answered={
+            student_id: _answered(getattr(s, "answered_segments", None))
+            for student_id, s in submissions.items()
+        }
+        if answered
+        else {},
     )
+
+
+def read_answered(work: ClassWork, students: Iterable[User]) -> None:
+    """Which questions these students answered in each passage (`ClassWork.answered`), for a
+    class loaded without (`answered=False`): one query."""
+    mine = {work.submissions[s.pk].pk: s.pk for s in students if s.pk in work.submissions}
+    for submission in with_answered_segments(
+        Submission.objects.filter(pk__in=list(mine)).only("pk")
+    ):
+        ids = getattr(submission, "answered_segments", None)
+        work.answered[mine[submission.pk]] = _answered(ids)
+
+
+def dashboard_work(assignment: Assignment) -> ClassWork:
+    """The class as the dashboard reads it: each student's stored figures, only the
+    highlights of students whose figures are not stored, and which questions were answered
+    for none of them yet (`build_progress` reads that for a page of students)."""
+    return load_class(assignment, with_highlights=False, with_figures=True, answered=False)
 
 
 # --- per student -----------------------------------------------------------------------------
@@ -161,18 +257,18 @@ class StudentRow:
 
 
 def _states(
-    work: ClassWork, submission: Submission | None, per_segment: Counter[int]
+    work: ClassWork, student: User, submission: Submission | None, per_segment: Mapping[int, int]
 ) -> list[PassageState]:
     """The student's state in each passage (`lessons.work.progress`): done only when every
     prompt is answered, from the highlights and answers already loaded."""
     if submission is None:
         return [PassageState.NOT_OPENED] * len(work.segments)
-    answered = answered_in(submission)
+    answered = work.answered.get(student.pk, {})
     return [
         passage_state(
             task_of(s),
             opened=s.position <= submission.reached,
-            highlights=per_segment[s.pk],
+            highlights=per_segment.get(s.pk, 0),
             answered=answered.get(s.pk, 0),
         )
         for s in work.segments
@@ -180,52 +276,35 @@ def _states(
 
 
 def student_rows(
-    work: ClassWork, key: scoring.KeyIndex, *, spans_only: bool = False
-) -> tuple[list[StudentRow], Counter[int], Counter[int]]:
-    """A row per enrolled student; how many students found each key span, and how many
-    highlighted it with another technique only (both by key id)."""
-    keys_by_span: dict[scoring.Span, list[KeySpan]] = defaultdict(list)
-    for item, span in zip(work.keys, work.key_spans, strict=True):
-        keys_by_span[span].append(item)
-    found_by_key: Counter[int] = Counter()
-    other_by_key: Counter[int] = Counter()
+    work: ClassWork, students: Iterable[User] | None = None, *, cells: bool = True
+) -> list[StudentRow]:
+    """A row per enrolled student (or per one of `students`), from their figures (load the
+    class `with_figures`); without `cells`, no state per passage (the students export)."""
+    has_key = bool(work.keys)
     rows = []
-    for student in work.students:
+    for student in work.students if students is None else students:
         submission = work.submissions.get(student.pk)
-        spans = work.spans.get(student.pk, [])
-        per_segment = Counter(span.segment for span in spans)
-        scores = found_spans = None
-        found = other = 0
-        if submission is not None and work.keys:
-            scores = key.score(spans)
-            if spans_only:
-                found_spans = key.score_spans_only(spans)
-            for span in key.found(spans):
-                for item in keys_by_span[span]:
-                    found_by_key[item.pk] += 1
-                    found += 1
-            for span in key.other_technique(spans):
-                for item in keys_by_span[span]:
-                    other_by_key[item.pk] += 1
-                    other += 1
-        statuses = _states(work, submission, per_segment)
+        figures = work.figures.get(student.pk) if submission is not None else None
+        per_segment = figures.per_passage if figures is not None else {}
+        statuses = _states(work, student, submission, per_segment) if cells else []
+        scored = figures if has_key else None
         rows.append(
             StudentRow(
                 student=student,
                 submission=submission,
                 cells=[
-                    (status, per_segment[s.pk])
-                    for status, s in zip(statuses, work.segments, strict=True)
+                    (status, per_segment.get(s.pk, 0))
+                    for status, s in zip(statuses, work.segments, strict=False)
                 ],
                 done=statuses.count(PassageState.DONE),
-                highlight_count=len(spans),
-                scores=scores,
-                spans_found=found_spans,
-                found=found,
-                other=other,
+                highlight_count=figures.highlight_count if figures is not None else 0,
+                scores=scored.scores if scored is not None else None,
+                spans_found=scored.spans_found if scored is not None else None,
+                found=len(scored.found) if scored is not None else 0,
+                other=len(scored.other) if scored is not None else 0,
             )
         )
-    return rows, found_by_key, other_by_key
+    return rows
 
 
 # --- the heat map ----------------------------------------------------------------------------
@@ -238,11 +317,20 @@ def heat_level(k: int, n: int) -> int:
     return min(HEAT_LEVELS, -(-HEAT_LEVELS * k // n))
 
 
+# The line under the words of each heat level (static/css/lens.css), so that the levels
+# differ by more than their colour; the legend names it.
+HEAT_LINES = {1: "dotted", 2: "dashed", 3: "thin", 4: "thicker", 5: "thickest"}
+
+
 @dataclass
 class LegendEntry:
     level: int
     low: int  # students
     high: int
+
+    @property
+    def line(self) -> str:
+        return HEAT_LINES[self.level]
 
 
 def heat_legend(n: int) -> list[LegendEntry]:
@@ -257,31 +345,32 @@ def heat_legend(n: int) -> list[LegendEntry]:
 
 
 class HeatPiece(NamedTuple):
-    """A stretch of a paragraph that the same number of students highlighted."""
+    """A stretch of a paragraph at one heat level: neighbouring runs of the same level are
+    one piece, so a large class's map is no longer than a small one's."""
 
     text: str
     level: int  # 0 (nobody: no shading) .. HEAT_LEVELS
-    students: int  # how many highlighted it
+    students: int  # the most students who highlighted any of its characters
 
 
 @dataclass
 class Phrase:
-    text: str
-    count: int
+    text: str  # whole words
+    count: int  # students with a highlight in it
 
 
 @dataclass
 class SegmentHeat:
     segment: Segment
     paragraphs: list[list[HeatPiece]]  # the text split at line feeds, blank lines left out
-    phrases: list[Phrase]  # the most highlighted runs, for the text alternative
+    phrases: list[Phrase]  # the most highlighted phrases, for the text alternative
     runs: list[tuple[int, int, int]]  # from scoring.coverage_by_owner
     highlighters: int  # students with a highlight here
 
 
 def _paragraphs(text: str, runs: list[tuple[int, int, int]], n: int) -> list[list[HeatPiece]]:
-    """The segment's plain text as paragraphs (split at line feeds), each cut where the runs
-    of `scoring.coverage_by_owner` change, with the heat level of the k students of a run."""
+    """The segment's plain text as paragraphs (split at line feeds), each cut where the heat
+    level of the runs of `scoring.coverage_by_owner` (k students of n) changes."""
     paragraphs: list[list[HeatPiece]] = []
     i = 0
     position = 0
@@ -292,36 +381,118 @@ def _paragraphs(text: str, runs: list[tuple[int, int, int]], n: int) -> list[lis
             i += 1
         if not line.strip():
             continue
-        pieces = []
+        pieces: list[HeatPiece] = []
         j = i
         while j < len(runs) and runs[j][0] < end:
             a, b, k = runs[j]
-            pieces.append(HeatPiece(text[max(a, start) : min(b, end)], heat_level(k, n), k))
+            piece = HeatPiece(text[max(a, start) : min(b, end)], heat_level(k, n), k)
+            if pieces and pieces[-1].level == piece.level:
+                last = pieces[-1]
+                piece = HeatPiece(last.text + piece.text, last.level, max(last.students, k))
+                pieces[-1] = piece
+            else:
+                pieces.append(piece)
             j += 1
         paragraphs.append(pieces)
     return paragraphs
 
 
-def _phrases(text: str, runs: list[tuple[int, int, int]]) -> list[Phrase]:
+def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) widened so that it cuts no word in two."""
+    if start < len(text) and text[start].isalnum():
+        while start > 0 and text[start - 1].isalnum():
+            start -= 1
+    if end > 0 and text[end - 1].isalnum():
+        while end < len(text) and text[end].isalnum():
+            end += 1
+    return start, end
+
+
+def _quoted(words: str) -> str:
+    """A phrase as the heat map quotes it: white space made single spaces, no punctuation at
+    either end, and at most PHRASE_LENGTH characters, cut between words."""
+    words = _PHRASE_ENDS.sub("", " ".join(words.split()))
+    if len(words) <= PHRASE_LENGTH:
+        return words
+    cut = words[:PHRASE_LENGTH]
+    if words[PHRASE_LENGTH] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return _PHRASE_ENDS.sub("", cut) + "…"
+
+
+def phrases_of(text: str, owners: Mapping[int, list[scoring.Span]]) -> list[Phrase]:
+    """The class's most highlighted phrases in one passage: every stretch of text where the
+    students' highlights (of any technique) overlap or touch, as one phrase of whole words,
+    counted by the students with a highlight in it (a student with several there counts
+    once). Most students first, then in reading order."""
+    return _phrases(
+        text,
+        {
+            owner: [(s.start, s.end) for s in scoring.merge_spans(spans, ignore_technique=True)]
+            for owner, spans in owners.items()
+        },
+    )
+
+
+def _phrases(text: str, owners: Mapping[int, Pairs]) -> list[Phrase]:
+    """`phrases_of`, from each owner's highlights in the passage already merged (as the
+    stored figures keep them: `Figures.coverage`)."""
+    pieces = []
+    for owner, pairs in owners.items():
+        for start, end in pairs:
+            start, end = max(start, 0), min(end, len(text))
+            if start < end:
+                pieces.append((start, end, owner))
+    pieces.sort()
+    stretches: list[tuple[int, int, set[int]]] = []
+    for start, end, owner in pieces:
+        if stretches and start <= stretches[-1][1]:
+            first, last, students = stretches[-1]
+            students.add(owner)
+            stretches[-1] = (first, max(last, end), students)
+        else:
+            stretches.append((start, end, {owner}))
     candidates = []
-    for start, end, k in runs:
-        words = " ".join(text[start:end].split())
-        if k and any(c.isalnum() for c in words):
-            if len(words) > PHRASE_LENGTH:
-                words = words[: PHRASE_LENGTH - 1].rstrip() + "…"
-            candidates.append((-k, start, Phrase(words, k)))
+    for start, end, students in stretches:
+        words = _quoted(text[slice(*_whole_words(text, start, end))])
+        if words:
+            candidates.append((-len(students), start, Phrase(words, len(students))))
     candidates.sort(key=lambda c: c[:2])
     return [phrase for _, _, phrase in candidates[:PHRASES_PER_SEGMENT]]
 
 
-def _spans_by_segment(
-    owners: Mapping[int, list[scoring.Span]],
-) -> dict[int, dict[int, list[scoring.Span]]]:
-    by_segment: dict[int, dict[int, list[scoring.Span]]] = defaultdict(dict)
-    for owner, spans in owners.items():
-        for span in spans:
-            by_segment[span.segment].setdefault(owner, []).append(span)
-    return by_segment
+def coverage_runs(owners: Iterable[Pairs], length: int) -> list[tuple[int, int, int]]:
+    """`scoring.coverage_by_owner` from each owner's highlights in the passage already
+    merged (disjoint pairs per owner): the runs (start, end, k) that tile [0, length), k the
+    owners covering the run, neighbouring runs with the same k joined. A count of the
+    changes at each position, so the work is about the number of pairs (a test checks it
+    against `scoring.coverage_by_owner`)."""
+    if length <= 0:
+        return []
+    changes: dict[int, int] = defaultdict(int)
+    for pairs in owners:
+        for start, end in pairs:
+            if start < length:
+                changes[start] += 1
+                changes[min(end, length)] -= 1
+    runs: list[tuple[int, int, int]] = []
+    position = count = 0
+    for at in sorted(changes):
+        if at > position:
+            _append_run(runs, position, at, count)
+            position = at
+        count += changes[at]
+    if position < length:
+        _append_run(runs, position, length, count)
+    return runs
+
+
+def _append_run(runs: list[tuple[int, int, int]], start: int, end: int, k: int) -> None:
+    """Add the run (start, end, k), joining it to the previous run when k is the same."""
+    if runs and runs[-1][2] == k:
+        runs[-1] = (runs[-1][0], end, k)
+    else:
+        runs.append((start, end, k))
 
 
 @dataclass
@@ -331,22 +502,25 @@ class HeatMap:
     legend: list[LegendEntry]
 
 
-def heat_map(work: ClassWork, owners: Mapping[int, list[scoring.Span]]) -> HeatMap:
-    """The class heat map over the students in `owners` (student id -> spans)."""
+def heat_map(work: ClassWork, owners: Mapping[int, Figures]) -> HeatMap:
+    """The class heat map over the students in `owners` (student id -> their figures, of
+    which it reads what they highlighted in each passage: `Figures.coverage`)."""
     n = len(owners)
-    by_segment = _spans_by_segment(owners)
+    by_segment: dict[int, dict[int, Pairs]] = defaultdict(dict)
+    for owner, figures in owners.items():
+        for segment_id, pairs in figures.coverage.items():
+            by_segment[segment_id][owner] = pairs
     segments = []
     for segment in work.segments:
-        runs = scoring.coverage_by_owner(
-            by_segment.get(segment.pk, {}), segment.pk, len(segment.text)
-        )
+        here = by_segment.get(segment.pk, {})
+        runs = coverage_runs(here.values(), len(segment.text))
         segments.append(
             SegmentHeat(
                 segment=segment,
                 paragraphs=_paragraphs(segment.text, runs, n),
-                phrases=_phrases(segment.text, runs),
+                phrases=_phrases(segment.text, here),
                 runs=runs,
-                highlighters=len(by_segment.get(segment.pk, ())),
+                highlighters=len(here),
             )
         )
     return HeatMap(segments=segments, students=n, legend=heat_legend(n))
@@ -449,12 +623,10 @@ class Confusion:
     total: int
 
 
-def confusion_table(
-    work: ClassWork, key: scoring.KeyIndex, owners: Mapping[int, list[scoring.Span]]
-) -> Confusion:
+def confusion_table(work: ClassWork, counts: Mapping[tuple[str, str], int]) -> Confusion:
     """Key technique (rows) x technique the students chose (columns), with a row for spans not
-    in the key and a column for key spans missed (see `scoring.confusion`)."""
-    counts = key.confusion(owners.values())
+    in the key and a column for key spans missed: `counts` are `scoring.confusion`'s, added
+    up over the students (`figures.add_up`)."""
     by_code = {t.code: t for t in work.techniques.values()}
     in_key = {span.technique for span in work.key_spans}
     chosen = {student for _, student in counts if student}
@@ -482,24 +654,26 @@ def confusion_table(
 @dataclass
 class SegmentAgreement:
     segment: Segment
-    agreement: float  # in [0, 1]
+    agreement: float | None  # in [0, 1]; None where nobody highlighted: nothing to agree on
     highlighters: int  # students with a highlight in this passage
 
     @property
-    def percent(self) -> int:
-        return round(100 * self.agreement)
+    def percent(self) -> int | None:
+        return None if self.agreement is None else round(100 * self.agreement)
 
 
 def agreements(heat: HeatMap) -> list[SegmentAgreement]:
     """Class agreement per passage, lowest (most disagreement) first; empty under 2 students.
-    From the runs the heat map has already swept, not a second sweep."""
+    From the runs the heat map has already swept, not a second sweep. A passage nobody
+    highlighted has no figure (the measure would call it full agreement: everybody left it
+    alone), and comes last."""
     result = []
     for item in heat.segments:
         value = scoring.agreement_of_runs(item.runs, heat.students, len(item.segment.text))
         if value is not None:
-            result.append(SegmentAgreement(item.segment, value, item.highlighters))
-    # Passages nobody highlighted agree trivially: they go last.
-    result.sort(key=lambda a: (not a.highlighters, a.agreement, a.segment.position))
+            shown = value if item.highlighters else None
+            result.append(SegmentAgreement(item.segment, shown, item.highlighters))
+    result.sort(key=lambda a: (a.agreement is None, a.agreement or 0, a.segment.position))
     return result
 
 
@@ -507,10 +681,37 @@ def agreements(heat: HeatMap) -> list[SegmentAgreement]:
 
 
 @dataclass
+class Progress:
+    """The progress table: one page of the class's students."""
+
+    work: ClassWork
+    students: int  # enrolled
+    page: Page  # of the enrolled students, STUDENTS_PER_PAGE at a time
+    rows: list[StudentRow]  # the page's
+
+    @property
+    def passages(self) -> int:
+        return len(self.work.segments)
+
+
+def build_progress(work: ClassWork, page: int | str | None = 1) -> Progress:
+    """One page of the progress table of a class loaded `with_figures` (the first for a page
+    number that is no page; the last for one beyond it)."""
+    shown = Paginator(work.students, STUDENTS_PER_PAGE).get_page(page)
+    if not work.answered:
+        read_answered(work, shown.object_list)
+    return Progress(
+        work=work,
+        students=len(work.students),
+        page=shown,
+        rows=student_rows(work, shown.object_list),
+    )
+
+
+@dataclass
 class Dashboard:
     work: ClassWork
-    rows: list[StudentRow]
-    passages: int
+    progress: Progress
     started: int
     submitted: int
     late: int
@@ -520,32 +721,37 @@ class Dashboard:
     missed: list[MissedKey]
     agreements: list[SegmentAgreement]
 
+    @property
+    def rows(self) -> list[StudentRow]:
+        return self.progress.rows
 
-def build_dashboard(work: ClassWork) -> Dashboard:
-    key = scoring.KeyIndex(work.key_spans)
-    rows, found_by_key, other_by_key = student_rows(work, key)
-    owners = {s.pk: work.spans.get(s.pk, []) for s in work.started}
+
+def build_dashboard(work: ClassWork, page: int | str | None = 1) -> Dashboard:
+    """The dashboard of a class loaded `with_figures`: the class's figures added up over the
+    students who started (`figures.add_up`), and one page of the progress table."""
+    owners = {s.pk: work.figures[s.pk] for s in work.started}
     started = len(owners)
+    sums = student_figures.add_up(owners.values())
     heat = heat_map(work, owners)
     return Dashboard(
         work=work,
-        rows=rows,
-        passages=len(work.segments),
+        progress=build_progress(work, page),
         started=started,
         submitted=sum(s.is_submitted for s in work.submissions.values()),
         late=sum(s.is_late for s in work.submissions.values()),
         heat=heat,
-        rates=technique_rates(work, found_by_key, started, other_by_key),
-        confusion=confusion_table(work, key, owners),
-        missed=most_missed(work, found_by_key, started, other_by_key),
+        rates=technique_rates(work, sums.found, started, sums.other),
+        confusion=confusion_table(work, sums.confusion),
+        missed=most_missed(work, sums.found, started, sums.other),
         agreements=agreements(heat),
     )
 
 
 def build_class_map(work: ClassWork) -> HeatMap | None:
-    """The anonymous heat map of the work handed in (load with `submitted_only`), or None
-    while too few students have handed in for it to stay anonymous."""
-    owners = {s.pk: work.spans.get(s.pk, []) for s in work.started}
+    """The anonymous heat map of the work handed in (load `with_figures` and
+    `submitted_only`), or None while too few students have handed in for it to stay
+    anonymous."""
+    owners = {s.pk: work.figures[s.pk] for s in work.started}
     if len(owners) < MIN_CLASS_MAP_STUDENTS:
         return None
     return heat_map(work, owners)

@@ -7,6 +7,13 @@ from typing import NamedTuple
 from lessons.library.models import KeySpan, Prompt, Segment
 from lessons.library.rendering import Mark, annotate
 from lessons.work.models import Answer, Highlight, Review, Submission
+from lessons.work.progress import (
+    PassageCounts,
+    PassageState,
+    PassageTask,
+    count_states,
+    passage_state,
+)
 
 from .. import scoring
 from .spans import span_of
@@ -44,6 +51,7 @@ class SegmentFeedback:
     key_count: int  # key spans in this passage
     answers: list[AnswerFeedback]
     key_reviews: list[Review]
+    state: PassageState  # the student's progress here (`lessons.work.progress`)
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,7 @@ class Feedback:
     correct: int
     highlight_total: int
     overall: Review | None
+    progress: PassageCounts  # passages done, worked on, read, not opened
 
 
 def build_feedback(submission: Submission, *, include_drafts: bool = False) -> Feedback:
@@ -113,12 +122,13 @@ def build_feedback(submission: Submission, *, include_drafts: bool = False) -> F
                     f"{highlight.technique.name}: {text.lower()}",
                     ident=f"highlight-{highlight.pk}",
                     classes=(f"hl-{verdict.value}",),
+                    technique=highlight.technique.name,
                 )
             )
         missed = [k for k in segment_keys if key_spans[k.pk] not in found | other]
         marks += [
             Mark(k.start, k.end, f"Missed: {k.technique.name}", ident=f"key-{k.pk}",
-                 classes=("hl-missed",))
+                 classes=("hl-missed",), kind="Key span", technique=k.technique.name)
             for k in missed
         ]  # fmt: skip
         result.append(
@@ -135,6 +145,9 @@ def build_feedback(submission: Submission, *, include_drafts: bool = False) -> F
                     if p.is_answerable
                 ],
                 key_reviews=[key_reviews[k.pk] for k in segment_keys if k.pk in key_reviews],
+                state=_state(
+                    submission, segment, answers, highlights=len(mine.get(segment.pk, []))
+                ),
             )
         )
     return Feedback(
@@ -146,4 +159,29 @@ def build_feedback(submission: Submission, *, include_drafts: bool = False) -> F
         correct=correct,
         highlight_total=len(highlights),
         overall=next((r for r in reviews if not r.prompt_id and not r.key_span_id), None),
+        progress=count_states([item.state for item in result]),
+    )
+
+
+def _state(
+    submission: Submission, segment: Segment, answers: dict[int, Answer], *, highlights: int
+) -> PassageState:
+    """The student's state in one passage (`lessons.work.progress`), from the prompts, answers
+    and highlights already loaded: an answer counts once something is written or chosen."""
+    prompts = segment.prompts.all()
+    questions = [p for p in prompts if p.is_answerable]
+    answered = sum(
+        1
+        for p in questions
+        if (answer := answers.get(p.pk)) and (answer.text or answer.techniques.all())
+    )
+    task = PassageTask.of(
+        questions=len(questions),
+        highlight_prompts=sum(p.kind == Prompt.Kind.HIGHLIGHT for p in prompts),
+    )
+    return passage_state(
+        task,
+        opened=segment.position <= submission.reached,
+        highlights=highlights,
+        answered=answered,
     )

@@ -4,10 +4,14 @@ review. Each page in a fixed number of queries, whatever the class size."""
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from typing import NamedTuple
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
+from django.utils.text import Truncator
 
 from core.models import User
 from lessons.library.models import KeySpan, Prompt, Segment
@@ -18,6 +22,8 @@ from .. import scoring
 from .spans import span_of
 
 ANSWERABLE = [Prompt.Kind.TEXT, Prompt.Kind.CHOOSE]
+STUDENTS_PER_PAGE = 20  # cards on a page of review by question
+QUEUE_STUDENTS_PER_PAGE = 15  # students on a page of the review queue
 
 
 # --- the class and the lesson ----------------------------------------------------------------
@@ -82,30 +88,60 @@ def review_of(
     return Review.objects.filter(submission=submission, prompt=prompt, key_span=key_span).first()
 
 
+@dataclass(frozen=True)
+class Work:
+    """A student's work on the assignment, as a review card shows it: read as plain values,
+    for the whole class at once."""
+
+    pk: int  # the submission's
+    submitted_at: datetime | None
+    due_at: datetime | None  # the student's: their extension, or the assignment's
+    said: bool = False  # (review by question) they answered the question
+    reviewed: bool = False  # (review by question) their answer is marked reviewed
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+    @property
+    def is_late(self) -> bool:
+        due = self.due_at
+        return self.submitted_at is not None and due is not None and self.submitted_at > due
+
+
 class Seat(NamedTuple):
     """One student of the class on a review page. In blind mode `label` is "Student 3",
     `username` is empty, and nothing says who it is."""
 
     label: str
     username: str
-    submission: Submission | None
+    submission: Work | None
 
 
-def _roster(assignment: Assignment, *, blind: bool) -> list[Seat]:
+def _roster(assignment: Assignment, *, blind: bool, annotate: dict | None = None) -> list[Seat]:
     """Every student of the class, in roster order; in blind mode numbered in the order the
-    students started (which says nothing about their names), those who have not last."""
-    students = User.objects.filter(enrollments__classroom=assignment.classroom_id).order_by(
-        "display_name", "pk"
+    students started (which says nothing about their names), those who have not last. Each
+    submission is read with the annotations given (`annotate`: `said` and `reviewed`).
+    Two queries of plain values, whatever the class size."""
+    students = (
+        User.objects.filter(enrollments__classroom=assignment.classroom_id)
+        .order_by("display_name", "pk")
+        .values_list("pk", "display_name", "username")
     )
-    submissions = {s.student_id: s for s in enrolled_submissions(assignment)}
-    seats = [(s, submissions.get(s.pk)) for s in students]
+    columns = ("pk", "student_id", "submitted_at", "extended_due_at", *(annotate or {}))
+    rows = enrolled_submissions(assignment).annotate(**(annotate or {})).values_list(*columns)
+    submissions = {
+        student: Work(pk, submitted, extended or assignment.due_at, *flags)
+        for pk, student, submitted, extended, *flags in rows
+    }
+    seats = [(s, submissions.get(s[0])) for s in students]
     if not blind:
-        return [Seat(s.display_name, s.username, submission) for s, submission in seats]
-    started = sorted(((s, sub) for s, sub in seats if sub), key=lambda seat: seat[1].pk)
-    waiting = sorted((seat for seat in seats if not seat[1]), key=lambda seat: seat[0].pk)
+        return [Seat(name, username, work) for (_, name, username), work in seats]
+    started = sorted(((s, w) for s, w in seats if w), key=lambda seat: seat[1].pk)
+    waiting = sorted((seat for seat in seats if not seat[1]), key=lambda seat: seat[0][0])
     return [
-        Seat(f"Student {number}", "", submission)
-        for number, (_, submission) in enumerate(started + waiting, start=1)
+        Seat(f"Student {number}", "", work)
+        for number, (_, work) in enumerate(started + waiting, start=1)
     ]
 
 
@@ -113,6 +149,24 @@ def _reviews(assignment: Assignment, **target: Prompt | KeySpan) -> dict[int, Re
     """The reviews of one prompt or key span in this assignment, by submission id."""
     reviews = Review.objects.filter(submission__assignment=assignment, **target)
     return {r.submission_id: r for r in reviews}
+
+
+def reviewed_count(
+    assignment: Assignment, *, prompt: Prompt | None, key_span: KeySpan | None
+) -> int:
+    """How many students of the class have their work on one prompt or key span marked
+    reviewed: the count a review page shows (its cards' count), in one query."""
+    return Review.objects.filter(
+        submission__in=enrolled_submissions(assignment),
+        prompt=prompt,
+        key_span=key_span,
+        reviewed_at__isnull=False,
+    ).count()
+
+
+def _reviewed(cards: "list[PromptCard] | list[KeyCard]") -> int:
+    """The cards whose review is marked reviewed: only students of the class have a card."""
+    return sum(card.review is not None and card.review.is_reviewed for card in cards)
 
 
 # --- one prompt ------------------------------------------------------------------------------
@@ -134,31 +188,54 @@ class PromptReview:
     count: int
     previous: Prompt | None
     following: Prompt | None
-    cards: list[PromptCard]
-    answered: int
-    reviewed: int
+    page: Page  # of the class's seats, STUDENTS_PER_PAGE at a time
+    cards: list[PromptCard]  # the page's
+    students: int  # in the class
+    answered: int  # in the whole class
+    reviewed: int  # in the whole class
 
 
-def prompt_review(assignment: Assignment, prompt_pk: int, *, blind: bool) -> PromptReview:
-    """Every student's answer to one prompt, with the review of each."""
+def prompt_review(
+    assignment: Assignment, prompt_pk: int, *, blind: bool, page: int | str | None = 1
+) -> PromptReview:
+    """Every student's answer to one prompt, with the review of each, a page of students at a
+    time (the first for a number that is no page, the last for one beyond them); how many
+    answered, and how many are reviewed, in the whole class."""
     prompts = lesson_prompts(assignment)
     found = find(prompts, prompt_pk, "This lesson has no such question to review.")
     prompt = found.item
-    seats = _roster(assignment, blind=blind)
-    answers = Answer.objects.filter(prompt=prompt, submission__assignment=assignment)
     choose = prompt.kind == Prompt.Kind.CHOOSE
+    answers = Answer.objects.filter(prompt=prompt, submission=OuterRef("pk"))
     if choose:
-        answers = answers.prefetch_related("techniques")
-    by_submission = {a.submission_id: a for a in answers}
-    reviews = _reviews(assignment, prompt=prompt)
+        said = answers.filter(
+            Exists(Answer.techniques.through.objects.filter(answer=OuterRef("pk")))
+        )
+    else:
+        said = answers.exclude(text="")
+    reviewed = Review.objects.filter(
+        submission=OuterRef("pk"), prompt=prompt, reviewed_at__isnull=False
+    )
+    seats = _roster(
+        assignment, blind=blind, annotate={"said": Exists(said), "reviewed": Exists(reviewed)}
+    )
+    shown = Paginator(seats, STUDENTS_PER_PAGE).get_page(page)
+    on_page = [seat.submission.pk for seat in shown.object_list if seat.submission]
+    answers_here = Answer.objects.filter(prompt=prompt, submission__in=on_page)
+    if choose:
+        answers_here = answers_here.prefetch_related("techniques")
+    by_submission = {a.submission_id: a for a in answers_here}
+    reviews = {
+        r.submission_id: r for r in Review.objects.filter(submission__in=on_page, prompt=prompt)
+    }
     cards = []
-    for seat in seats:
+    for seat in shown.object_list:
         if seat.submission is None:
             cards.append(PromptCard(seat))
             continue
-        answer = by_submission.get(seat.submission.pk)
-        answered = answer is not None and bool(answer.techniques.all() if choose else answer.text)
-        cards.append(PromptCard(seat, reviews.get(seat.submission.pk), answer, answered))
+        pk = seat.submission.pk
+        answer = by_submission.get(pk)
+        cards.append(PromptCard(seat, reviews.get(pk), answer, seat.submission.said))
+    started = [seat.submission for seat in seats if seat.submission]
     return PromptReview(
         prompt=prompt,
         segment=prompt.segment,
@@ -166,9 +243,11 @@ def prompt_review(assignment: Assignment, prompt_pk: int, *, blind: bool) -> Pro
         count=len(prompts),
         previous=found.previous,
         following=found.following,
+        page=shown,
         cards=cards,
-        answered=sum(card.answered for card in cards),
-        reviewed=sum(review.is_reviewed for review in reviews.values()),
+        students=len(seats),
+        answered=sum(work.said for work in started),
+        reviewed=sum(work.reviewed for work in started),
     )
 
 
@@ -240,7 +319,14 @@ def key_review(assignment: Assignment, key_pk: int, *, blind: bool) -> KeyReview
                 verdict,
             )
         )
-    mark = Mark(key.start, key.end, f"Key: {key.technique.name}", ident=f"key-{key.pk}")
+    mark = Mark(
+        key.start,
+        key.end,
+        f"Key: {key.technique.name}",
+        ident=f"key-{key.pk}",
+        kind="Key span",
+        technique=key.technique.name,
+    )
     return KeyReview(
         key=key,
         segment=key.segment,
@@ -252,33 +338,58 @@ def key_review(assignment: Assignment, key_pk: int, *, blind: bool) -> KeyReview
         cards=cards,
         counts=Counter(card.verdict for card in cards if card.verdict),
         not_started=sum(card.seat.submission is None for card in cards),
-        reviewed=sum(review.is_reviewed for review in reviews.values()),
+        reviewed=_reviewed(cards),
     )
 
 
 # --- the queue -------------------------------------------------------------------------------
 
 
-class PromptWaiting(NamedTuple):
-    prompt: Prompt
-    waiting: int  # handed-in answers not reviewed yet
+class Waiting(NamedTuple):
+    """A handed-in answer not reviewed yet: whose it is (the name, or "Student 3" in blind
+    mode), and the address of its card (on the page of the question's review it is on)."""
+
+    submission: Work
+    label: str
+    url: str
 
 
 @dataclass(frozen=True)
-class QueueRow:
-    submission: Submission
-    label: str  # the name, or "Student 3" in blind mode
-    prompts: list[Prompt]  # with an answer waiting for review
+class PromptGroup:
+    """One question of the lesson, with the answers to it that wait for review: how many in
+    the whole class, and those of the queue's page of students, the oldest hand-in first.
+    Its address and its text cut short are worked out once, not once per answer."""
+
+    prompt: Prompt
+    url: str  # the question's review page (blind if the queue is)
+    summary: str  # the question, cut to 100 characters
+    short: str  # cut to 60: the end of each waiting answer's link, for screen readers
+    count: int
+    waiting: list[Waiting]
+
+
+@dataclass(frozen=True)
+class PassageGroup:
+    """One passage of the lesson in the review index: its questions and its key spans."""
+
+    segment: Segment
+    prompts: list[PromptGroup]
+    keys: list[KeySpan]
+
+    @property
+    def waiting(self) -> int:
+        """Answers still to review in this passage, in the whole class."""
+        return sum(group.count for group in self.prompts)
 
 
 @dataclass(frozen=True)
 class ReviewQueue:
-    prompts: list[PromptWaiting]
-    keys: list[KeySpan]
-    rows: list[QueueRow]  # the oldest work first
+    passages: list[PassageGroup]  # in reading order; only those with questions or key spans
+    page: Page  # of the students with answers to review, the oldest hand-in first
     submitted_count: int
     student_count: int  # who started
-    to_review: int
+    to_review: int  # answers
+    students_waiting: int  # students with at least one answer to review
     blind_labels: dict[int, str]  # "Student 3" by submission id
 
     def label(self, submission: Submission, *, blind: bool) -> str:
@@ -287,10 +398,21 @@ class ReviewQueue:
         return submission.student.display_name
 
 
-def review_queue(assignment: Assignment, *, blind: bool) -> ReviewQueue:
-    """Handed-in work with answers not reviewed yet, the oldest first; counts per prompt."""
+def review_queue(assignment: Assignment, *, blind: bool, page: int | str | None = 1) -> ReviewQueue:
+    """The review index: the lesson's passages, each with its questions and its key spans;
+    for each question, how many handed-in answers await review, and those of one page of the
+    students who have some (QUEUE_STUDENTS_PER_PAGE, the oldest hand-in first)."""
     prompts = lesson_prompts(assignment)
-    submissions = list(enrolled_submissions(assignment).select_related("student").order_by("pk"))
+    keys = lesson_keys(assignment)
+    rows = enrolled_submissions(assignment).order_by("pk")
+    names: dict[int, str] = {}
+    students_of: dict[int, int] = {}
+    submissions: list[Work] = []
+    for pk, student, name, submitted_at, extended in rows.values_list(
+        "pk", "student_id", "student__display_name", "submitted_at", "extended_due_at"
+    ):
+        submissions.append(Work(pk, submitted_at, extended or assignment.due_at))
+        names[pk], students_of[pk] = name, student
     labels = {s.pk: f"Student {n}" for n, s in enumerate(submissions, start=1)}
     submitted = {s.pk: s for s in submissions if s.is_submitted}
     chosen = Exists(Answer.techniques.through.objects.filter(answer=OuterRef("pk")))
@@ -310,26 +432,67 @@ def review_queue(assignment: Assignment, *, blind: bool) -> ReviewQueue:
         .filter(Q(chosen=True) | ~Q(text=""), reviewed=False)
         .values_list("submission_id", "prompt_id")
     )
-    waiting: dict[int, set[int]] = {}
+    waiting: dict[int, list[Work]] = {}
     for submission_id, prompt_id in pending:
         if submission_id in submitted:
-            waiting.setdefault(submission_id, set()).add(prompt_id)
-    per_prompt = Counter(p for prompt_ids in waiting.values() for p in prompt_ids)
-    oldest_first = sorted((submitted[pk] for pk in waiting), key=lambda s: (s.submitted_at, s.pk))
-    rows = [
-        QueueRow(
-            submission=submission,
-            label=labels[submission.pk] if blind else submission.student.display_name,
-            prompts=[p for p in prompts if p.pk in waiting[submission.pk]],
+            waiting.setdefault(prompt_id, []).append(submitted[submission_id])
+    students = sorted(
+        {s.pk: s for ids in waiting.values() for s in ids}.values(),
+        key=lambda s: (s.submitted_at, s.pk),
+    )
+    shown = Paginator(students, QUEUE_STUDENTS_PER_PAGE).get_page(page)
+    on_page = {s.pk for s in shown.object_list}
+    # Where each student's card is on a question's review page: its order is the roster's
+    # (by name), or in blind mode the order the students started (their label's number).
+    if blind:
+        place = {s.pk: n for n, s in enumerate(submissions)}
+    else:
+        roster = User.objects.filter(enrollments__classroom=assignment.classroom_id).order_by(
+            "display_name", "pk"
         )
-        for submission in oldest_first
+        at = {pk: n for n, pk in enumerate(roster.values_list("pk", flat=True))}
+        place = {s.pk: at.get(students_of[s.pk], 0) for s in submissions}
+
+    def card_url(url: str, submission: Work) -> str:
+        number = place[submission.pk] // STUDENTS_PER_PAGE + 1
+        query = "&".join(["blind=1"] * blind + [f"page={number}"] * (number > 1))
+        return (
+            f"{url}?{query}#submission-{submission.pk}"
+            if query
+            else f"{url}#submission-{submission.pk}"
+        )
+
+    def group(prompt: Prompt) -> PromptGroup:
+        url = reverse("insights:review_prompt", args=[assignment.pk, prompt.pk])
+        oldest_first = sorted(waiting.get(prompt.pk, []), key=lambda s: (s.submitted_at, s.pk))
+        return PromptGroup(
+            prompt=prompt,
+            url=f"{url}?blind=1" if blind else url,
+            summary=Truncator(prompt.text).chars(100),
+            short=Truncator(prompt.text).chars(60),
+            count=len(oldest_first),
+            waiting=[
+                Waiting(s, labels[s.pk] if blind else names[s.pk], card_url(url, s))
+                for s in oldest_first
+                if s.pk in on_page
+            ],
+        )
+
+    segments = {p.segment_id: p.segment for p in prompts} | {k.segment_id: k.segment for k in keys}
+    passages = [
+        PassageGroup(
+            segment=segment,
+            prompts=[group(p) for p in prompts if p.segment_id == pk],
+            keys=[k for k in keys if k.segment_id == pk],
+        )
+        for pk, segment in sorted(segments.items(), key=lambda item: item[1].position)
     ]
     return ReviewQueue(
-        prompts=[PromptWaiting(p, per_prompt.get(p.pk, 0)) for p in prompts],
-        keys=lesson_keys(assignment),
-        rows=rows,
+        passages=passages,
+        page=shown,
         submitted_count=len(submitted),
         student_count=len(submissions),
-        to_review=sum(per_prompt.values()),
+        to_review=sum(len(ids) for ids in waiting.values()),
+        students_waiting=len(students),
         blind_labels=labels,
     )

@@ -40,6 +40,19 @@ def _cell(status: str, count: int) -> SafeString:
 
 
 @register.simple_tag
+def passage_state(status: str) -> SafeString:
+    """A student's state in one passage, in its symbol (hidden from screen readers) and in
+    words, as the dashboard's legend says them."""
+    symbol, words = _PASSAGE_STATES[status]
+    return format_html(
+        '<span class="passage-state cell-{}"><span aria-hidden="true">{}</span> {}</span>',
+        status,
+        symbol,
+        words,
+    )
+
+
+@register.simple_tag
 def passage_cells(cells: Iterable[tuple[str, int]]) -> SafeString:
     """One student's cells of the dashboard's progress table: per passage, their state and how
     many highlights they made there (`StudentRow.cells`).

@@ -79,7 +79,7 @@ def student_work(request: AuthenticatedRequest, pk: int, student_pk: int) -> Htt
         initial={
             "comment": overall.comment if overall else "",
             "score": overall.score if overall else None,
-            "reviewed": overall.is_reviewed if overall else True,
+            "reviewed": overall.is_reviewed if overall else False,
             "next": request.get_full_path(),
         }
     )

@@ -24,6 +24,7 @@ from ..forms import ReviewForm
 from ..selectors.review import (
     KeyCard,
     PromptCard,
+    Work,
     enrolled_submission,
     find,
     key_review,
@@ -32,7 +33,9 @@ from ..selectors.review import (
     prompt_review,
     review_of,
     review_queue,
+    reviewed_count,
 )
+from .paging import pager
 
 type Bound = tuple[int, ReviewForm]  # a posted form that was refused, by submission id
 
@@ -42,7 +45,7 @@ def _is_blind(query: QueryDict) -> bool:
 
 
 def _form(
-    submission: Submission, review: Review | None, *, target: dict, next_url: str
+    submission: Submission | Work, review: Review | None, *, target: dict, next_url: str
 ) -> ReviewForm:
     initial = {**target, "next": next_url}
     if review is not None:
@@ -70,8 +73,11 @@ def _with_forms[Card: (PromptCard, KeyCard)](
 
 
 def _blind_links(request: HtmxHttpRequest, blind: bool) -> dict:
+    """Links to this page with and without names, from its first page (the order of the
+    students changes)."""
     query = request.GET.copy()
     query.pop("blind", None)
+    query.pop("page", None)
     named = f"{request.path}?{query.urlencode()}" if query else request.path
     query["blind"] = "1"
     return {"blind": blind, "named_url": named, "blind_url": f"{request.path}?{query.urlencode()}"}
@@ -104,7 +110,9 @@ def _prompt_page(
     next_url: str,
     bound: Bound | None = None,
 ) -> HttpResponse:
-    page = prompt_review(assignment, prompt_pk, blind=blind)
+    """One page of students' answers to the question: the page `next_url` names."""
+    number = QueryDict(urlsplit(next_url).query).get("page")
+    page = prompt_review(assignment, prompt_pk, blind=blind, page=number)
     name = "insights:review_prompt"
     return render(
         request,
@@ -120,6 +128,9 @@ def _prompt_page(
             "next_url": _page_url(name, assignment, page.following, blind),
             "queue_url": _queue_url(assignment, blind),
             "max_score": MAX_SCORE,
+            "pager": pager(
+                request, page.page, name="students", label="Pages of students", fragment="#cards"
+            ),
             **_blind_links(request, blind),
         },
     )
@@ -162,11 +173,18 @@ def _queue_page(
     blind: bool,
     failed: tuple[Submission, ReviewForm] | None = None,
 ) -> HttpResponse:
-    queue = review_queue(assignment, blind=blind)
+    queue = review_queue(assignment, blind=blind, page=request.GET.get("page"))
     context = {
         "assignment": assignment,
         "lesson": assignment.lesson,
         "queue": queue,
+        "pager": pager(
+            request,
+            queue.page,
+            name="queue",
+            label="Pages of students with answers to review",
+            fragment="#passages-heading",
+        ),
         **_blind_links(request, blind),
     }
     if failed:
@@ -367,7 +385,12 @@ def save(request: AuthenticatedRequest, pk: int, submission_pk: int) -> HttpResp
 
     def fragment() -> HttpResponse:
         form = _form(posted.submission, review, target=posted.target, next_url=posted.next_url)
-        return _form_fragment(request, posted, form, review, saved_at=review.updated_at)
+        extra = {}
+        if posted.prompt or posted.key:  # the page's "n reviewed", swapped out of band
+            extra["reviewed_count"] = reviewed_count(
+                posted.assignment, prompt=posted.prompt, key_span=posted.key
+            )
+        return _form_fragment(request, posted, form, review, saved_at=review.updated_at, **extra)
 
     return done(
         request,

@@ -7,16 +7,36 @@ move on with the passage's form.
 
 Changes go through services. A refused one comes back as the passage with the reason beside
 what it is about (`core.responses.refusals`): the workspace (text, highlight form and
-highlights) or the answers' save status for htmx, the whole page otherwise."""
+highlights), the selection panel or the answers' save status for htmx, the whole page
+otherwise.
+
+The selection panel (static/js/highlight.js opens it next to words selected in the text) is
+the highlight form below the text rendered a second time (`library/_highlight_form.html`),
+posted to the same view. They differ only when refused: a refusal from the panel comes back
+as the panel, with its message, in place of its contents, so the text and the selection stay
+as they were. Every
+htmx answer says where it goes (HX-Retarget and HX-Reswap): htmx swaps it there whatever its
+status, and highlight.js keeps django-htmx's debug script (DEBUG only) from taking a refusal
+for an error page.
+
+A highlight added, changed or removed with htmx answers with only what changed
+(`work/_highlights_changed.html`): the message, into the workspace's status, and out of band
+the passage's text with the highlights drawn in again and the one item of the list that
+changed. So a save costs the same whatever else the passage holds, but for the marks in its
+text. The page lists the highlights without a form for each: the form that changes one is
+asked for when wanted (GET on `highlight_edit`: the page with the form open, or with htmx the
+item with it), and the technique list is on the page once, in the form below the text (the
+panel's is copied from it by highlight.js)."""
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import SwapMethod, reswap, retarget
 
 from core.refusals import Refusal
 from core.responses import AuthenticatedRequest, HtmxHttpRequest, done, refusals
@@ -26,7 +46,19 @@ from lessons.library.models import Segment
 from .. import selectors, services
 from ..access import get_assignment_for_student, get_highlight_for_student
 from ..forms import AnswersForm, form_refusal
-from ..models import Assignment, Submission
+from ..models import Assignment, Highlight, Submission
+
+PANEL = "selection-form"  # the selection panel's form: HX-Trigger names it
+PANEL_IDS = "panel-%s"  # its fields' ids, apart from those of the form below the text
+
+
+def _from_panel(request: HtmxHttpRequest) -> bool:
+    return bool(request.htmx) and request.htmx.trigger == PANEL
+
+
+def _placed(response: HttpResponse, target: str, swap: SwapMethod = "outerHTML") -> HttpResponse:
+    """An htmx answer that says where it goes, whatever its status."""
+    return reswap(retarget(response, target), swap)
 
 
 def _open(request: AuthenticatedRequest, pk: int) -> Assignment:
@@ -90,44 +122,47 @@ def _workspace(
     form: HighlightForm | None = None,
     notice: str = "",
     error: str = "",
+    editing: Highlight | None = None,
+    editor: HighlightEditForm | None = None,
 ) -> dict:
-    """What the workspace shows: the passage with the student's highlights, the form to add
-    one, and a form to change each."""
+    """What the workspace shows: the passage with the student's highlights and their list
+    (with the form that changes `editing` open, `editor`), the form to add one below the text
+    and in the selection panel. The technique list is the form's below the text; the
+    panel's has only its first choice until highlight.js copies the others from there."""
     queryset = assignment.lesson.taxonomy.techniques.all()
     techniques = list(queryset)
     choices = technique_choices(techniques)
     passage = selectors.passage_for(submission, segment)
-    highlights = [
-        (
-            highlight,
-            HighlightEditForm(
-                initial={"technique": highlight.technique_id, "note": highlight.note},
-                techniques=queryset,
-                choices=choices,
-                prefix=f"h{highlight.pk}",
-            ),
-        )
-        for highlight in passage.highlights
-    ]
     if form is None:
         form = HighlightForm(techniques=queryset, choices=choices)
-    else:
-        field = form.fields["technique"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = choices
+    for bound in (form, editor):
+        if bound is not None:
+            _choose_from(bound, choices)
     return {
         "assignment": assignment,
         "submission": submission,
         "segment": segment,
         "passage": passage,
-        "highlights": highlights,
+        "highlights": passage.highlights,
+        "editing": editing,
+        "editing_form": editor,
         "form": form,
         "quote_choices": form.quote_choices,
+        "panel_form": HighlightForm(techniques=queryset, choices=NO_CHOICES, auto_id=PANEL_IDS),
         "techniques": techniques,
         "locked": submission.is_submitted,
         "notice": notice,
         "error": error,
     }
+
+
+NO_CHOICES = technique_choices(())  # "Choose a technique…" alone
+
+
+def _choose_from(form: HighlightEditForm, choices: list) -> None:
+    field = form.fields["technique"]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
 
 
 def _segment_page(
@@ -139,15 +174,28 @@ def _segment_page(
     form: HighlightForm | None = None,
     notice: str = "",
     error: str = "",
+    editing: Highlight | None = None,
+    editor: HighlightEditForm | None = None,
     typed: AnswersForm | None = None,
     answer_error: str = "",
     status: int = 200,
 ) -> HttpResponse:
     """The passage's page; for htmx, only its workspace. `typed`: a refused answers form,
     whose answers are shown as the student typed them rather than lost."""
-    context = _workspace(assignment, submission, segment, form=form, notice=notice, error=error)
+    context = _workspace(
+        assignment,
+        submission,
+        segment,
+        form=form,
+        notice=notice,
+        error=error,
+        editing=editing,
+        editor=editor,
+    )
     if request.htmx:
-        return render(request, "work/segment.html#workspace", context, status=status)
+        return _placed(
+            render(request, "work/segment.html#workspace", context, status=status), "#workspace"
+        )
     segments = selectors.passages_of(assignment.lesson)
     answers = selectors.prompt_answers(submission, segment)
     if typed is not None:
@@ -180,10 +228,30 @@ def _segment_url(assignment: Assignment, segment: Segment, anchor: str = "") -> 
     return f"{url}#{anchor}" if anchor else url
 
 
+def _panel(
+    request: HtmxHttpRequest, assignment: Assignment, segment: Segment, form: HighlightForm
+) -> HttpResponse:
+    """The selection panel's form again, with what was chosen and why it was refused, in
+    place of the panel's contents: the text, the selection and the panel stay where they are."""
+    _choose_from(form, technique_choices(assignment.lesson.taxonomy.techniques.all()))
+    context = {
+        "assignment": assignment,
+        "segment": segment,
+        "panel_form": form,
+        "panel_choices": form.quote_choices,
+    }
+    response = render(request, "work/segment.html#selection_panel", context, status=400)
+    return _placed(response, "#selection-panel", "innerHTML")
+
+
 def _passage_refused(
     request: AuthenticatedRequest, pk: int, position: int, *, refusal: Refusal
 ) -> HttpResponse:
     assignment, submission, segment = _open_passage(request, pk, position)
+    if _from_panel(request):
+        form = _highlight_form(request, assignment)
+        form.add_error(None, refusal.message)
+        return _panel(request, assignment, segment, form)
     return _segment_page(request, assignment, submission, segment, error=refusal.message)
 
 
@@ -212,13 +280,99 @@ def _highlights_done(
     submission: Submission,
     segment: Segment,
     message: str,
+    *,
+    added: Highlight | None = None,
+    changed: Highlight | None = None,
+    removed: int | None = None,
 ) -> HttpResponse:
+    """After a highlight was added, changed or removed: for htmx, the message and only what
+    changed (the text, the one item); a message and the passage's page otherwise."""
+
+    def changes() -> HttpResponse:
+        text = selectors.marked_text(submission, segment)
+        context = {
+            "assignment": assignment,
+            "segment": segment,
+            "locked": False,
+            "notice": message,
+            "text": text,
+            "added": added,
+            "after": text.after(added.pk) if added is not None else None,
+            "changed": changed,
+            "removed": removed,
+        }
+        response = render(request, "work/_highlights_changed.html", context)
+        return _placed(response, "#workspace-status", "innerHTML")
+
     return done(
         request,
         message,
         redirect_to=_segment_url(assignment, segment, "highlights"),
-        fragment=lambda: _segment_page(request, assignment, submission, segment, notice=message),
+        fragment=changes,
     )
+
+
+def _highlight_form(request: HtmxHttpRequest, assignment: Assignment) -> HighlightForm:
+    """The posted highlight form, from below the text or from the selection panel (its
+    technique list is set only to show it again: `_choose_from`)."""
+    return HighlightForm(
+        request.POST,
+        techniques=assignment.lesson.taxonomy.techniques.all(),
+        choices=(),
+        auto_id=PANEL_IDS if _from_panel(request) else "id_%s",
+    )
+
+
+def _editor(
+    request: HtmxHttpRequest, assignment: Assignment, highlight: Highlight
+) -> HighlightEditForm:
+    """The form that changes `highlight`: posted, or as it is now; its first field has the
+    focus when shown (`autofocus`, which htmx honours in what it swaps in)."""
+    editor = HighlightEditForm(
+        request.POST if request.method == "POST" else None,
+        initial={"technique": highlight.technique_id, "note": highlight.note},
+        techniques=assignment.lesson.taxonomy.techniques.all(),
+        choices=(),
+        prefix=f"h{highlight.pk}",
+    )
+    editor.fields["technique"].widget.attrs["autofocus"] = True
+    return editor
+
+
+def _item(
+    request: HtmxHttpRequest,
+    assignment: Assignment,
+    submission: Submission,
+    highlight: Highlight,
+    *,
+    editor: HighlightEditForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """A highlight of the list, with the form that changes it open (`editor`) or not: for
+    htmx that item alone, in place; the passage's page otherwise."""
+    segment = highlight.segment
+    if not request.htmx:
+        return _segment_page(
+            request,
+            assignment,
+            submission,
+            segment,
+            editing=highlight,
+            editor=editor,
+            status=status,
+        )
+    if editor is not None:
+        _choose_from(editor, technique_choices(assignment.lesson.taxonomy.techniques.all()))
+    context = {
+        "assignment": assignment,
+        "segment": segment,
+        "highlight": highlight,
+        "locked": submission.is_submitted,
+        "editor": editor,
+        "back": editor is None,  # Cancel: the focus goes back to the Change link
+    }
+    response = render(request, "work/_highlight_item.html", context, status=status)
+    return _placed(response, f"#highlight-{highlight.pk}")
 
 
 @login_required
@@ -227,9 +381,11 @@ def _highlights_done(
 def highlight_add(request: AuthenticatedRequest, pk: int, position: int) -> HttpResponse:
     assignment, submission, segment = _open_passage(request, pk, position)
     submission.check_open()
-    form = HighlightForm(request.POST, techniques=assignment.lesson.taxonomy.techniques.all())
+    form = _highlight_form(request, assignment)
     anchor = form.anchor_in(segment.text) if form.is_valid() else None
     if anchor is None:  # the form says why, and for repeated words asks which are meant
+        if _from_panel(request):
+            return _panel(request, assignment, segment, form)
         return _segment_page(request, assignment, submission, segment, form=form, status=400)
     highlight = services.highlight_create(
         submission=submission,
@@ -239,29 +395,46 @@ def highlight_add(request: AuthenticatedRequest, pk: int, position: int) -> Http
         note=form.cleaned_data["note"],
     )
     message = f"Highlighted “{highlight.quote}” as {highlight.technique.name}."
-    return _highlights_done(request, assignment, submission, segment, message)
+    return _highlights_done(request, assignment, submission, segment, message, added=highlight)
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 @refusals(_highlight_refused, shows_message=True)
 def highlight_edit(request: AuthenticatedRequest, pk: int, highlight_pk: int) -> HttpResponse:
+    """GET: the form that changes the highlight, open (reading it changes nothing);
+    `?cancel`: the highlight without it. POST: change its technique and note."""
     assignment, submission = _open_assignment(request, pk, started=True)
     highlight = get_highlight_for_student(submission, highlight_pk)
-    form = HighlightEditForm(
-        request.POST,
-        techniques=assignment.lesson.taxonomy.techniques.all(),
-        prefix=f"h{highlight.pk}",
-    )
-    if not form.is_valid():
-        raise form_refusal(form)
+    if request.method == "GET":
+        if highlight.segment.lesson_id != assignment.lesson_id:  # kept aside by a move
+            raise Http404("This highlight is not on the lesson's passages.")
+        if "cancel" not in request.GET:
+            return _item(
+                request,
+                assignment,
+                submission,
+                highlight,
+                editor=_editor(request, assignment, highlight),
+            )
+        if not request.htmx:
+            return redirect(
+                _segment_url(assignment, highlight.segment, f"highlight-{highlight.pk}")
+            )
+        return _item(request, assignment, submission, highlight)
+    editor = _editor(request, assignment, highlight)
+    if not editor.is_valid():
+        return _item(request, assignment, submission, highlight, editor=editor, status=400)
+    highlight.submission = submission
     services.highlight_update(
         highlight=highlight,
-        technique=form.cleaned_data["technique"],
-        note=form.cleaned_data["note"],
+        technique=editor.cleaned_data["technique"],
+        note=editor.cleaned_data["note"],
     )
     message = f"Changed the highlight “{highlight.quote}”."
-    return _highlights_done(request, assignment, submission, highlight.segment, message)
+    return _highlights_done(
+        request, assignment, submission, highlight.segment, message, changed=highlight
+    )
 
 
 @login_required
@@ -270,9 +443,12 @@ def highlight_edit(request: AuthenticatedRequest, pk: int, highlight_pk: int) ->
 def highlight_delete(request: AuthenticatedRequest, pk: int, highlight_pk: int) -> HttpResponse:
     assignment, submission = _open_assignment(request, pk, started=True)
     highlight = get_highlight_for_student(submission, highlight_pk)
+    highlight.submission = submission
     services.highlight_delete(highlight=highlight)
     message = f"Removed the highlight “{highlight.quote}”."
-    return _highlights_done(request, assignment, submission, highlight.segment, message)
+    return _highlights_done(
+        request, assignment, submission, highlight.segment, message, removed=highlight_pk
+    )
 
 
 def _answers_form(
@@ -289,9 +465,10 @@ def _answers_refused(
     request: AuthenticatedRequest, pk: int, position: int, *, refusal: Refusal
 ) -> HttpResponse:
     if request.htmx:
-        return render(
+        response = render(
             request, "work/segment.html#answers_status", {"answer_errors": [refusal.message]}
         )
+        return _placed(response, "#answers-status")
     assignment, submission, segment = _open_passage(request, pk, position)
     typed = None if submission.is_submitted else _answers_form(request, assignment, segment)
     return _segment_page(

@@ -1,35 +1,42 @@
 """Moving an assignment to a later revision of its lesson (teachers).
 
-GET shows which revision the class is on and, when a newer one is published, a dry run of
-the move (`selectors.plan_move`, which writes nothing). POST moves the class
-(`services.assignment_move`; `selectors.move_refusal` says where a class may move). Work
-that could not be carried over by earlier moves is listed, grouped by student, so the
-teacher can see it and talk to the student.
+GET shows which revision the class is on and, when a newer one is published, the dry run of
+the move as the worker last worked it out (`selectors.revision_overview` reads it from the
+cache, and says whether the class's work changed since: a GET never plans). "Work out what
+moving would do" (`assignment_revision_plan`) asks the worker for a fresh dry run; "Move"
+asks it to move the class (`tasks.move_class`). Both answer with the job's page, which
+shows a progress bar, then the outcome (`core.views.job`). A move the class cannot make is
+refused at once, on this page (`selectors.move_refusal`). Work that could not be carried
+over by earlier moves is listed, grouped by student, so the teacher can see it and talk to
+the student.
 """
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import render
-from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
 
+from core import jobs
+from core.models import Job
 from core.refusals import Refusal
-from core.responses import AuthenticatedRequest, HtmxHttpRequest, done, refusals
+from core.responses import AuthenticatedRequest, refusals
 
-from .. import selectors, services
+from .. import selectors, tasks
 from ..access import get_assignment_for_teacher
 from ..forms import MoveForm, form_refusal
-from ..models import MAX_SCORE, Assignment, AuditEvent, RevisionMove
+from ..models import MAX_SCORE, Assignment
 
 
-def _page(request: HtmxHttpRequest, assignment: Assignment, *, refused: str = "") -> HttpResponse:
+def _page(
+    request: AuthenticatedRequest, assignment: Assignment, *, refused: str = ""
+) -> HttpResponse:
     return render(
         request,
         "work/assignment_revision.html",
         {
             "assignment": assignment,
             "lesson": assignment.lesson,
-            "overview": selectors.revision_overview(assignment),
+            "overview": selectors.revision_overview(assignment, request.user),
             "refused": refused,
             "max_score": MAX_SCORE,
         },
@@ -41,21 +48,32 @@ def _refused(request: AuthenticatedRequest, pk: int, *, refusal: Refusal) -> Htt
     return _page(request, assignment, refused=f"{refusal.message} Nothing was changed.")
 
 
-def _moved_message(assignment: Assignment, move: RevisionMove) -> str:
-    outcome = selectors.move_outcome(move)
-    placed, answers, reviews = outcome.placed, outcome.answers, outcome.reviews
-    message = (
-        f"{assignment.classroom.name} is now on revision {move.to_lesson.revision}. "
-        f"{placed} highlight{'s' if placed != 1 else ''} re-anchored; "
-        f"{answers} answer{'s' if answers != 1 else ''} and "
-        f"{reviews} review{'s' if reviews != 1 else ''} followed their questions."
-    )
-    if outcome.unplaced:
-        message += (
-            f" {outcome.unplaced} piece{'s' if outcome.unplaced != 1 else ''} of work could "
-            "not be placed: listed below."
+def _start(request: AuthenticatedRequest, assignment: Assignment, kind: str) -> HttpResponse:
+    """The dry run or the move, to the worker, unless one is under way already: the job's
+    page either way. Refused at once when the class cannot move to the revision posted."""
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        raise form_refusal(form)
+    to = form.cleaned_data["to"]
+    if refusal := selectors.move_refusal(assignment, to):
+        raise refusal
+    subject = selectors.move_subject(assignment)
+    job = jobs.job_under_way(request.user, subject, kind)
+    if job is None:
+        moving = kind == Job.Kind.MOVE
+        job = jobs.job_start(
+            task=tasks.move_class if moving else tasks.plan_move,
+            owner=request.user,
+            kind=kind,
+            title=(
+                f"{'Moving' if moving else 'What moving would do:'} "
+                f"{assignment.classroom.name}{' to' if moving else ', to'} "
+                f"revision {to.revision} of “{assignment.lesson.title}”"
+            ),
+            subject=subject,
+            params={"assignment": assignment.pk, "to": to.pk},
         )
-    return message
+    return redirect("core:job", job.pk)
 
 
 @login_required
@@ -66,24 +84,12 @@ def assignment_revision(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_teacher(request.user, pk)
     if request.method == "GET":
         return _page(request, assignment)
-    form = MoveForm(request.POST)
-    if not form.is_valid():
-        raise form_refusal(form)
-    move = services.assignment_move(
-        assignment=assignment, to=form.cleaned_data["to"], by=request.user
-    )
-    services.audit_record(
-        actor=request.user,
-        action=AuditEvent.Action.CHANGED,
-        classroom_id=assignment.classroom_id,
-        obj=move,
-        detail=(
-            f"Moved the class's work on “{assignment.lesson.title}” from revision "
-            f"{move.from_lesson.revision} to revision {move.to_lesson.revision}"
-        ),
-    )
-    return done(
-        request,
-        _moved_message(assignment, move),
-        redirect_to=reverse("work:assignment_revision", args=[assignment.pk]),
-    )
+    return _start(request, assignment, Job.Kind.MOVE)
+
+
+@login_required
+@require_POST
+@refusals(_refused, shows_message=True)
+def assignment_revision_plan(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Work out, in the worker, what moving the class would do (writes none of its work)."""
+    return _start(request, get_assignment_for_teacher(request.user, pk), Job.Kind.PLAN)

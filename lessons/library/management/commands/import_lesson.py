@@ -12,7 +12,10 @@ class DryRun(Exception):
 
 
 class Command(BaseCommand):
-    help = "Import a lesson from a Markdown lesson file (see docs/lesson-format.md)."
+    help = (
+        "Import a lesson from a Markdown lesson file (see docs/lesson-format.md): published, "
+        "or as a draft when it lacks what publishing needs (a draft's file)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
@@ -32,12 +35,16 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: cannot read the file ({error})") from error
         try:
             with transaction.atomic():
-                lesson = lesson_import(data=parse_lesson(source), replace=replace)
+                data = parse_lesson(source, draft=True)
+                lesson = lesson_import(data=data, replace=replace, is_published=not data.missing)
                 summary = (
                     f"{lesson.slug}: {lesson.segments.count()} segments, "
                     f"{sum(s.prompts.count() for s in lesson.segments.all())} prompts, "
                     f"{sum(s.key_spans.count() for s in lesson.segments.all())} key spans"
                 )
+                if data.missing:
+                    lacks = "; ".join(f"{file}:{line}: {problem}" for line, problem in data.missing)
+                    summary += f", as a draft (publishing needs what it lacks: {lacks})"
                 if dry_run:
                     raise DryRun
         except LessonFormatError as error:

@@ -1,0 +1,399 @@
+"""The student's highlight save, against a minimal authenticated write and a bare view; and how
+a save, a change, a removal and the passage's page grow with the highlights already there.
+
+    .venv/bin/python bench/save.py [--others 0,50,100,200] [--requests 30] [--rounds 3]
+
+The issue's targets: the htmx save at least 50% of the throughput of a minimal authenticated
+write view (session, user, one INSERT, a tiny answer) and at least 10% of a bare view; its
+time and the size of its answer flat (within 10%) from 0 to 200 highlights elsewhere in the
+passage.
+
+In a fresh database (a temporary SQLite file, or on PostgreSQL with DATABASE_URL a database
+`lens_bench_save`, BENCH_DB names another, created and dropped) it imports the seed lesson,
+assigns it to a class and gives one student per --others size that many highlights on the
+longest passage (--passage, 86 words), on word runs away from the words the benchmark saves
+(up to 14 techniques stacked on each run). The two views that exist only in the benchmark
+are in bench/save_urls.py; every request goes through Lens's whole middleware stack, called
+as a WSGI application in this one process (DEBUG off, CONN_MAX_AGE=60 as in production,
+with a session cookie, the CSRF token in a header as htmx sends it, and
+`Accept-Encoding: gzip`).
+
+Each round runs, in an order that rotates from round to round, a batch of --requests of
+each: the bare view (GET), the minimal write (POST), and for each size a cycle of the htmx
+save of two words ("save"), the change of its technique and note ("change"), its removal
+("remove", which leaves the passage as it was) and a plain GET of the passage's page
+("page"). Figures are medians over every request of a kind; req/s is one process's, one
+request at a time (1000 / median ms); ratios come from the same interleaved run.
+"HTML bytes" is the answer before compression, "gzip" as sent; "marked text" is the part of
+the answer that is the passage's text with the highlights drawn in (the `#segment-text`
+element's contents), "without the text" the rest.
+"""
+
+import gzip
+import io
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from collections import defaultdict
+from urllib.parse import urlencode
+
+import benchlib
+
+ROOT = benchlib.ROOT
+BENCH_DB = os.environ.get("BENCH_DB", "lens_bench_save")
+DATABASES = ("sqlite", "postgresql")  # bench/run runs it on each
+QUICK = ["--others", "0,30", "--requests", "10", "--rounds", "2"]
+TEXT = re.compile(rb'<div[^>]*\bid="segment-text"[^>]*>(.*?)</div>', re.S)
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument(
+        "--others", default="0,50,100,200", help="highlights elsewhere in the passage"
+    )
+    parser.add_argument("--requests", type=int, default=30, help="requests of a kind per batch")
+    parser.add_argument("--rounds", type=int, default=3, help="batches of each kind")
+    parser.add_argument("--passage", type=int, default=4, help="the seed passage (4: 86 words)")
+
+
+def _prepare_database() -> tuple[str, object]:
+    """Point DATABASE_URL at a fresh database; return its kind and a clean-up function."""
+    import dj_database_url
+
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        import psycopg
+
+        config = dj_database_url.parse(url)
+        admin = {
+            "host": config["HOST"] or None,
+            "port": config["PORT"] or None,
+            "user": config["USER"] or None,
+            "password": config["PASSWORD"] or None,
+            "dbname": config["NAME"],
+        }
+        with psycopg.connect(**admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+            conn.execute(f"CREATE DATABASE {BENCH_DB}")
+        os.environ["DATABASE_URL"] = url.rsplit("/", 1)[0] + f"/{BENCH_DB}"
+
+        def drop() -> None:
+            from django.db import connections
+
+            connections.close_all()
+            with psycopg.connect(**admin, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+
+        return "postgresql", drop
+    folder = tempfile.TemporaryDirectory(prefix="lens-bench-save-")
+    os.environ["DATABASE_URL"] = f"sqlite:///{folder.name}/bench.sqlite3"
+    return "sqlite", folder.cleanup
+
+
+class Browser:
+    """One student's browser, calling Lens's WSGI application in this process: the session
+    and CSRF cookies, the CSRF token in a header (as htmx sends it), gzip accepted."""
+
+    def __init__(self, application, session: str) -> None:
+        self.application = application
+        self.cookies = {"sessionid": session}
+        self.token = ""
+
+    def request(self, method: str, path: str, data=None, htmx: str | None = None):
+        body = urlencode(data or {}, doseq=True).encode()
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": "testserver",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": "testserver",
+            "HTTP_ACCEPT_ENCODING": "gzip, deflate, br, zstd",
+            "HTTP_COOKIE": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+        }
+        if method == "POST":
+            environ["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
+            environ["CONTENT_LENGTH"] = str(len(body))
+            environ["HTTP_X_CSRFTOKEN"] = self.token
+        if htmx is not None:
+            environ["HTTP_HX_REQUEST"] = "true"
+            if htmx:
+                environ["HTTP_HX_TRIGGER"] = htmx
+        answer: dict = {}
+
+        def start_response(status, headers, exc_info=None):
+            answer["status"] = int(status.split()[0])
+            answer["headers"] = headers
+
+        result = self.application(environ, start_response)
+        try:
+            wire = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close:
+                close()
+        for name, value in answer["headers"]:
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                self.cookies[key] = rest.split(";", 1)[0]
+        encoded = any(n.lower() == "content-encoding" for n, _ in answer["headers"])
+        html = gzip.decompress(wire) if encoded else wire
+        return answer["status"], html, len(wire)
+
+
+def measure(args) -> list[benchlib.Table]:
+    kind, cleanup = _prepare_database()
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="lens.settings",
+        DEBUG="false",
+        SECURE_HTTP_ONLY="true",
+        ALLOWED_HOSTS="testserver",
+        CONN_MAX_AGE="60",
+        LOG_LEVEL="ERROR",
+    )
+    os.environ.pop("REDIS_URL", None)
+    sys.path.insert(0, str(ROOT))
+    warnings.filterwarnings("ignore", message="No directory at")
+    try:
+        return _measure(args, kind)
+    finally:
+        cleanup()  # type: ignore[operator]
+
+
+def _build(args):
+    """The seed lesson assigned to a class; a student per size with that many highlights
+    elsewhere in the passage, and one for the minimal write. Returns what the runs need."""
+    from core.models import Classroom, Enrollment, User
+    from lessons.library import services as library_services
+    from lessons.library.anchoring import anchor_at
+    from lessons.library.lessonfile import parse_lesson
+    from lessons.work import services
+    from lessons.work.models import Highlight
+
+    source = (ROOT / "lessons/library/seed/solidarity-resolution-2017.md").read_text("utf-8")
+    lesson = library_services.lesson_import(data=parse_lesson(source))
+    teacher = User.objects.create(
+        username="bench-teacher", role=User.Role.TEACHER, display_name="Teacher", password="!"
+    )
+    classroom = Classroom.objects.create(name="Bench", teacher=teacher)
+    assignment, _ = services.assignment_create(classroom=classroom, lesson=lesson)
+    segment = lesson.segments.get(position=args.passage)
+    techniques = list(lesson.taxonomy.techniques.order_by("pk"))
+    words = [m.span() for m in benchlib.WORDS.finditer(segment.text)]
+    middle = len(words) // 2
+    saved = (words[middle][0], words[middle + 1][1])  # two words in the middle
+    runs = [
+        (start, end)
+        for start, end in benchlib.word_runs(segment.text, len(words))
+        if end <= saved[0] or start >= saved[1]
+    ]
+    students = {}
+    for size in [*args.others, "writer"]:
+        student = User.objects.create(
+            username=f"bench-{size}", role=User.Role.STUDENT, display_name=f"S {size}", password="!"
+        )
+        Enrollment.objects.create(classroom=classroom, student=student)
+        submission = services.submission_for(assignment=assignment, student=student)
+        if size != "writer":
+            if size > len(runs) * len(techniques):
+                raise SystemExit(f"at most {len(runs) * len(techniques)} other highlights")
+            Highlight.objects.bulk_create(
+                Highlight(
+                    submission=submission,
+                    segment=segment,
+                    technique=techniques[n // len(runs)],
+                    start=(anchor := anchor_at(segment.text, *runs[n % len(runs)])).start,
+                    end=anchor.end,
+                    quote=anchor.quote,
+                    prefix=anchor.prefix,
+                    suffix=anchor.suffix,
+                    note="Why these words." if n % 2 else "",
+                )
+                for n in range(size)
+            )
+        students[size] = (student, submission)
+    return assignment, segment, techniques, saved, students
+
+
+def _measure(args, kind: str) -> list[benchlib.Table]:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import clear_url_caches, reverse
+
+    settings.ROOT_URLCONF = "save_urls"
+    clear_url_caches()
+    args.others = [int(n) for n in args.others.split(",")]
+    call_command("migrate", verbosity=0)
+    assignment, segment, techniques, saved, students = _build(args)
+    application = WSGIHandler()
+    quote = segment.text[saved[0] : saved[1]]
+    add_url = reverse("work:highlight_add", args=[assignment.pk, segment.position])
+    page_url = reverse("work:segment", args=[assignment.pk, segment.position])
+
+    def browser_of(student) -> Browser:
+        client = Client()
+        client.force_login(student)
+        browser = Browser(application, client.cookies["sessionid"].value)
+        status, html, _ = browser.request("GET", page_url)
+        assert status == 200, status
+        browser.token = re.search(rb'"X-CSRFToken": "([^"]+)"', html).group(1).decode()
+        return browser
+
+    browsers = {size: browser_of(student) for size, (student, _) in students.items()}
+    writer = browsers["writer"]
+    _, writer_submission = students["writer"]
+    times: dict[tuple, list[float]] = defaultdict(list)
+    sizes: dict[tuple, tuple[int, int, int]] = {}
+    queries: dict[tuple, int] = {}
+    written = iter(range(10**9))
+
+    counting = True  # the first pass counts each request's queries, untimed
+
+    def timed(key, browser: Browser, method: str, path: str, data=None, htmx=None, ok=200):
+        if counting:
+            with CaptureQueriesContext(connection) as captured:
+                status, html, wire = browser.request(method, path, data, htmx)
+            queries[key] = len(captured.captured_queries)
+        else:
+            start = time.perf_counter()
+            status, html, wire = browser.request(method, path, data, htmx)
+            times[key].append((time.perf_counter() - start) * 1000)
+        assert status == ok, (key, status, html[:2000])
+        match = TEXT.search(html)
+        sizes[key] = (len(html), wire, len(match.group(1)) if match else 0)
+        return html
+
+    def bare(count: int) -> None:
+        for _ in range(count):
+            timed(("bare",), writer, "GET", "/bench/bare/")
+
+    def write(count: int) -> None:
+        data = {
+            "submission": writer_submission.pk,
+            "segment": segment.pk,
+            "technique": techniques[0].pk,
+        }
+        for _ in range(count):
+            timed(
+                ("write",),
+                writer,
+                "POST",
+                "/bench/write/",
+                {**data, "start": next(written)},
+                ok=201,
+            )
+
+    def cycle(size: int, count: int) -> None:
+        from lessons.work.models import Highlight
+
+        browser = browsers[size]
+        _, submission = students[size]
+        for n in range(count):
+            technique, other = techniques[n % 2], techniques[2 + n % 2]
+            add = {"quote": quote, "start": saved[0], "end": saved[1], "technique": technique.pk}
+            timed((size, "save"), browser, "POST", add_url, {**add, "note": ""}, "highlight-form")
+            highlight = Highlight.objects.get(
+                submission=submission, start=saved[0], end=saved[1], technique=technique
+            )
+            edit_url = reverse("work:highlight_edit", args=[assignment.pk, highlight.pk])
+            change = {f"h{highlight.pk}-technique": other.pk, f"h{highlight.pk}-note": "Why."}
+            timed((size, "change"), browser, "POST", edit_url, change, "")
+            delete_url = reverse("work:highlight_delete", args=[assignment.pk, highlight.pk])
+            timed((size, "remove"), browser, "POST", delete_url, {}, "")
+            timed((size, "page"), browser, "GET", page_url)
+
+    bare(1)
+    write(1)
+    for size in args.others:
+        cycle(size, 1)
+    counting = False
+
+    plan = [("bare", None), ("write", None), *(("cycle", size) for size in args.others)]
+    for round_ in range(args.rounds):
+        shift = round_ % len(plan)
+        for what, size in plan[shift:] + plan[:shift]:
+            if what == "bare":
+                bare(args.requests * 4)  # quick: more of them, for a steadier median
+            elif what == "write":
+                write(args.requests)
+            else:
+                cycle(size, args.requests)
+
+    median = {key: statistics.median(values) for key, values in times.items()}
+    save = median[(args.others[0], "save")]
+    ratio = benchlib.Table(
+        f"save-ratio-{kind}",
+        [
+            "request",
+            benchlib.Column("median ms", 2),
+            benchlib.Column("req/s", 0),
+            "queries",
+            benchlib.Column(f"save ({args.others[0]} others) as % of its req/s", 0),
+        ],
+    )
+    ratio.add("bare view (GET)", median[("bare",)], 1000 / median[("bare",)],
+              queries[("bare",)], 100 * median[("bare",)] / save)  # fmt: skip
+    ratio.add("minimal write (POST)", median[("write",)], 1000 / median[("write",)],
+              queries[("write",)], 100 * median[("write",)] / save)  # fmt: skip
+    for size in args.others:
+        key = (size, "save")
+        ratio.add(f"save, {size} other highlights", median[key], 1000 / median[key],
+                  queries[key], 100 * median[key] / save)  # fmt: skip
+    ratio.notes.append(
+        "Targets: the save at least 50% of the minimal write's req/s and at least 10% of the "
+        f"bare view's. {benchlib.cores()} cores; one process, one request at a time; "
+        f"{args.rounds} rounds of {args.requests} requests of each kind (the bare view "
+        f"{4 * args.requests}), interleaved. Queries: session and user included."
+    )
+
+    growth = benchlib.Table(
+        f"save-growth-{kind}",
+        [
+            "other highlights",
+            "request",
+            benchlib.Column("median ms", 2),
+            benchlib.Column("ms vs 0 others (%)", 0),
+            "queries",
+            "HTML bytes",
+            "gzip bytes",
+            "marked text",
+            "without the text",
+            benchlib.Column("without the text vs 0 others (%)", 0),
+        ],
+        keys=2,
+    )
+    for size in args.others:
+        for request in ("save", "change", "remove", "page"):
+            key, first = (size, request), (args.others[0], request)
+            html, wire, text = sizes[key]
+            rest, first_rest = html - text, sizes[first][0] - sizes[first][2]
+            growth.add(size, request, median[key], 100 * median[key] / median[first],
+                       queries[key], html, wire, text, rest, 100 * rest / first_rest)  # fmt: skip
+    words = len(benchlib.WORDS.findall(segment.text))
+    growth.notes.append(
+        f"Passage {segment.position} of the seed lesson ({words} words, one paragraph); the "
+        f"save highlights “{quote}”, the other highlights are on other words of the passage."
+    )
+    return [ratio, growth]
+
+
+if __name__ == "__main__":
+    benchlib.main(measure, add_arguments)

@@ -1,0 +1,89 @@
+"""Large imports, done in the worker (`core.jobs`): a zip of lesson files, or an annotated
+corpus article, larger than BACKGROUND_IMPORT_BYTES (smaller ones are imported at once, in
+the request). The upload waits in the job's row (`Job.payload`) until the worker reads it.
+The lessons and the job's outcome are saved in one transaction (the services' `then`): a
+worker killed halfway saves nothing, and a retry imports the upload again from the start."""
+
+from django.core.files.base import ContentFile
+from django.tasks import task
+from django.urls import reverse
+
+from core import jobs
+from lessons.library.models import KeySpan, Lesson
+
+from . import services
+
+BACK = "Back to importing"
+
+
+def _finish(progress: jobs.Progress, lessons: list[Lesson], message: str) -> None:
+    url = (
+        reverse("authoring:author_lesson", args=[lessons[0].pk])
+        if len(lessons) == 1
+        else reverse("authoring:author_home")
+    )
+    label = "Open the draft" if len(lessons) == 1 else "See your drafts"
+    progress.finish(message, url=url, label=label)
+
+
+def _refused(progress: jobs.Progress, problems: list[str], url: str) -> None:
+    progress.refuse("Nothing was imported.", problems, url=url, label=BACK)
+
+
+def _import(progress: jobs.Progress) -> None:
+    job = progress.job
+    upload = ContentFile(bytes(job.payload), name=job.params["name"])
+
+    def then(lessons: list[Lesson]) -> None:
+        titles = ", ".join(f"“{lesson.title}”" for lesson in lessons)
+        plural = "s" if len(lessons) > 1 else ""
+        _finish(progress, lessons, f"Imported as your draft{plural}: {titles}.")
+
+    try:
+        services.lessons_import_upload(upload=upload, by=job.owner, report=progress.step, then=then)
+    except services.ImportProblems as refusal:
+        _refused(progress, refusal.problems, reverse("authoring:author_import"))
+
+
+def _import_corpus(progress: jobs.Progress) -> None:
+    job = progress.job
+    params, payload = job.params, bytes(job.payload)
+    split = params["article_bytes"]
+    article = ContentFile(payload[:split], name=params["article_name"])
+    labels = ContentFile(payload[split:], name=params["labels_name"])
+
+    def then(lessons: list[Lesson]) -> None:
+        [lesson] = lessons
+        count = KeySpan.objects.filter(segment__lesson=lesson).count()
+        _finish(
+            progress,
+            lessons,
+            f"“{lesson.title}” is your draft, with {count} key spans from the labels. "
+            "Write an explanation for each before you publish it.",
+        )
+
+    try:
+        services.corpus_article_import(
+            article=article,
+            labels=labels,
+            by=job.owner,
+            title=params["title"],
+            author=params["author"],
+            audience=params["audience"],
+            report=progress.step,
+            then=then,
+        )
+    except services.ImportProblems as refusal:
+        _refused(progress, refusal.problems, reverse("authoring:author_import_corpus"))
+
+
+@task
+def import_lessons(job_id: str, attempt: int) -> None:
+    """A large zip of lesson files (`Job.Kind.IMPORT`)."""
+    jobs.run(job_id, attempt, _import)
+
+
+@task
+def import_corpus_article(job_id: str, attempt: int) -> None:
+    """A large corpus article and its labels (`Job.Kind.CORPUS`)."""
+    jobs.run(job_id, attempt, _import_corpus)

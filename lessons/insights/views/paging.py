@@ -1,0 +1,75 @@
+"""Page links for the pages that show a class a page of students at a time (the dashboard's
+progress table, review by question): Django's Paginator, and a navigation that works as
+plain links and, given an htmx target, swaps only that target."""
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page
+from django.http import HttpRequest
+
+AROUND = 2  # page links on each side of the current page (with the first and the last)
+
+
+@dataclass(frozen=True)
+class PageLink:
+    number: int
+    url: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class Pager:
+    """What `insights/_pager.html` draws: `name` prefixes the links' ids (htmx puts the
+    focus back on the link of the same id after a swap), `label` names the navigation."""
+
+    page: Page
+    name: str
+    label: str
+    links: list[PageLink | None]  # None: pages left out (…)
+    previous: str
+    following: str
+    fragment: str  # where a plain link lands on the new page ("#progress-heading")
+    target: str  # the id of the element htmx swaps, or "" for plain links only
+
+    @property
+    def first(self) -> int:
+        return self.page.start_index()
+
+    @property
+    def last(self) -> int:
+        return self.page.end_index()
+
+    @property
+    def count(self) -> int:
+        return self.page.paginator.count
+
+
+def page_url(request: HttpRequest, number: int) -> str:
+    """This page's address with `?page=number`, its other parameters kept (`blind=1`)."""
+    query = request.GET.copy()
+    query["page"] = str(number)
+    return f"{request.path}?{query.urlencode()}"
+
+
+def pager(
+    request: HttpRequest, page: Page, *, name: str, label: str, fragment: str = "", target: str = ""
+) -> Pager:
+    last = page.paginator.num_pages
+    shown = sorted(
+        {1, last, *range(max(1, page.number - AROUND), min(last, page.number + AROUND) + 1)}
+    )
+    links: list[PageLink | None] = []
+    for number in shown:
+        if links and links[-1] is not None and number > links[-1].number + 1:
+            links.append(None)
+        links.append(PageLink(number, page_url(request, number), number == page.number))
+    return Pager(
+        page=page,
+        name=name,
+        label=label,
+        links=links,
+        previous=page_url(request, page.number - 1) if page.has_previous() else "",
+        following=page_url(request, page.number + 1) if page.has_next() else "",
+        fragment=fragment,
+        target=target,
+    )
