@@ -200,29 +200,33 @@ def _raw_fetches(assignment):
 
     from core.models import User
     from lessons.insights.exports import class_reviews
-    from lessons.insights.selectors.figures import THROUGH_SUBMISSION, stale_highlights
+    from lessons.insights.models import FIGURES_VERSION
+    from lessons.insights.selectors.dashboard import STUDENTS_PER_PAGE
+    from lessons.insights.selectors.figures import THROUGH_SUBMISSION
     from lessons.library.models import KeySpan, Segment
     from lessons.work.models import Answer, Highlight, Submission
     from lessons.work.selectors import with_answered_segments, with_tasks
 
     lesson = assignment.lesson
 
-    def common(submitted_only=False, key=True, figures=True, highlight_columns=(), answers=False):
+    def common(
+        submitted_only=False, key=True, figures=True, highlight_columns=(), answers=False,
+        answered="all",
+    ):  # fmt: skip
         segments = with_tasks(Segment.objects.filter(lesson=lesson)).order_by("position")
         list(segments.values("id", "position", "title", "text", "questions", "highlight_prompts"))
         if key:
             list(lesson.taxonomy.techniques.values())
             list(KeySpan.objects.filter(segment__lesson=lesson).values())
-        list(
-            User.objects.filter(enrollments__classroom=assignment.classroom_id).values(
-                "id", "display_name", "username"
-            )
+        students = list(
+            User.objects.filter(enrollments__classroom=assignment.classroom_id)
+            .order_by("display_name", "pk")
+            .values("id", "display_name", "username")
         )
-        submissions = with_answered_segments(Submission.objects.filter(assignment=assignment))
-        if figures:
-            highlights = stale_highlights(assignment)
-        else:
-            highlights = Highlight.objects.filter(submission__assignment=assignment)
+        submissions = Submission.objects.filter(assignment=assignment)
+        if answered == "all":
+            submissions = with_answered_segments(submissions)
+        highlights = Highlight.objects.filter(submission__assignment=assignment)
         if submitted_only:
             submissions = submissions.filter(submitted_at__isnull=False)
             highlights = highlights.filter(submission__submitted_at__isnull=False)
@@ -237,17 +241,37 @@ def _raw_fetches(assignment):
             )
             submissions = submissions.annotate(answer_count=Coalesce(Subquery(counted), 0))
         columns = [f.attname for f in Submission._meta.concrete_fields]
-        extra = ["answered_segments", *(["answer_count"] if answers else [])]
+        extra = ["answered_segments"] * (answered == "all") + ["answer_count"] * answers
         stored = (*THROUGH_SUBMISSION, "figures__lesson", "figures__version") if figures else ()
-        list(submissions.values(*columns, *extra, *stored))
-        list(
-            highlights.order_by().values(
-                "submission_id", "segment_id", "start", "end", "technique_id", *highlight_columns
+        rows = list(submissions.values(*columns, *extra, *stored))
+        if answered == "page":  # the dashboard: for its first page of students only
+            page = {s["id"] for s in students[:STUDENTS_PER_PAGE]}
+            mine = [row["id"] for row in rows if row["student_id"] in page]
+            list(
+                with_answered_segments(Submission.objects.filter(pk__in=mine)).values(
+                    "pk", "answered_segments"
+                )
             )
-        )
+        if figures:  # only the highlights of students whose figures are not stored
+            fresh = (lesson.pk, FIGURES_VERSION)
+            stale = [
+                r["id"] for r in rows if (r["figures__lesson"], r["figures__version"]) != fresh
+            ]
+            highlights = highlights.filter(submission__in=stale) if stale else None
+        if highlights is not None:
+            list(
+                highlights.order_by().values(
+                    "submission_id",
+                    "segment_id",
+                    "start",
+                    "end",
+                    "technique_id",
+                    *highlight_columns,
+                )
+            )
 
     def students_export():
-        common(answers=True)
+        common(answers=True, answered=None)
         class_reviews(assignment)
         assignment.classroom.enrollments.count()  # whether the worker makes it
 
@@ -265,10 +289,10 @@ def _raw_fetches(assignment):
         list(KeySpan.objects.filter(segment__lesson=lesson).values())
 
     return all_work, {
-        "dashboard": common,
+        "dashboard": lambda: common(answered="page"),
         "export_students": students_export,
         "export_highlights": highlights_export,
-        "class_map": lambda: common(submitted_only=True, key=False),
+        "class_map": lambda: common(submitted_only=True, key=False, answered=None),
     }
 
 

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy
 
 from .models import Classroom, Invitation, School, User
 
@@ -118,7 +119,8 @@ def may_publish(user: User) -> bool:
     return user.is_active and user.is_approved_teacher
 
 
-NOT_APPROVED = (
+# Lazy: translated when it is shown, in the language of the request (docs/i18n.md).
+NOT_APPROVED = gettext_lazy(
     "Your account is waiting for approval by your school's admin. Until then you can write "
     "drafts, and see the answer keys of your own lessons only."
 )

@@ -1,8 +1,10 @@
 from collections.abc import Iterator
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils.translation import gettext_lazy as _
 
 from .models import Classroom, School, User, normalize_join_code
 
@@ -18,9 +20,9 @@ class JoinForm(forms.Form):
     """A signed-in student joins another class with its code."""
 
     code = JoinCodeField(
-        label="Class code",
+        label=_("Class code"),
         max_length=40,  # as typed, with its hyphens or spaces
-        help_text="Ten letters and numbers from your teacher, with or without the hyphens.",
+        help_text=_("Ten letters and numbers from your teacher, with or without the hyphens."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
     )
 
@@ -29,7 +31,7 @@ class JoinForm(forms.Form):
         self.classroom = Classroom.objects.filter(join_code=code).select_related("teacher").first()
         if self.classroom is None:
             raise forms.ValidationError(
-                "No class has this code. Check it with your teacher: codes have no O, 0, I or 1."
+                _("No class has this code. Check it with your teacher: codes have no O, 0, I or 1.")
             )
         return code
 
@@ -38,19 +40,19 @@ class NewStudentForm(JoinForm):
     """An anonymous student joins a class and gets an account: no e-mail needed."""
 
     display_name = forms.CharField(
-        label="Your name",
+        label=_("Your name"),
         max_length=60,
-        help_text="As your teacher knows you, e.g. “Amira K.”",
+        help_text=_("As your teacher knows you, e.g. “Amira K.”"),
         widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
     password1 = forms.CharField(
-        label="Choose a password",
+        label=_("Choose a password"),
         strip=False,
-        help_text="At least 8 characters.",
+        help_text=_("At least 8 characters."),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
-        label="Type the password again",
+        label=_("Type the password again"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -58,14 +60,14 @@ class NewStudentForm(JoinForm):
     def clean_display_name(self):
         name = " ".join(self.cleaned_data["display_name"].split())
         if not name:
-            raise forms.ValidationError("Enter your name.")
+            raise forms.ValidationError(_("Enter your name."))
         return name
 
     def clean(self):
         cleaned = super().clean()
         p1, p2 = cleaned.get("password1"), cleaned.get("password2")
         if p1 and p2 and p1 != p2:
-            self.add_error("password2", "The two passwords are not the same.")
+            self.add_error("password2", _("The two passwords are not the same."))
         elif p1:
             try:
                 password_validation.validate_password(
@@ -82,7 +84,7 @@ class TeacherSignupForm(forms.ModelForm):
     confirmed."""
 
     password1 = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
@@ -91,11 +93,11 @@ class TeacherSignupForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["username", "display_name", "email", "school"]
-        labels = {"display_name": "Name shown to students", "email": "E-mail", "school": "School"}
+        labels = {"display_name": _("Name shown to students"), "email": _("E-mail"), "school": _("School")}
         help_texts = {
-            "email": "We send a link to this address: open it to confirm it, then log in.",
-            "school": "Its admin approves your account. Until then you can write lessons, "
-            "but you do not see other authors' answer keys and cannot assign lessons.",
+            "email": _("We send a link to this address: open it to confirm it, then log in."),
+            "school": _("Its admin approves your account. Until then you can write lessons, "
+            "but you do not see other authors' answer keys and cannot assign lessons."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -105,7 +107,7 @@ class TeacherSignupForm(forms.ModelForm):
         school = self.fields["school"]
         assert isinstance(school, forms.ModelChoiceField)
         school.queryset = School.objects.order_by("name")
-        school.empty_label = "My school is not listed"
+        school.empty_label = _("My school is not listed")
         if not school.queryset.exists():
             del self.fields["school"]
 
@@ -124,8 +126,8 @@ class LoginForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "unverified": "Confirm your e-mail address first: open the link we sent you when you "
-        "signed up. We have just sent it again.",
+        "unverified": _("Confirm your e-mail address first: open the link we sent you when you "
+        "signed up. We have just sent it again."),
     }
 
     def confirm_login_allowed(self, user) -> None:
@@ -139,13 +141,13 @@ class InviteForm(forms.Form):
     """A school admin invites a teacher by e-mail."""
 
     email = forms.EmailField(
-        label="Teacher's e-mail address",
+        label=_("Teacher's e-mail address"),
         max_length=254,  # Invitation.email's column
-        help_text="We send them a link that works once, for seven days: on it they choose a "
-        "username and a password, and they are a teacher of your school.",
+        help_text=_("We send them a link that works once, for seven days: on it they choose a "
+        "username and a password, and they are a teacher of your school."),
     )
     as_admin = forms.BooleanField(
-        label="Make them an admin of the school too", required=False, initial=False
+        label=_("Make them an admin of the school too"), required=False, initial=False
     )
 
 
@@ -153,13 +155,13 @@ class InvitationAcceptForm(forms.ModelForm):
     """The invited teacher chooses a login, a name and a password."""
 
     password1 = forms.CharField(
-        label="Choose a password",
+        label=_("Choose a password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
     )
     password2 = forms.CharField(
-        label="Type the password again",
+        label=_("Type the password again"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -167,7 +169,7 @@ class InvitationAcceptForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["username", "display_name"]
-        labels = {"display_name": "Name shown to students"}
+        labels = {"display_name": _("Name shown to students")}
 
     def __init__(self, *args, email: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -178,7 +180,7 @@ class InvitationAcceptForm(forms.ModelForm):
         cleaned = super().clean()
         p1, p2 = cleaned.get("password1"), cleaned.get("password2")
         if p1 and p2 and p1 != p2:
-            self.add_error("password2", "The two passwords are not the same.")
+            self.add_error("password2", _("The two passwords are not the same."))
         elif p1:
             user = User(
                 username=cleaned.get("username", ""),
@@ -196,8 +198,8 @@ class ClassroomForm(forms.ModelForm):
     class Meta:
         model = Classroom
         fields = ["name"]
-        labels = {"name": "Class name"}
-        help_texts = {"name": "For example “10B Media Studies”."}
+        labels = {"name": _("Class name")}
+        help_texts = {"name": _("For example “10B Media Studies”.")}
 
 
 class TeacherPasswordResetForm(PasswordResetForm):
@@ -208,3 +210,10 @@ class TeacherPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email: str) -> Iterator[User]:
         return (user for user in super().get_users(email) if user.is_teacher)
+
+
+class LanguageForm(forms.Form):
+    """The switcher on every page: the language of Lens's pages, and where to go back to."""
+
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    next = forms.CharField(required=False, max_length=2000)

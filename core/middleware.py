@@ -15,6 +15,7 @@ from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.utils import translation
 
 URLENCODED = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
@@ -99,3 +100,21 @@ def _bad_request(request: HttpRequest) -> HttpResponse:
 def _too_large(request: HttpRequest) -> HttpResponse:
     megabytes = settings.MAX_REQUEST_BYTES // (1024 * 1024)
     return render(request, "413.html", {"megabytes": megabytes}, status=413)
+
+
+class AccountLanguage:
+    """The language saved on a signed-in user's account (`User.language`, chosen with the
+    switcher on every page) wins over the cookie and the browser's Accept-Language, which
+    LocaleMiddleware, before it, has already used. An account without a choice keeps that."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        chosen = getattr(user, "language", "") if user is not None else ""
+        if chosen and chosen in dict(settings.LANGUAGES):
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
+        # LocaleMiddleware, on the way out, writes Content-Language from the active language.
+        return self.get_response(request)

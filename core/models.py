@@ -87,6 +87,12 @@ class User(AbstractUser):
         default=False,
         help_text="Invites and approves the school's teachers. An approved teacher of a school.",
     )
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text="The language of Lens's pages for this user; empty: the browser's.",
+    )
     email_verified = models.BooleanField(
         "e-mail address confirmed",
         default=False,

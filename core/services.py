@@ -7,6 +7,8 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import throttle
 from .models import (
@@ -98,8 +100,10 @@ def email_verification_user(token: str) -> User:
     """The account a confirmation token is for, or a refusal saying the link does not work
     (tampered with, mistyped, older than three days, or the address has changed since)."""
     refused = Refusal(
-        "This link does not work: it may be mistyped, or older than three days. "
-        "Log in with your username and password and we send you a new one.",
+        _(
+            "This link does not work: it may be mistyped, or older than three days. "
+            "Log in with your username and password and we send you a new one."
+        ),
         status=404,
     )
     if len(token) > TOKEN_MAX_LENGTH or not token.isascii():
@@ -179,14 +183,22 @@ def invitation_send(*, invitation: Invitation, link: str) -> None:
 def _check_open(invitation: Invitation) -> None:
     if invitation.is_accepted:
         raise Refusal(
-            "This invitation has been used already: each link makes one account. Log in with "
-            "the account it made, or ask your school's admin for a new invitation.",
+            _(
+                "This invitation has been used already: each link makes one account. Log in "
+                "with the account it made, or ask your school's admin for a new invitation."
+            ),
             status=410,
         )
     if invitation.is_expired:
         raise Refusal(
-            "This invitation has expired: links work for "
-            f"{INVITATION_LIFETIME.days} days. Ask your school's admin for a new one.",
+            ngettext(
+                "This invitation has expired: links work for %(days)d day. Ask your school's "
+                "admin for a new one.",
+                "This invitation has expired: links work for %(days)d days. Ask your school's "
+                "admin for a new one.",
+                INVITATION_LIFETIME.days,
+            )
+            % {"days": INVITATION_LIFETIME.days},
             status=410,
         )
 
@@ -203,8 +215,10 @@ def invitation_open(*, token: str) -> Invitation:
     )
     if invitation is None:
         raise Refusal(
-            "This invitation link does not work: check that it was copied whole, or ask your "
-            "school's admin for a new one.",
+            _(
+                "This invitation link does not work: check that it was copied whole, or ask "
+                "your school's admin for a new one."
+            ),
             status=404,
         )
     _check_open(invitation)
@@ -234,7 +248,7 @@ def invitation_accept(
             )
     except IntegrityError:
         raise Refusal(
-            "That username was taken a moment ago: open the link again and choose another.",
+            _("That username was taken a moment ago: open the link again and choose another."),
             status=409,
         ) from None
     locked.accepted_at = timezone.now()

@@ -13,6 +13,7 @@ urlpatterns = [
     path("jobs/<uuid:pk>/", views.job, name="job"),
     path("jobs/<uuid:pk>/retry/", views.job_retry, name="job_retry"),
     path("jobs/<uuid:pk>/download/", views.job_download, name="job_download"),
+    path("language/", views.language, name="language"),
     path("join/", views.join, name="join"),
     path("signup/", views.signup, name="signup"),
     path("signup/sent/", views.signup_sent, name="signup_sent"),

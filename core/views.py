@@ -2,6 +2,7 @@ import logging
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -12,7 +13,10 @@ from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import content_disposition_header
+from django.utils import translation
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -31,6 +35,7 @@ from .forms import (
     InvitationAcceptForm,
     InviteForm,
     JoinForm,
+    LanguageForm,
     LoginForm,
     NewStudentForm,
     TeacherPasswordResetForm,
@@ -104,11 +109,46 @@ class LoginView(auth_views.LoginView):
         return super().form_invalid(form)
 
 
+@require_POST
+def language(request: HtmxHttpRequest) -> HttpResponse:
+    """The switcher on every page (a plain form): the language is kept in a cookie, and on the
+    account of a signed-in user, whose choice then follows them to any browser."""
+    form = LanguageForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "400.html",
+            {"message": _("Lens does not have that language.")},
+            status=400,
+        )
+    chosen = form.cleaned_data["language"]
+    user = request.user
+    if user.is_authenticated and isinstance(user, User) and user.language != chosen:
+        user.language = chosen
+        user.save(update_fields=["language"])
+    back = form.cleaned_data["next"]
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("work:home")
+    translation.activate(chosen)
+    response = redirect(back)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        chosen,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
+    return response
+
+
 def join(request: HtmxHttpRequest) -> HttpResponse:
     """Join a class with its code. A newcomer also chooses a name and a password."""
     user = request.user
     if user.is_authenticated and not user.is_student:
-        messages.error(request, "Teachers cannot join a class as a student.")
+        messages.error(request, _("Teachers cannot join a class as a student."))
         return redirect("work:home")
     address = throttle.client_key(request)
     if request.method == "POST":
@@ -134,9 +174,9 @@ def join(request: HtmxHttpRequest) -> HttpResponse:
             return redirect("core:classroom_welcome", form.classroom.pk)
         _, created = services.student_enroll(classroom=form.classroom, student=user)
         if created:
-            messages.success(request, f"You joined {form.classroom.name}.")
+            messages.success(request, _("You joined %(class)s.") % {"class": form.classroom.name})
         else:
-            messages.info(request, f"You are already in {form.classroom.name}.")
+            messages.info(request, _("You are already in %(class)s.") % {"class": form.classroom.name})
         return redirect("work:classroom", form.classroom.pk)
     if form.has_error("code") and form.data.get("code", "").strip():
         # Where wrong codes come from, to spot someone guessing; the page says the same as ever.
@@ -200,11 +240,11 @@ def signup_confirm(request: HtmxHttpRequest, token: str) -> HttpResponse:
     nothing: mail scanners open links too); POST confirms the address."""
     user = services.email_verification_user(token)
     if user.email_verified:
-        messages.info(request, "Your e-mail address is confirmed already. Log in.")
+        messages.info(request, _("Your e-mail address is confirmed already. Log in."))
         return redirect("core:login")
     if request.method == "POST":
         services.email_verify(user=user)
-        messages.success(request, "Your e-mail address is confirmed. Log in.")
+        messages.success(request, _("Your e-mail address is confirmed. Log in."))
         return redirect("core:login")
     return render(request, "core/signup_confirm.html", {"confirmed_user": user})
 
@@ -248,7 +288,7 @@ def invitation_accept(request: HtmxHttpRequest, token: str) -> HttpResponse:
             password=form.cleaned_data["password1"],
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome to Lens: you are a teacher of {invitation.school}.")
+        messages.success(request, _("Welcome to Lens: you are a teacher of %(school)s.") % {"school": invitation.school})
         return redirect("work:home")
     return render(
         request,
@@ -303,8 +343,12 @@ def school_invite(request: AuthenticatedRequest) -> HttpResponse:
     services.invitation_send(invitation=invitation, link=link)
     return done(
         request,
-        f"Invitation sent to {invitation.email}. The link works once, for "
-        f"{INVITATION_LIFETIME.days} days.",
+        ngettext(
+            "Invitation sent to %(email)s. The link works once, for %(days)d day.",
+            "Invitation sent to %(email)s. The link works once, for %(days)d days.",
+            INVITATION_LIFETIME.days,
+        )
+        % {"email": invitation.email, "days": INVITATION_LIFETIME.days},
         redirect_to=reverse("core:school"),
     )
 
@@ -316,7 +360,8 @@ def school_invitation_withdraw(request: AuthenticatedRequest, pk: int) -> HttpRe
     services.invitation_withdraw(invitation=invitation)
     return done(
         request,
-        f"The invitation to {invitation.email} is withdrawn: its link no longer works.",
+        _("The invitation to %(email)s is withdrawn: its link no longer works.")
+        % {"email": invitation.email},
         redirect_to=reverse("core:school"),
     )
 
@@ -353,7 +398,10 @@ def classroom_new(request: AuthenticatedRequest) -> HttpResponse:
     form = ClassroomForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         classroom = services.classroom_create(teacher=request.user, name=form.cleaned_data["name"])
-        messages.success(request, f"Class created. Its join code is {classroom.join_code_display}.")
+        messages.success(
+            request,
+            _("Class created. Its join code is %(code)s.") % {"code": classroom.join_code_display},
+        )
         return redirect("work:classroom", classroom.pk)
     return render(
         request, "core/classroom_new.html", {"form": form}, status=400 if form.errors else 200
@@ -367,7 +415,8 @@ def classroom_new_code(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     classroom.regenerate_join_code()
     messages.success(
         request,
-        f"New join code: {classroom.join_code_display}. The old code no longer works.",
+        _("New join code: %(code)s. The old code no longer works.")
+        % {"code": classroom.join_code_display},
     )
     return redirect("work:classroom", classroom.pk)
 
@@ -413,8 +462,10 @@ def classroom_student_password_shown(
     ):
         messages.info(
             request,
-            f"The new password for {student.display_name} has been shown already; "
-            "make another if it was lost.",
+            _(
+                "The new password for %(name)s has been shown already; make another if it was lost."
+            )
+            % {"name": student.display_name},
         )
         return redirect("work:classroom", classroom.pk)
     del request.session[_NEW_PASSWORD]
@@ -433,7 +484,11 @@ def classroom_student_remove(
     classroom = get_classroom_for_teacher(request.user, pk)
     student = get_student_in_classroom(classroom, student_pk)
     services.student_unenroll(classroom=classroom, student=student)
-    messages.success(request, f"{student.display_name} is no longer in {classroom.name}.")
+    messages.success(
+        request,
+        _("%(name)s is no longer in %(class)s.")
+        % {"name": student.display_name, "class": classroom.name},
+    )
     return redirect("work:classroom", classroom.pk)
 
 
@@ -535,7 +590,7 @@ def job_download(request: AuthenticatedRequest, pk: UUID) -> HttpResponse:
     """The file the work made (a large export), for the person who asked for it."""
     job = jobs.job_for_user(request.user, pk)
     if job.state != job.State.DONE or not job.output_name:
-        raise Http404("This work made no file.")
+        raise Http404(_("This work made no file."))
     response = HttpResponse(bytes(job.output), content_type=job.output_type)
     response["Content-Disposition"] = content_disposition_header(True, job.output_name)
     return response

@@ -207,8 +207,12 @@ MIDDLEWARE = [
     "lessons.lms.middleware.LmsFraming",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the cookie set by the switcher, else the browser's Accept-Language
+    # (docs/i18n.md); then, once the user is known, the language saved on the account.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.AccountLanguage",
     # A body too large is refused (413) before anything reads it, and one that cannot be read
     # (another charset, malformed) gets a 400, before the CSRF check reads it.
     "core.middleware.RequestBodyGuard",
@@ -326,6 +330,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# The languages of Lens's own words (docs/i18n.md); a lesson's text keeps its own language.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates for each language by name (`|date:"DATETIME_FORMAT"`): lens/formats/<language>/.
+FORMAT_MODULE_PATH = ["lens.formats"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60  # the switcher's choice, for a visitor without an account
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = os.getenv("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

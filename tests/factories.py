@@ -9,6 +9,7 @@ from django.utils.text import slugify
 
 from core import services as core_services
 from core.models import Classroom, Enrollment, School, User
+from lessons.insights.models import SubmissionFigures
 from lessons.library import services as library_services
 from lessons.library.anchoring import locate
 from lessons.library.lessonfile import parse_lesson
@@ -200,8 +201,15 @@ def open_at(assignment: Assignment, student: User, position: int):
 
 # Large classes, fast ---------------------------------------------------------------------
 
-# Everything a student's work is made of: rows that belong to one of their submissions.
-WORK_MODELS: tuple[type[models.Model], ...] = (Highlight, Answer, Review, UnplacedWork)
+# Everything a student's work is made of: rows that belong to one of their submissions (with
+# the figures the services store from it: lessons.insights.models.SubmissionFigures).
+WORK_MODELS: tuple[type[models.Model], ...] = (
+    Highlight,
+    Answer,
+    Review,
+    UnplacedWork,
+    SubmissionFigures,
+)
 
 
 def _copy(obj: models.Model, **changes) -> models.Model:

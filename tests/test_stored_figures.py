@@ -22,10 +22,14 @@ from lessons.authoring import services as authoring
 from lessons.insights import figures, receivers, scoring
 from lessons.insights.models import FIGURES_VERSION, SubmissionFigures
 from lessons.insights.selectors.dashboard import (
+    PHRASES_PER_SEGMENT,
+    _quoted,
+    _whole_words,
     build_dashboard,
     coverage_runs,
     dashboard_work,
     load_class,
+    phrases_of,
 )
 from lessons.library import services as library
 from lessons.library.anchoring import AnchorError, anchor_at, locate
@@ -44,35 +48,36 @@ REVISIONS = ["shift", "reword", "key_removed", "key_added"]
 # --- the oracle: the class scored anew, as the dashboard did on every request -----------------
 
 
-def _recomputed(assignment: Assignment) -> dict[int, figures.Figures]:
-    """Every submission's figures (by submission id) from its highlights and the key, with
-    `scoring` alone: each student against the whole key, no stored row read."""
+def _recomputed(assignment: Assignment) -> dict[int, tuple]:
+    """Every submission's figures (by submission id, as `_normal` gives them) from its
+    highlights and the key, with `scoring` alone: each student against the whole key, no
+    stored row read."""
     work = load_class(assignment)  # all highlights as scoring spans, no figures
     key = scoring.KeyIndex(work.key_spans)
     ids: dict[scoring.Span, list[int]] = {}
     for item, span in zip(work.keys, work.key_spans, strict=True):
         ids.setdefault(span, []).append(item.pk)
+    technique = {code: pk for pk, code in work.codes.items()}
     result = {}
     for student_id, submission in work.submissions.items():
         spans = work.spans.get(student_id, [])
-        coverage: dict[int, list[tuple[int, int]]] = {}
+        coverage: dict[str, list[tuple[int, int]]] = {}
         for span in scoring.merge_spans(spans, ignore_technique=True):
-            coverage.setdefault(span.segment, []).append((span.start, span.end))
-        result[submission.pk] = figures.Figures(
-            highlight_count=len(spans),
-            scores=key.score(spans),
-            spans_found=key.score_spans_only(spans),
-            found=tuple(
-                pk for span in scoring.found_key_spans(spans, work.key_spans) for pk in ids[span]
+            coverage.setdefault(str(span.segment), []).append((span.start, span.end))
+        found = scoring.found_key_spans(spans, work.key_spans)
+        other = scoring.other_technique_key_spans(spans, work.key_spans)
+        confusion = scoring.confusion([spans], work.key_spans)
+        result[submission.pk] = (
+            len(spans),
+            key.score(spans),
+            key.score_spans_only(spans),
+            sorted(pk for span in found for pk in ids[span]),
+            sorted(pk for span in other for pk in ids[span]),
+            sorted(
+                (technique.get(k, 0), technique.get(c, 0), n) for (k, c), n in confusion.items()
             ),
-            other=tuple(
-                pk
-                for span in scoring.other_technique_key_spans(spans, work.key_spans)
-                for pk in ids[span]
-            ),
-            confusion=dict(scoring.confusion([spans], work.key_spans)),
-            coverage={s: tuple(pairs) for s, pairs in coverage.items()},
-            per_passage=dict(Counter(span.segment for span in spans)),
+            coverage,
+            {str(segment): n for segment, n in Counter(s.segment for s in spans).items()},
         )
         # ... and the reference scorer against the whole key, not by parts
         reference = scoring.score(spans, work.key_spans)
@@ -81,23 +86,21 @@ def _recomputed(assignment: Assignment) -> dict[int, figures.Figures]:
 
 
 def _normal(f: figures.Figures) -> tuple:
-    """Figures to compare: lists as multisets, pairs as tuples."""
+    """Stored figures to compare: lists as sorted lists, stretches as pairs."""
     return (
         f.highlight_count,
         f.scores,
         f.spans_found,
         sorted(f.found),
         sorted(f.other),
-        {k: n for k, n in f.confusion.items() if n},
-        {s: tuple(tuple(p) for p in pairs) for s, pairs in f.coverage.items()},
+        sorted(tuple(entry) for entry in f.confusion),
+        {s: list(figures.pairs(flat)) for s, flat in f.coverage.items()},
         dict(f.per_passage),
     )
 
 
 def _read(row: SubmissionFigures) -> figures.Figures:
-    """A stored row's figures (its techniques named by the codes of its lesson's)."""
-    codes = dict(row.lesson.taxonomy.techniques.values_list("pk", "code"))
-    return figures.from_columns(row.__dict__, codes)
+    return figures.from_columns(row.__dict__)
 
 
 def _check(assignment: Assignment) -> None:
@@ -112,11 +115,10 @@ def _check(assignment: Assignment) -> None:
     for pk, figures_now in expected.items():
         row = rows.pop(pk, None)
         if row is None:
-            assert figures_now.highlight_count == 0, f"submission {pk} has no stored figures"
+            assert figures_now[0] == 0, f"submission {pk} has no stored figures"
             continue
         assert (row.lesson_id, row.version) == (assignment.lesson_id, FIGURES_VERSION)
-        stored = _read(row)
-        assert _normal(stored) == _normal(figures_now), pk
+        assert _normal(_read(row)) == figures_now, pk
     assert not rows  # no figures of work that is not there
 
 
@@ -313,7 +315,7 @@ def test_figures_of_an_older_computation_or_revision_are_not_read(client, world)
     stored = _board(a)
     other = factories.make_lesson()
     # Wrong figures, of another version of the computation and of another revision.
-    SubmissionFigures.objects.update(version=FIGURES_VERSION + 1, f1=0.5, found=[], coverage={})
+    SubmissionFigures.objects.update(version=FIGURES_VERSION + 1, f1=0.5, detail={})
     assert _board(a) == stored
     SubmissionFigures.objects.update(version=FIGURES_VERSION, lesson=other)
     assert _board(a) == stored
@@ -321,10 +323,7 @@ def test_figures_of_an_older_computation_or_revision_are_not_read(client, world)
 
 def test_rebuild_figures_stores_what_is_missing_and_a_dry_run_changes_nothing(world):
     _class_with_work(world)
-    before = {
-        row.submission_id: _normal(_read(row))
-        for row in SubmissionFigures.objects.all()
-    }
+    before = {row.submission_id: _normal(_read(row)) for row in SubmissionFigures.objects.all()}
     SubmissionFigures.objects.all().delete()
     out = io.StringIO()
 
@@ -333,10 +332,7 @@ def test_rebuild_figures_stores_what_is_missing_and_a_dry_run_changes_nothing(wo
     assert not SubmissionFigures.objects.exists()
 
     call_command("rebuild_figures", stdout=out)
-    after = {
-        row.submission_id: _normal(_read(row))
-        for row in SubmissionFigures.objects.all()
-    }
+    after = {row.submission_id: _normal(_read(row)) for row in SubmissionFigures.objects.all()}
     assert after == before
     call_command("rebuild_figures", "--dry-run", stdout=(out := io.StringIO()))
     assert "0 of 2 submissions have no fresh figures" in out.getvalue()
@@ -416,7 +412,41 @@ spans_of_owners = st.dictionaries(
 @given(spans_of_owners, st.integers(0, 70))
 def test_the_runs_from_merged_pairs_are_scorings_runs(owners, length):
     merged = [
-        [(s.start, s.end) for s in scoring.merge_spans(spans, ignore_technique=True)]
+        [x for s in scoring.merge_spans(spans, ignore_technique=True) for x in (s.start, s.end)]
         for spans in owners.values()
     ]
     assert coverage_runs(merged, length) == scoring.coverage_by_owner(owners, 1, length)
+
+
+def _phrases_by_sorting(text: str, owners: dict[int, list[scoring.Span]]) -> list[tuple[str, int]]:
+    """The heat map's phrases as they were found before the stored figures: every student's
+    merged highlight, sorted, joined where they overlap or touch, students counted in a set."""
+    pieces = []
+    for owner, spans in owners.items():
+        for span in scoring.merge_spans(spans, ignore_technique=True):
+            start, end = max(span.start, 0), min(span.end, len(text))
+            if start < end:
+                pieces.append((start, end, owner))
+    pieces.sort()
+    stretches: list[tuple[int, int, set[int]]] = []
+    for start, end, owner in pieces:
+        if stretches and start <= stretches[-1][1]:
+            first, last, students = stretches[-1]
+            students.add(owner)
+            stretches[-1] = (first, max(last, end), students)
+        else:
+            stretches.append((start, end, {owner}))
+    found = []
+    for start, end, students in stretches:
+        words = _quoted(text[slice(*_whole_words(text, start, end))])
+        if words:
+            found.append((-len(students), start, words, len(students)))
+    found.sort(key=lambda c: c[:2])
+    return [(words, n) for _, _, words, n in found[:PHRASES_PER_SEGMENT]]
+
+
+@given(spans_of_owners, st.text(alphabet="ab c,\n", min_size=0, max_size=70))
+def test_the_phrases_from_the_runs_are_those_found_by_sorting(owners, text):
+    assert [(p.text, p.count) for p in phrases_of(text, owners)] == _phrases_by_sorting(
+        text, owners
+    )

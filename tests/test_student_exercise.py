@@ -886,7 +886,10 @@ def test_the_page_holds_the_technique_list_once(client, world, sam):
     page = client.get(_segment_url(world)).content.decode()
 
     # The form below the text has it, the panel's and no highlight's: they have none.
-    assert [tag["id"] for tag in select(page, "select")] == ["panel-technique", "id_technique"]
+    assert [tag["id"] for tag in select(page, "#workspace select")] == [
+        "panel-technique",
+        "id_technique",
+    ]
     for technique in techniques:
         assert page.count(f'<option value="{technique.pk}"') == 1
     # The panel's: its first choice alone, until highlight.js copies the others.

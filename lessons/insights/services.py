@@ -55,7 +55,6 @@ def figures_store(
     )
     for pk, lesson, *values in rows:
         keys[lesson].append((pk, span(taxonomy_of[lesson], *values)))
-    key_of = {lesson: figures.Key(keys[lesson]) for lesson in taxonomy_of}
     lesson_of = {pk: lesson for pk, lesson, _ in submissions}
     spans: dict[int, list[scoring.Span]] = defaultdict(list)
     highlights = Highlight.objects.filter(
@@ -66,16 +65,17 @@ def figures_store(
     ):
         if (on := lesson_of.get(submission)) is not None:
             spans[submission].append(span(taxonomy_of[on], *values))
+    key_of = {
+        lesson: figures.Key(keys[lesson], ids[taxonomy]) for lesson, taxonomy in taxonomy_of.items()
+    }
     made = [
         SubmissionFigures(
             submission_id=pk,
             lesson_id=lesson,
             version=FIGURES_VERSION,
-            **figures.as_columns(
-                figures.figures_of(spans.get(pk, []), key_of[lesson]), ids[taxonomy]
-            ),
+            **figures.as_columns(figures.figures_of(spans.get(pk, []), key_of[lesson])),
         )
-        for pk, lesson, taxonomy in submissions
+        for pk, lesson, _ in submissions
     ]
     SubmissionFigures.objects.bulk_create(
         made,

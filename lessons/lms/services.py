@@ -388,7 +388,7 @@ def deep_link_respond(
     (or was already), and the answer to the LMS is a signed deep linking response naming
     one LMS link that opens it, with a gradebook column if it has none yet."""
     if not may_assign(teacher):
-        raise Refusal(NOT_APPROVED, status=403)
+        raise Refusal(str(NOT_APPROVED), status=403)
     if course.classroom.teacher_id != teacher.pk:
         raise Refusal("Only the class's teacher adds lessons to it.", status=403)
     keys_ensure()

@@ -9,6 +9,7 @@ rather than scoring the class on every request, and shows the students a page at
 """
 
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,7 +29,6 @@ from .. import figures as student_figures
 from .. import scoring
 from ..figures import Figures
 from ..models import FIGURES_VERSION
-from .figures import stale_highlights
 from .spans import span_of
 
 HEAT_LEVELS = 5
@@ -37,13 +37,10 @@ PHRASE_LENGTH = 80  # characters of a phrase quoted in the heat map's text alter
 _PHRASE_ENDS = re.compile(r"^[\W_]+|[\W_]+$")  # punctuation and spaces around a phrase
 MOST_MISSED = 10
 MIN_CLASS_MAP_STUDENTS = 3  # fewer, and a student could tell who highlighted what
-STUDENTS_PER_PAGE = 50  # rows of the dashboard's progress table
+STUDENTS_PER_PAGE = 30  # rows of the dashboard's progress table: a class of 30 on one page
 
 # Highlight columns every loader fetches, in this order, then any extra ones asked for.
 _HIGHLIGHT_COLUMNS = ("submission_id", "segment_id", "start", "end", "technique_id")
-
-type Pairs = Sequence[Sequence[int]]  # disjoint (start, end) pairs of one passage, in order
-
 
 # --- loading ---------------------------------------------------------------------------------
 
@@ -84,9 +81,7 @@ _FIGURES = {f"figures_{name}": F(f"figures__{name}") for name in student_figures
 _FIGURES |= {"figures_lesson": F("figures__lesson"), "figures_version": F("figures__version")}
 
 
-def _stored(
-    submission: Submission, assignment: Assignment, codes: dict[int, str]
-) -> Figures | None:
+def _stored(submission: Submission, assignment: Assignment) -> Figures | None:
     """The stored figures read with a submission, if they are fresh: computed against the
     revision the class is on, by this version of the computation."""
     values = submission.__dict__
@@ -96,7 +91,7 @@ def _stored(
     ):
         return None
     return student_figures.from_columns(
-        {name: values[f"figures_{name}"] for name in student_figures.COLUMNS}, codes
+        {name: values[f"figures_{name}"] for name in student_figures.COLUMNS}
     )
 
 
@@ -176,17 +171,19 @@ def load_class(
     stored: dict[int, Figures] = {}
     if with_figures:
         for student_id, submission in submissions.items():
-            if (found := _stored(submission, assignment, codes)) is not None:
+            if (found := _stored(submission, assignment)) is not None:
                 stored[student_id] = found
     columns = (*_HIGHLIGHT_COLUMNS, *highlight_columns)
-    if with_highlights:
-        highlights_qs = Highlight.objects.filter(submission__assignment=assignment)
-    else:
-        highlights_qs = stale_highlights(assignment)
+    highlights_qs = Highlight.objects.filter(submission__assignment=assignment)
     if submitted_only:
         highlights_qs = highlights_qs.filter(submission__submitted_at__isnull=False)
+    # With stored figures, only the highlights of the students whose figures are not stored
+    # are read (none, normally: then no query at all).
+    stale = [s.pk for student_id, s in submissions.items() if student_id not in stored]
+    if not with_highlights:
+        highlights_qs = highlights_qs.filter(submission__in=stale)
     highlights: dict[int, list[Any]] = defaultdict(list)
-    if with_highlights or with_figures:
+    if with_highlights or (with_figures and stale):
         for row in highlights_qs.order_by().values_list(*columns, named=True):
             whose = owner.get(row.submission_id)
             if whose is not None:
@@ -197,7 +194,10 @@ def load_class(
         student_id: [span_of(row, codes) for row in rows] for student_id, rows in highlights.items()
     }
     if with_figures:
-        key = student_figures.Key((k.pk, span) for k, span in zip(keys, key_spans, strict=True))
+        key = student_figures.Key(
+            ((k.pk, span) for k, span in zip(keys, key_spans, strict=True)),
+            {code: pk for pk, code in codes.items()},
+        )
         for student_id in submissions:
             if student_id not in stored:
                 stored[student_id] = student_figures.figures_of(spans.get(student_id, []), key)
@@ -285,7 +285,9 @@ def student_rows(
     for student in work.students if students is None else students:
         submission = work.submissions.get(student.pk)
         figures = work.figures.get(student.pk) if submission is not None else None
-        per_segment = figures.per_passage if figures is not None else {}
+        per_segment = (
+            {int(pk): n for pk, n in figures.per_passage.items()} if figures is not None else {}
+        )
         statuses = _states(work, student, submission, per_segment) if cells else []
         scored = figures if has_key else None
         rows.append(
@@ -425,56 +427,65 @@ def phrases_of(text: str, owners: Mapping[int, list[scoring.Span]]) -> list[Phra
     students' highlights (of any technique) overlap or touch, as one phrase of whole words,
     counted by the students with a highlight in it (a student with several there counts
     once). Most students first, then in reading order."""
-    return _phrases(
-        text,
-        {
-            owner: [(s.start, s.end) for s in scoring.merge_spans(spans, ignore_technique=True)]
-            for owner, spans in owners.items()
-        },
-    )
+    flat = {
+        owner: [
+            x for s in scoring.merge_spans(spans, ignore_technique=True) for x in (s.start, s.end)
+        ]
+        for owner, spans in owners.items()
+    }
+    return _phrases(text, flat, coverage_runs(flat.values(), len(text)))
 
 
-def _phrases(text: str, owners: Mapping[int, Pairs]) -> list[Phrase]:
-    """`phrases_of`, from each owner's highlights in the passage already merged (as the
-    stored figures keep them: `Figures.coverage`)."""
-    pieces = []
-    for owner, pairs in owners.items():
-        for start, end in pairs:
-            start, end = max(start, 0), min(end, len(text))
-            if start < end:
-                pieces.append((start, end, owner))
-    pieces.sort()
-    stretches: list[tuple[int, int, set[int]]] = []
-    for start, end, owner in pieces:
-        if stretches and start <= stretches[-1][1]:
-            first, last, students = stretches[-1]
-            students.add(owner)
-            stretches[-1] = (first, max(last, end), students)
+def _phrases(
+    text: str, owners: Mapping[int, Sequence[int]], runs: list[tuple[int, int, int]]
+) -> list[Phrase]:
+    """`phrases_of`, from each owner's highlights in the passage already merged (start, end,
+    start...: `Figures.coverage`) and the runs they make (`coverage_runs`): a stretch is a
+    row of runs that somebody highlighted, and each owner counts once in the stretches
+    where their highlights start."""
+    stretches: list[list[int]] = []
+    for start, end, k in runs:
+        if not k:
+            continue
+        if stretches and stretches[-1][1] == start:
+            stretches[-1][1] = end
         else:
-            stretches.append((start, end, {owner}))
+            stretches.append([start, end])
+    starts = [start for start, _ in stretches]
+    students = [0] * len(stretches)
+    length = len(text)
+    for flat in owners.values():
+        mine = {
+            bisect_right(starts, max(flat[i], 0)) - 1
+            for i in range(0, len(flat), 2)
+            if flat[i] < length and flat[i] < flat[i + 1]
+        }
+        for index in mine:
+            students[index] += 1
     candidates = []
-    for start, end, students in stretches:
+    for (start, end), count in zip(stretches, students, strict=True):
         words = _quoted(text[slice(*_whole_words(text, start, end))])
         if words:
-            candidates.append((-len(students), start, Phrase(words, len(students))))
+            candidates.append((-count, start, Phrase(words, count)))
     candidates.sort(key=lambda c: c[:2])
     return [phrase for _, _, phrase in candidates[:PHRASES_PER_SEGMENT]]
 
 
-def coverage_runs(owners: Iterable[Pairs], length: int) -> list[tuple[int, int, int]]:
+def coverage_runs(owners: Iterable[Sequence[int]], length: int) -> list[tuple[int, int, int]]:
     """`scoring.coverage_by_owner` from each owner's highlights in the passage already
-    merged (disjoint pairs per owner): the runs (start, end, k) that tile [0, length), k the
-    owners covering the run, neighbouring runs with the same k joined. A count of the
-    changes at each position, so the work is about the number of pairs (a test checks it
-    against `scoring.coverage_by_owner`)."""
+    merged (disjoint, as start, end, start, end...: `Figures.coverage`): the runs
+    (start, end, k) that tile [0, length), k the owners covering the run, neighbouring runs
+    with the same k joined. A count of the changes at each position, so the work is about
+    the number of highlights (a test checks it against `scoring.coverage_by_owner`)."""
     if length <= 0:
         return []
     changes: dict[int, int] = defaultdict(int)
-    for pairs in owners:
-        for start, end in pairs:
+    for flat in owners:
+        for i in range(0, len(flat), 2):
+            start = flat[i]
             if start < length:
                 changes[start] += 1
-                changes[min(end, length)] -= 1
+                changes[min(flat[i + 1], length)] -= 1
     runs: list[tuple[int, int, int]] = []
     position = count = 0
     for at in sorted(changes):
@@ -506,19 +517,19 @@ def heat_map(work: ClassWork, owners: Mapping[int, Figures]) -> HeatMap:
     """The class heat map over the students in `owners` (student id -> their figures, of
     which it reads what they highlighted in each passage: `Figures.coverage`)."""
     n = len(owners)
-    by_segment: dict[int, dict[int, Pairs]] = defaultdict(dict)
+    by_segment: dict[str, dict[int, Sequence[int]]] = defaultdict(dict)
     for owner, figures in owners.items():
-        for segment_id, pairs in figures.coverage.items():
-            by_segment[segment_id][owner] = pairs
+        for segment_id, flat in figures.coverage.items():
+            by_segment[segment_id][owner] = flat
     segments = []
     for segment in work.segments:
-        here = by_segment.get(segment.pk, {})
+        here = by_segment.get(str(segment.pk), {})
         runs = coverage_runs(here.values(), len(segment.text))
         segments.append(
             SegmentHeat(
                 segment=segment,
                 paragraphs=_paragraphs(segment.text, runs, n),
-                phrases=_phrases(segment.text, here),
+                phrases=_phrases(segment.text, here, runs),
                 runs=runs,
                 highlighters=len(here),
             )
@@ -623,10 +634,13 @@ class Confusion:
     total: int
 
 
-def confusion_table(work: ClassWork, counts: Mapping[tuple[str, str], int]) -> Confusion:
+def confusion_table(work: ClassWork, by_id: Mapping[tuple[int, int], int]) -> Confusion:
     """Key technique (rows) x technique the students chose (columns), with a row for spans not
-    in the key and a column for key spans missed: `counts` are `scoring.confusion`'s, added
-    up over the students (`figures.add_up`)."""
+    in the key and a column for key spans missed: `scoring.confusion`'s counts, added up
+    over the students (`figures.add_up`, techniques by id, 0 for none)."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for (key_technique, student_technique), n in by_id.items():
+        counts[(work.codes.get(key_technique, ""), work.codes.get(student_technique, ""))] += n
     by_code = {t.code: t for t in work.techniques.values()}
     in_key = {span.technique for span in work.key_spans}
     chosen = {student for _, student in counts if student}

@@ -1,11 +1,11 @@
-"""Reading a class's stored figures (`models.SubmissionFigures`): a row is fresh when it was
-computed against the revision the class is on, by this version of the computation; for a
-submission without a fresh row, the figures are computed here from its highlights (a page
-never writes), until the writes, the worker or `manage.py rebuild_figures` store them."""
+"""Which of a class's stored figures (`models.SubmissionFigures`) are fresh: computed against
+the revision the class is on, by this version of the computation. For a submission without
+fresh figures, pages compute them from its highlights (`dashboard.load_class`; a page never
+writes), until the writes, the worker or `manage.py rebuild_figures` store them."""
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from lessons.work.models import Assignment, Highlight, Submission
+from lessons.work.models import Assignment, Submission
 
 from .. import figures
 from ..models import FIGURES_VERSION, SubmissionFigures
@@ -19,13 +19,6 @@ def fresh_rows(assignment: Assignment) -> QuerySet[SubmissionFigures]:
     return SubmissionFigures.objects.filter(
         submission__assignment=assignment, lesson=assignment.lesson_id, version=FIGURES_VERSION
     )
-
-
-def stale_highlights(assignment: Assignment) -> QuerySet[Highlight]:
-    """The highlights of the assignment's submissions that have no fresh figures: none at
-    all, normally. One query."""
-    fresh = fresh_rows(assignment).filter(submission=OuterRef("submission"))
-    return Highlight.objects.filter(submission__assignment=assignment).exclude(Exists(fresh))
 
 
 def stale_count(assignment: Assignment) -> int:

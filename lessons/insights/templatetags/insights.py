@@ -2,9 +2,10 @@
 
 from collections.abc import Iterable
 from functools import cache
+from typing import Any
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
@@ -63,3 +64,44 @@ def passage_cells(cells: Iterable[tuple[str, int]]) -> SafeString:
     1 ms. Every cell is built by `format_html`, which escapes, so their concatenation is
     safe."""
     return mark_safe("".join([_cell(status, count) for status, count in cells]))
+
+
+@register.simple_tag
+def heat_paragraphs(paragraphs: Iterable[Iterable[tuple[str, int, int]]]) -> SafeString:
+    """A passage of the heat map (`SegmentHeat.paragraphs`): a paragraph per line, each piece
+    of text at a heat level in a span of that level.
+
+    Written here rather than in the template: the pieces of a class of 200 took the
+    template language about as long as the rest of the dashboard's template. Every piece of
+    text is escaped; the levels are numbers."""
+    return mark_safe(
+        "\n".join(
+            "<p>"
+            + "".join(
+                f'<span class="heat heat-{int(level)}">{escape(text)}</span>'
+                if level
+                else escape(text)
+                for text, level, _ in paragraph
+            )
+            + "</p>"
+            for paragraph in paragraphs
+        )
+    )
+
+
+@register.simple_tag
+def confusion_cells(cells: Iterable[Any]) -> SafeString:
+    """One row's cells of the dashboard's confusion table (`ConfusionRow.cells`): a count,
+    shaded by its share of the row (its level), in bold on the diagonal, muted when 0; a
+    dash where no count can be. Written here for the same reason as `passage_cells`; the
+    counts and levels are numbers."""
+    out = []
+    for cell in cells:
+        if cell is None:
+            out.append('<td class="number muted">\u2013</td>')  # an en dash
+            continue
+        classes = f"number conf conf-{int(cell.level)}"
+        classes += " diag" if cell.diagonal else ""
+        classes += "" if cell.count else " muted"
+        out.append(f'<td class="{classes}">{int(cell.count)}</td>')
+    return mark_safe("".join(out))

@@ -164,6 +164,7 @@ def class_map(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             submitted_only=True,
             with_highlights=False,
             with_figures=True,
+            answered=False,
         )
     )
     context["min_students"] = MIN_CLASS_MAP_STUDENTS
