@@ -93,11 +93,17 @@ class TeacherSignupForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["username", "display_name", "email", "school"]
-        labels = {"display_name": _("Name shown to students"), "email": _("E-mail"), "school": _("School")}
+        labels = {
+            "display_name": _("Name shown to students"),
+            "email": _("E-mail"),
+            "school": _("School"),
+        }
         help_texts = {
             "email": _("We send a link to this address: open it to confirm it, then log in."),
-            "school": _("Its admin approves your account. Until then you can write lessons, "
-            "but you do not see other authors' answer keys and cannot assign lessons."),
+            "school": _(
+                "Its admin approves your account. Until then you can write lessons, "
+                "but you do not see other authors' answer keys and cannot assign lessons."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -126,8 +132,10 @@ class LoginForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "unverified": _("Confirm your e-mail address first: open the link we sent you when you "
-        "signed up. We have just sent it again."),
+        "unverified": _(
+            "Confirm your e-mail address first: open the link we sent you when you "
+            "signed up. We have just sent it again."
+        ),
     }
 
     def confirm_login_allowed(self, user) -> None:
@@ -143,8 +151,10 @@ class InviteForm(forms.Form):
     email = forms.EmailField(
         label=_("Teacher's e-mail address"),
         max_length=254,  # Invitation.email's column
-        help_text=_("We send them a link that works once, for seven days: on it they choose a "
-        "username and a password, and they are a teacher of your school."),
+        help_text=_(
+            "We send them a link that works once, for seven days: on it they choose a "
+            "username and a password, and they are a teacher of your school."
+        ),
     )
     as_admin = forms.BooleanField(
         label=_("Make them an admin of the school too"), required=False, initial=False

@@ -25,7 +25,7 @@ from .refusals import Refusal
 
 @transaction.atomic
 def classroom_create(*, teacher: User, name: str) -> Classroom:
-    for _ in range(20):
+    for _attempt in range(20):
         try:
             with transaction.atomic():
                 return Classroom.objects.create(

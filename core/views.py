@@ -172,11 +172,13 @@ def join(request: HtmxHttpRequest) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             services.student_enroll(classroom=form.classroom, student=user)
             return redirect("core:classroom_welcome", form.classroom.pk)
-        _, created = services.student_enroll(classroom=form.classroom, student=user)
+        _enrolment, created = services.student_enroll(classroom=form.classroom, student=user)
         if created:
             messages.success(request, _("You joined %(class)s.") % {"class": form.classroom.name})
         else:
-            messages.info(request, _("You are already in %(class)s.") % {"class": form.classroom.name})
+            messages.info(
+                request, _("You are already in %(class)s.") % {"class": form.classroom.name}
+            )
         return redirect("work:classroom", form.classroom.pk)
     if form.has_error("code") and form.data.get("code", "").strip():
         # Where wrong codes come from, to spot someone guessing; the page says the same as ever.
@@ -288,7 +290,10 @@ def invitation_accept(request: HtmxHttpRequest, token: str) -> HttpResponse:
             password=form.cleaned_data["password1"],
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome to Lens: you are a teacher of %(school)s.") % {"school": invitation.school})
+        messages.success(
+            request,
+            _("Welcome to Lens: you are a teacher of %(school)s.") % {"school": invitation.school},
+        )
         return redirect("work:home")
     return render(
         request,
@@ -462,9 +467,7 @@ def classroom_student_password_shown(
     ):
         messages.info(
             request,
-            _(
-                "The new password for %(name)s has been shown already; make another if it was lost."
-            )
+            _("The new password for %(name)s has been shown already; make another if it was lost.")
             % {"name": student.display_name},
         )
         return redirect("work:classroom", classroom.pk)

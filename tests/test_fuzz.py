@@ -64,6 +64,7 @@ from hypothesis import strategies as st
 
 from core import services as core_services
 from core.models import Classroom, Enrollment, Invitation, Job, School, User
+from lessons.insights.models import SubmissionFigures
 from lessons.library import services as library_services
 from lessons.library.lessonfile import parse_lesson
 from lessons.library.models import KeySpan, Lesson, Prompt, Segment, Taxonomy, Technique
@@ -416,6 +417,7 @@ TRACKED = [
     UnplacedWork,
     UnplacedWork.techniques.through,
     AuditEvent,
+    SubmissionFigures,
 ]
 UNTRACKED_FIELDS = {"last_login"}  # logging in is not changing the account
 
@@ -506,6 +508,8 @@ def owners(s: State) -> dict[str, dict[int, frozenset[int]]]:
         "work.UnplacedWork_techniques": lambda pk, r: move_owner.get(
             s["work.UnplacedWork"].get(r["unplacedwork_id"], {}).get("move_id"), set()
         ),
+        # a submission's figures, stored as its highlights change (insights)
+        "insights.SubmissionFigures": lambda pk, r: of_submission(pk),
     }
     assert set(rules) == set(s), set(rules) ^ set(s)
     return {

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 
 from core.models import User
 
+from . import factories
 from .conftest import PERSONAS, log_in
 from .html import assert_in_fragment, select, text
 
@@ -120,7 +121,9 @@ def test_makemessages_would_add_nothing(tmp_path):
 def test_the_compiled_catalogue_is_up_to_date():
     """The .mo is built from the .po (script/bootstrap's lens_messages, run by script/test),
     never committed: an older one means the tests below would read stale translations."""
-    assert COMPILED.exists(), "run script/test, or: bash -c 'source script/bootstrap && lens_messages'"
+    assert COMPILED.exists(), (
+        "run script/test, or: bash -c 'source script/bootstrap && lens_messages'"
+    )
     assert COMPILED.stat().st_mtime >= CATALOGUE.stat().st_mtime, "the .mo is older than the .po"
 
 
@@ -285,7 +288,8 @@ def test_dates_are_formatted_for_the_language(client, school_world):
     spanish = client.get(invitation_page)
     # "válida hasta el 3 de diciembre de 2026 a las 14:05": Django's Spanish format.
     found = re.search(
-        r"válida hasta el \d{1,2} de (\w+) de (\d{4}) a las \d\d:\d\d", text(spanish.content, "main")
+        r"válida hasta el \d{1,2} de (\w+) de (\d{4}) a las \d\d:\d\d",
+        text(spanish.content, "main"),
     )
     assert found, text(spanish.content, ".school-list")
     assert found.groups() == (spanish_month.lower(), str(when.year))
@@ -294,8 +298,16 @@ def test_dates_are_formatted_for_the_language(client, school_world):
 @pytest.mark.parametrize(
     ("minutes", "english", "spanish"),
     [
-        (1, "Wait about 1 minute, then try again.", "Espera aproximadamente 1 minuto y vuelve a intentarlo."),
-        (2, "Wait about 2 minutes, then try again.", "Espera unos 2 minutos y vuelve a intentarlo."),
+        (
+            1,
+            "Wait about 1 minute, then try again.",
+            "Espera aproximadamente 1 minuto y vuelve a intentarlo.",
+        ),
+        (
+            2,
+            "Wait about 2 minutes, then try again.",
+            "Espera unos 2 minutos y vuelve a intentarlo.",
+        ),
     ],
 )
 def test_plurals_follow_the_number(rf, minutes, english, spanish):
@@ -305,3 +317,46 @@ def test_plurals_follow_the_number(rf, minutes, english, spanish):
         with translation.override(language):
             page = render_to_string("429.html", {"family": "other", "minutes": minutes})
         assert_in_fragment(page, "main", expected)
+
+
+def test_a_spanish_student_works_on_a_passage_in_spanish_with_the_text_in_its_language(
+    client, world
+):
+    _spanish(client, world, "sam")
+    lesson = world.assignment.lesson
+    home = client.get(reverse("work:home"))
+    assert text(home.content, "main h1") == "Mis lecciones"
+    assert_in_fragment(home.content, "main", "Sin empezar", "Unirte a otra clase")
+    exercise = client.get(reverse("work:segment", args=[world.assignment.pk, 1]))
+    assert exercise.status_code == 200
+    count = lesson.segments.count()
+    assert text(exercise.content, "main h1").startswith(f"Fragmento 1 de {count}")
+    assert_in_fragment(exercise.content, "#prompts", "Preguntas", "Guardar y continuar")
+    assert_in_fragment(exercise.content, "#highlight-form", "Añadir un resaltado", "Técnica")
+    # The lesson's own words keep their language; the page around them is Spanish.
+    assert select(exercise.content, "#segment-text")[0]["lang"] == lesson.language == "en"
+    assert _html_lang(exercise.content) == "es"
+
+
+def test_a_spanish_teacher_sees_class_counts_with_plurals(client, world):
+    _spanish(client, world, "alice")
+    extra = factories.make_student("Tomás", classroom=world.class_a)
+    assert extra.pk
+    home = client.get(reverse("work:home"))
+    students = world.class_a.enrollments.count()
+    assert students > 1
+    assert_in_fragment(home.content, "main .cards", f"{students} estudiantes")
+    world.class_a.enrollments.exclude(student=world.sam).delete()
+    home = client.get(reverse("work:home"))
+    assert_in_fragment(home.content, "main .cards", "1 estudiante ·")
+
+
+def test_a_spanish_student_reads_the_feedback_in_spanish(client, world):
+    factories.hand_in(world.assignment, world.sam)
+    _spanish(client, world, "sam")
+    page = client.get(reverse("insights:feedback", args=[world.assignment.pk]))
+    assert page.status_code == 200
+    assert_in_fragment(page.content, "#scores-heading", "Cómo te ha ido")
+    assert_in_fragment(page.content, "main", "Encontraste", "técnicas de la clave de respuestas")
+    for passage in select(page.content, ".source-text"):
+        assert passage["lang"] == world.assignment.lesson.language

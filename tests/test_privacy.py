@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from core import services as core_services
 from core.models import Classroom, Enrollment, School, User
+from lessons.insights.models import SubmissionFigures
 from lessons.library import services as library_services
 from lessons.library.lessonfile import parse_lesson
 from lessons.work import services
@@ -438,7 +439,7 @@ def test_deleting_removes_everything_of_sam_and_nothing_of_anyone_else(client, w
     assert not User.objects.filter(pk=work.sam.pk).exists()
     assert not Enrollment.objects.filter(student_id=work.sam.pk).exists()
     assert not Submission.objects.filter(pk__in=submissions).exists()
-    for model in (Highlight, Answer, Review, UnplacedWork):
+    for model in (Highlight, Answer, Review, UnplacedWork, SubmissionFigures):
         assert not model.objects.filter(submission_id__in=submissions).exists()
     assert not Answer.techniques.through.objects.filter(
         answer__submission_id__in=submissions

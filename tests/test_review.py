@@ -813,6 +813,11 @@ def test_a_review_saved_on_a_later_page_without_javascript_comes_back_to_it(
     assert _cards(page) == ["Zoe Zed"]  # the page it was sent from, with the form as posted
     assert "Too high" in page
     assert "1 reviewed" in page
+    # Its links are that page's, not those of the address the form was posted to.
+    nav = select(page, 'nav[aria-label="Pages of students"]')[0]
+    assert nav.select_one("a[rel=prev]")["href"] == f"{next_url[:-1]}2#cards"
+    blind = select(page, ".review-bar a")[0]
+    assert blind["href"] == _prompt_url(world, _text_prompt(world), blind=True)
 
 
 # What students see -------------------------------------------------------------------------

@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0005_jobs'),
+        ("core", "0005_jobs"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='language',
-            field=models.CharField(blank=True, choices=[('en', 'English'), ('es', 'Español')], help_text="The language of Lens's pages for this user; empty: the browser's.", max_length=10),
+            model_name="user",
+            name="language",
+            field=models.CharField(
+                blank=True,
+                choices=[("en", "English"), ("es", "Español")],
+                help_text="The language of Lens's pages for this user; empty: the browser's.",
+                max_length=10,
+            ),
         ),
     ]

@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .anchoring import AmbiguousQuote, Anchor, AnchorError, locate
 from .models import Taxonomy, Technique
@@ -18,8 +19,10 @@ class TextField(forms.CharField):
     UNSTORABLE = "[\x00\ud800-\udfff]"
     default_validators = [RegexValidator(UNSTORABLE, inverse_match=True, code="unstorable")]
     default_error_messages = {
-        "unstorable": "This text has a character that cannot be saved (a null character or "
-        "half of an emoji, shown as �). Remove it and try again."
+        "unstorable": _(
+            "This text has a character that cannot be saved (a null character or "
+            "half of an emoji, shown as �). Remove it and try again."
+        )
     }
 
     def __init__(self, **kwargs):
@@ -48,14 +51,14 @@ def technique_choices(techniques) -> list:
     for technique in techniques:
         groups.setdefault(technique.category, []).append((technique.pk, technique.name))
     if list(groups) == [""]:
-        return [("", "Choose a technique…"), *groups[""]]
-    return [("", "Choose a technique…"), *groups.items()]
+        return [("", _("Choose a technique…")), *groups[""]]
+    return [("", _("Choose a technique…")), *groups.items()]
 
 
 class HighlightEditForm(forms.Form):
-    technique = TechniqueChoiceField(queryset=Technique.objects.none(), label="Technique")
+    technique = TechniqueChoiceField(queryset=Technique.objects.none(), label=_("Technique"))
     note = TextField(
-        label="Why? (optional)",
+        label=_("Why? (optional)"),
         max_length=settings.MAX_NOTE_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -66,17 +69,17 @@ class HighlightEditForm(forms.Form):
         field = self.fields["technique"]
         field.queryset = techniques
         field.choices = choices if choices is not None else technique_choices(techniques)
-        field.error_messages["invalid_choice"] = "Choose a technique from this lesson's list."
+        field.error_messages["invalid_choice"] = _("Choose a technique from this lesson's list.")
 
 
 class HighlightForm(HighlightEditForm):
     """Words to highlight: selected in the text (offsets filled in by highlight.js) or typed."""
 
     quote = TextField(
-        label="Words",
+        label=_("Words"),
         max_length=settings.MAX_QUOTE_LENGTH,
         required=False,
-        help_text="Select words in the text, or type or paste them here.",
+        help_text=_("Select words in the text, or type or paste them here."),
         widget=forms.Textarea(attrs={"rows": 2, "data-quote-input": ""}),
     )
     start = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
@@ -113,7 +116,7 @@ class HighlightForm(HighlightEditForm):
                 self.errors.pop(name, None)
             self.add_error(
                 None,
-                "The selected words could not be read. Select them again, or type them.",
+                _("The selected words could not be read. Select them again, or type them."),
             )
         return super().clean()
 
@@ -122,23 +125,23 @@ class LibraryFilterForm(forms.Form):
     """The lesson library's search and filters: a plain GET form."""
 
     q = forms.CharField(
-        label="Search",
+        label=_("Search"),
         max_length=200,
         required=False,
-        help_text="Words from the title, author, place or source.",
+        help_text=_("Words from the title, author, place or source."),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     taxonomy = forms.ModelChoiceField(
         queryset=Taxonomy.objects.all(),
-        label="Techniques list",
+        label=_("Techniques list"),
         required=False,
         to_field_name="slug",
-        empty_label="Any",
+        empty_label=_("Any"),
     )
-    language = forms.ChoiceField(label="Language", required=False)
-    level = forms.ChoiceField(label="Level", required=False)
-    author = forms.CharField(label="Author", max_length=200, required=False)
-    mine = forms.BooleanField(label="My lessons only", required=False)
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    level = forms.ChoiceField(label=_("Level"), required=False)
+    author = forms.CharField(label=_("Author"), max_length=200, required=False)
+    mine = forms.BooleanField(label=_("My lessons only"), required=False)
 
     def __init__(self, *args, lessons, **kwargs):
         super().__init__(*args, **kwargs)
@@ -146,7 +149,7 @@ class LibraryFilterForm(forms.Form):
             values = (
                 lessons.exclude(**{name: ""}).order_by(name).values_list(name, flat=True).distinct()
             )
-            self.fields[name].choices = [("", "Any"), *((v, v) for v in values)]
+            self.fields[name].choices = [("", _("Any")), *((v, v) for v in values)]
 
     def filter(self, lessons, user):
         data = self.cleaned_data
@@ -174,6 +177,6 @@ class PublishForm(forms.Form):
     """The lesson page's Publish or Unpublish button."""
 
     published = forms.TypedChoiceField(
-        choices=[("1", "Publish"), ("0", "Unpublish")],
+        choices=[("1", _("Publish")), ("0", _("Unpublish"))],
         coerce=lambda value: value == "1",
     )

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from .textmap import TextMap
 
@@ -167,9 +168,9 @@ class Segment(models.Model):
 
 class Prompt(models.Model):
     class Kind(models.TextChoices):
-        HIGHLIGHT = "highlight", "Highlight the techniques"
-        TEXT = "text", "Written answer"
-        CHOOSE = "choose", "Choose the techniques"
+        HIGHLIGHT = "highlight", _("Highlight the techniques")
+        TEXT = "text", _("Written answer")
+        CHOOSE = "choose", _("Choose the techniques")
 
     segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="prompts")
     uid = models.UUIDField(

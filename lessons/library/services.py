@@ -11,6 +11,7 @@ import logging
 from django.db import models, transaction
 from django.db.models import Max, Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.access import NOT_APPROVED, may_see_answer_key
 from core.models import User
@@ -204,8 +205,12 @@ def lesson_duplicate(*, lesson: Lesson, by: User) -> Lesson:
     (`core.access.may_see_answer_key`: approved teachers, and the lesson's author)."""
     if not may_see_answer_key(by, lesson):
         raise Refusal(
-            "Only teachers approved by their school copy another author's lesson: the copy "
-            "carries its answer key. " + NOT_APPROVED,
+            _(
+                "Only teachers approved by their school copy another author's lesson: the "
+                "copy carries its answer key."
+            )
+            + " "
+            + NOT_APPROVED,
             status=403,
         )
     title_length = field_max_length(Lesson, "title")
@@ -232,7 +237,7 @@ def check_editable(lesson: Lesson, *, status: int = 400) -> None:
     (409 where the page was loaded while the lesson was still a draft)."""
     if lesson.is_published:
         raise Refusal(
-            "This lesson is published, so it is not changed: edit it to start a new revision.",
+            _("This lesson is published, so it is not changed: edit it to start a new revision."),
             status=status,
         )
 
@@ -314,11 +319,11 @@ def lesson_edit_draft(*, lesson: Lesson, by: User) -> Lesson:
     published lesson, the draft of its next revision (made now, an exact copy, if needed)."""
     lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
     if lesson.created_by_id != by.pk:
-        raise Refusal("Only the lesson's author can edit it. Duplicate it to adapt it.")
+        raise Refusal(_("Only the lesson's author can edit it. Duplicate it to adapt it."))
     if not lesson.is_published:
         return lesson
     if lesson.is_replaced:
-        raise Refusal("A later revision of this lesson exists: edit that one.")
+        raise Refusal(_("A later revision of this lesson exists: edit that one."))
     existing = draft_revision(lesson)
     if existing:
         return existing
@@ -338,18 +343,22 @@ def lesson_edit_draft(*, lesson: Lesson, by: User) -> Lesson:
 def publish_problems(lesson: Lesson) -> list[str]:
     """What must be fixed before the lesson can be published (empty when it can)."""
     problems = []
-    for name in ("title", "author", "audience", "provenance", "introduction"):
+    needed = {
+        "title": _("The lesson needs its title."),
+        "author": _("The lesson needs its author."),
+        "audience": _("The lesson needs its audience."),
+        "provenance": _("The lesson needs its provenance."),
+        "introduction": _("The lesson needs its introduction."),
+    }
+    for name, problem in needed.items():
         if not getattr(lesson, name).strip():
-            field = Lesson._meta.get_field(name)
-            assert isinstance(field, models.Field), name
-            label = field.verbose_name
-            problems.append(f"The lesson needs its {label}.")
+            problems.append(problem)
     segments = list(lesson.segments.all())
     if not segments:
-        problems.append("The lesson needs at least one passage.")
+        problems.append(_("The lesson needs at least one passage."))
     for segment in segments:
         if not segment.text.strip():
-            problems.append(f"Passage {segment.position} has no text.")
+            problems.append(_("Passage %(position)s has no text.") % {"position": segment.position})
     return problems
 
 
@@ -360,7 +369,7 @@ def lesson_publish(*, lesson: Lesson) -> Lesson:
     if not locked.is_published:
         problems = publish_problems(locked)
         if problems:
-            raise Refusal(" ".join(["Not published yet.", *problems]))
+            raise Refusal(" ".join([_("Not published yet."), *problems]))
         now = timezone.now()
         lineage(locked).filter(is_published=True, replaced_at__isnull=True).exclude(
             pk=locked.pk
@@ -387,12 +396,12 @@ def lesson_unpublish(*, lesson: Lesson) -> Lesson:
         given.is_published = False
         return given
     if lesson.assignments.exists():
-        raise Refusal("This lesson is assigned to a class, so it cannot be unpublished.")
+        raise Refusal(_("This lesson is assigned to a class, so it cannot be unpublished."))
     if lesson.is_replaced:
-        raise Refusal("A later revision replaced this one; it is kept as it is.")
+        raise Refusal(_("A later revision replaced this one; it is kept as it is."))
     if draft_revision(lesson):
         raise Refusal(
-            "A draft of the next revision exists; publish or delete it before unpublishing."
+            _("A draft of the next revision exists; publish or delete it before unpublishing.")
         )
     previous = (
         lineage(lesson)

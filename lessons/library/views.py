@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.access import NOT_APPROVED, may_publish
@@ -67,15 +68,15 @@ def lesson_publish(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         raise Http404
     form = PublishForm(request.POST)
     if not form.is_valid():
-        raise Refusal("Publish or unpublish the lesson.")
+        raise Refusal(_("Publish or unpublish the lesson."))
     published = form.cleaned_data["published"]
     if published and not may_publish(request.user):
-        raise Refusal(NOT_APPROVED + " Publishing waits for the approval too.", status=403)
+        raise Refusal(NOT_APPROVED + " " + _("Publishing waits for the approval too."), status=403)
     services.lesson_set_published(lesson=lesson, published=published)
     if published:
-        message = "The lesson is published: every teacher can now assign it."
+        message = _("The lesson is published: every teacher can now assign it.")
     else:
-        message = "The lesson is a draft again: only you can see it."
+        message = _("The lesson is a draft again: only you can see it.")
     return done(request, message, redirect_to=reverse("library:lesson_detail", args=[lesson.slug]))
 
 

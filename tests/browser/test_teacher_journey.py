@@ -67,6 +67,8 @@ def test_assign_watch_comment_release_and_the_student_reads_the_feedback(
     page.goto(f"/assignments/{assignment.pk}/review/prompts/{prompt.pk}/")
     page.get_by_role("textbox", name="Comment for Amira K.").fill("Good: say which goals.")
     page.get_by_role("combobox", name="Score (0–5) for Amira K.").select_option("4")
+    # Only a review marked reviewed reaches the student.
+    page.get_by_role("checkbox", name="Reviewed for Amira K.").check()
     page.get_by_role("button", name="Save review for Amira K.").click()
     expect(page.get_by_text("Saved at")).to_be_visible()
     assert Review.objects.get().comment == "Good: say which goals."

@@ -111,7 +111,8 @@ def load_class(
     with_figures: bool = False,
     answered: bool = True,
 ) -> ClassWork:
-    """Everything about one assignment's class, in six queries (four without the key).
+    """Everything about one assignment's class, in six queries (four without the key; with
+    stored figures, five, and one more only when some students' figures are not stored).
 
     `submitted_only` keeps only the work handed in. `highlight_columns` adds columns to the
     highlight rows (named rows with submission, segment, start, end and technique ids).

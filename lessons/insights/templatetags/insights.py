@@ -5,7 +5,7 @@ from functools import cache
 from typing import Any
 
 from django import template
-from django.utils.html import escape, format_html
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
@@ -105,3 +105,20 @@ def confusion_cells(cells: Iterable[Any]) -> SafeString:
         classes += "" if cell.count else " muted"
         out.append(f'<td class="{classes}">{int(cell.count)}</td>')
     return mark_safe("".join(out))
+
+
+@register.simple_tag
+def select_options(choices: Iterable[tuple[Any, Any]], current: Any) -> SafeString:
+    """The `<option>`s of a choice field, the one whose value is `current` selected (compared
+    as text, as the form posts it back; None selects the empty choice). A review page holds a
+    form per student: written here, not by the template language, for the same reason as
+    `passage_cells`. Values and labels are escaped."""
+    chosen = "" if current is None else str(current)
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (value, mark_safe(" selected") if str(value) == chosen else "", label)
+            for value, label in choices
+        ),
+    )

@@ -53,7 +53,8 @@ PROGRESS_TABLE = "progress-table"  # the element a page link of the progress tab
 
 def _progress_pager(request: AuthenticatedRequest, progress: Progress) -> Pager:
     return pager(
-        request,
+        request.path,
+        request.GET,
         progress.page,
         name="progress",
         label="Pages of students",

@@ -5,7 +5,7 @@ plain links and, given an htmx target, swaps only that target."""
 from dataclasses import dataclass
 
 from django.core.paginator import Page
-from django.http import HttpRequest
+from django.http import QueryDict
 
 AROUND = 2  # page links on each side of the current page (with the first and the last)
 
@@ -44,16 +44,26 @@ class Pager:
         return self.page.paginator.count
 
 
-def page_url(request: HttpRequest, number: int) -> str:
-    """This page's address with `?page=number`, its other parameters kept (`blind=1`)."""
-    query = request.GET.copy()
+def page_url(path: str, query: QueryDict, number: int) -> str:
+    """The address `path` with `?page=number`, the other parameters of `query` kept
+    (`blind=1`)."""
+    query = query.copy()
     query["page"] = str(number)
-    return f"{request.path}?{query.urlencode()}"
+    return f"{path}?{query.urlencode()}"
 
 
 def pager(
-    request: HttpRequest, page: Page, *, name: str, label: str, fragment: str = "", target: str = ""
+    path: str,
+    query: QueryDict,
+    page: Page,
+    *,
+    name: str,
+    label: str,
+    fragment: str = "",
+    target: str = "",
 ) -> Pager:
+    """The links to the pages around `page` of the page at `path` with `query` (the page
+    shown: for a form posted from it and shown again, the page it was posted from)."""
     last = page.paginator.num_pages
     shown = sorted(
         {1, last, *range(max(1, page.number - AROUND), min(last, page.number + AROUND) + 1)}
@@ -62,14 +72,14 @@ def pager(
     for number in shown:
         if links and links[-1] is not None and number > links[-1].number + 1:
             links.append(None)
-        links.append(PageLink(number, page_url(request, number), number == page.number))
+        links.append(PageLink(number, page_url(path, query, number), number == page.number))
     return Pager(
         page=page,
         name=name,
         label=label,
         links=links,
-        previous=page_url(request, page.number - 1) if page.has_previous() else "",
-        following=page_url(request, page.number + 1) if page.has_next() else "",
+        previous=page_url(path, query, page.number - 1) if page.has_previous() else "",
+        following=page_url(path, query, page.number + 1) if page.has_next() else "",
         fragment=fragment,
         target=target,
     )

@@ -72,15 +72,21 @@ def _with_forms[Card: (PromptCard, KeyCard)](
     return pairs
 
 
-def _blind_links(request: HtmxHttpRequest, blind: bool) -> dict:
-    """Links to this page with and without names, from its first page (the order of the
-    students changes)."""
-    query = request.GET.copy()
+def _blind_links(path: str, query: QueryDict, blind: bool) -> dict:
+    """Links to the page at `path` with `query` with and without names, from its first page
+    (the order of the students changes)."""
+    query = query.copy()
     query.pop("blind", None)
     query.pop("page", None)
-    named = f"{request.path}?{query.urlencode()}" if query else request.path
+    named = f"{path}?{query.urlencode()}" if query else path
     query["blind"] = "1"
-    return {"blind": blind, "named_url": named, "blind_url": f"{request.path}?{query.urlencode()}"}
+    return {"blind": blind, "named_url": named, "blind_url": f"{path}?{query.urlencode()}"}
+
+
+def _shown(next_url: str) -> tuple[str, QueryDict]:
+    """The path and query of the page a review form came from (the page shown again)."""
+    parts = urlsplit(next_url)
+    return parts.path, QueryDict(parts.query)
 
 
 def _page_url(
@@ -111,8 +117,8 @@ def _prompt_page(
     bound: Bound | None = None,
 ) -> HttpResponse:
     """One page of students' answers to the question: the page `next_url` names."""
-    number = QueryDict(urlsplit(next_url).query).get("page")
-    page = prompt_review(assignment, prompt_pk, blind=blind, page=number)
+    path, query = _shown(next_url)
+    page = prompt_review(assignment, prompt_pk, blind=blind, page=query.get("page"))
     name = "insights:review_prompt"
     return render(
         request,
@@ -129,9 +135,14 @@ def _prompt_page(
             "queue_url": _queue_url(assignment, blind),
             "max_score": MAX_SCORE,
             "pager": pager(
-                request, page.page, name="students", label="Pages of students", fragment="#cards"
+                path,
+                query,
+                page.page,
+                name="students",
+                label="Pages of students",
+                fragment="#cards",
             ),
-            **_blind_links(request, blind),
+            **_blind_links(path, query, blind),
         },
     )
 
@@ -161,7 +172,7 @@ def _key_page(
             "next_url": _page_url(name, assignment, page.following, blind),
             "queue_url": _queue_url(assignment, blind),
             "max_score": MAX_SCORE,
-            **_blind_links(request, blind),
+            **_blind_links(*_shown(next_url), blind),
         },
     )
 
@@ -173,19 +184,24 @@ def _queue_page(
     blind: bool,
     failed: tuple[Submission, ReviewForm] | None = None,
 ) -> HttpResponse:
-    queue = review_queue(assignment, blind=blind, page=request.GET.get("page"))
+    # The queue's address, also when a review posted from it is refused and it is shown again.
+    path, query = _shown(_queue_url(assignment, blind))
+    if request.method == "GET":
+        query = request.GET
+    queue = review_queue(assignment, blind=blind, page=query.get("page"))
     context = {
         "assignment": assignment,
         "lesson": assignment.lesson,
         "queue": queue,
         "pager": pager(
-            request,
+            path,
+            query,
             queue.page,
             name="queue",
             label="Pages of students with answers to review",
             fragment="#passages-heading",
         ),
-        **_blind_links(request, blind),
+        **_blind_links(path, query, blind),
     }
     if failed:
         submission, form = failed
