@@ -491,6 +491,7 @@ def test_a_page_link_with_htmx_answers_with_the_table_alone(client, five_student
     assert select(page, ".table-wrap[autofocus]")
     assert text(page, "caption").endswith("students 3 to 4 of 5")
     assert "autofocus" not in first  # a whole page keeps the reader where they were
+    assert "HX-Target" in response["Vary"]  # no cache gives the table for the page
 
 
 def test_an_htmx_request_for_the_whole_page_gets_it(client, five_students):

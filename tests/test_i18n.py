@@ -360,3 +360,16 @@ def test_a_spanish_student_reads_the_feedback_in_spanish(client, world):
     assert_in_fragment(page.content, "main", "Encontraste", "técnicas de la clave de respuestas")
     for passage in select(page.content, ".source-text"):
         assert passage["lang"] == world.assignment.lesson.language
+
+
+def test_a_spanish_teacher_reads_the_dashboard_in_spanish(client, world):
+    _spanish(client, world, "alice")
+    page = client.get(reverse("insights:dashboard", args=[world.assignment.pk]))
+    assert page.status_code == 200
+    lesson = world.assignment.lesson
+    assert text(page.content, "main h1") == f"Panel: {lesson.title}"
+    students = world.class_a.enrollments.count()
+    plural = "estudiante" if students == 1 else "estudiantes"
+    assert text(page.content, "#summary").startswith(f"{students} {plural} · ")
+    assert_in_fragment(page.content, "#progress-heading", "Avance")
+    assert_in_fragment(page.content, "#heat-heading", "Dónde resaltó la clase")

@@ -6,6 +6,8 @@ exactly (docs/lesson-format.md)."""
 import re
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from lessons.library.bundles import MAX_FILES, MAX_UPLOAD_BYTES
 from lessons.library.forms import HighlightEditForm, HighlightForm, TextField
@@ -20,7 +22,7 @@ MAX_BODY_LENGTH = 20_000
 MAX_PROMPT_LENGTH = 1000
 MAX_EXPLANATION_LENGTH = 2000
 QUOTE_END_RE = re.compile(r'"(?:\s*#\d+)?\s*\|')  # how the file's key line ends a quote
-NEEDED_TO_PUBLISH = "Needed to publish the lesson; a draft may leave it empty."
+NEEDED_TO_PUBLISH = _("Needed to publish the lesson; a draft may leave it empty.")
 
 
 def _length(name: str) -> int:
@@ -31,68 +33,91 @@ class LessonDetailsForm(forms.Form):
     """What students are told about the text, and how the lesson is filed. A draft may
     leave most of it empty; publishing asks for what is missing."""
 
-    title = forms.CharField(label="Title of the lesson", max_length=_length("title"))
+    title = forms.CharField(label=_("Title of the lesson"), max_length=_length("title"))
     slug = forms.CharField(
-        label="Address (optional)",
+        label=_("Address (optional)"),
         max_length=SLUG_LENGTH,
         required=False,
-        help_text="The lesson's name in its web address and file name: a-z, 0-9 and "
-        "hyphens. Left empty, it is made from the title.",
+        help_text=_(
+            "The lesson's name in its web address and file name: a-z, 0-9 and "
+            "hyphens. Left empty, it is made from the title."
+        ),
     )
     taxonomy = forms.ModelChoiceField(
         queryset=Taxonomy.objects.all(),
-        label="Techniques list",
+        label=_("Techniques list"),
         empty_label=None,
-        help_text="The list of propaganda techniques students choose from.",
+        help_text=_("The list of propaganda techniques students choose from."),
     )
     author = forms.CharField(
-        label="Who wrote the text (author)",
+        label=_("Who wrote the text (author)"),
         max_length=_length("author"),
         required=False,
-        help_text=f"{NEEDED_TO_PUBLISH} For example: the editors of a state newspaper.",
+        help_text=format_lazy(
+            "{} {}", NEEDED_TO_PUBLISH, _("For example: the editors of a state newspaper.")
+        ),
     )
     date = forms.DateField(
-        label="When it appeared (optional)",
+        label=_("When it appeared (optional)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    place = forms.CharField(label="Where (optional)", max_length=_length("place"), required=False)
+    place = forms.CharField(
+        label=_("Where (optional)"), max_length=_length("place"), required=False
+    )
     audience = forms.CharField(
-        label="For whom it was written (audience)",
+        label=_("For whom it was written (audience)"),
         max_length=_length("audience"),
         required=False,
-        help_text=f"{NEEDED_TO_PUBLISH} Students see who a text was meant to persuade. For "
-        "example: readers abroad who follow state media.",
+        help_text=format_lazy(
+            "{} {}",
+            NEEDED_TO_PUBLISH,
+            _(
+                "Students see who a text was meant to persuade. For example: readers abroad "
+                "who follow state media."
+            ),
+        ),
     )
     source = forms.CharField(
-        label="Where it was published (optional)", max_length=_length("source"), required=False
+        label=_("Where it was published (optional)"),
+        max_length=_length("source"),
+        required=False,
     )
     language = forms.CharField(
-        label="Language of the text",
+        label=_("Language of the text"),
         max_length=_length("language"),
         initial="en",
-        help_text="A language code, such as en, de or fr.",
+        help_text=_("A language code, such as en, de or fr."),
     )
     level = forms.CharField(
-        label="Level (optional)",
+        label=_("Level (optional)"),
         max_length=_length("level"),
         required=False,
-        help_text="For example: Ages 14-18.",
+        help_text=_("For example: Ages 14-18."),
     )
     provenance = TextField(
-        label="Provenance",
+        label=_("Provenance"),
         max_length=5000,
         required=False,
-        help_text="Where the text comes from and how it is presented, for students. "
-        + NEEDED_TO_PUBLISH,
+        help_text=format_lazy(
+            "{} {}",
+            _("Where the text comes from and how it is presented, for students."),
+            NEEDED_TO_PUBLISH,
+        ),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     introduction = TextField(
-        label="Introduction",
+        label=_("Introduction"),
         max_length=MAX_INTRODUCTION,
         required=False,
-        help_text="Shown to students before the text, in Markdown: *italics*, **bold**, "
-        "[a link](https://example.org), a blank line between paragraphs. " + NEEDED_TO_PUBLISH,
+        help_text=format_lazy(
+            "{} {}",
+            _(
+                "Shown to students before the text, in Markdown: *italics*, **bold**, "
+                "[a link](https://example.org), a blank line between paragraphs."
+            ),
+            NEEDED_TO_PUBLISH,
+        ),
         widget=forms.Textarea(attrs={"rows": 8}),
     )
 
@@ -130,22 +155,26 @@ class LessonNewForm(LessonDetailsForm):
     MARKDOWN, PLAIN = "markdown", "plain"
 
     text = TextField(
-        label="The text",
+        label=_("The text"),
         max_length=MAX_PASTED_TEXT,
-        help_text="Paste the whole text. It is cut into passages that students read one "
-        "page at a time, each of about 80 to 250 words: between paragraphs (paragraphs are "
-        "separated by a blank line), or between sentences in a longer paragraph. You can "
-        "split, join and reorder the passages afterwards.",
+        help_text=_(
+            "Paste the whole text. It is cut into passages that students read one "
+            "page at a time, each of about 80 to 250 words: between paragraphs (paragraphs are "
+            "separated by a blank line), or between sentences in a longer paragraph. You can "
+            "split, join and reorder the passages afterwards."
+        ),
         widget=forms.Textarea(attrs={"rows": 14}),
     )
     markup = forms.ChoiceField(
-        label="The text is written in",
+        label=_("The text is written in"),
         choices=[
-            (PLAIN, "Plain text: shown exactly as pasted"),
+            (PLAIN, _("Plain text: shown exactly as pasted")),
             (
                 MARKDOWN,
-                "Markdown: **bold**, *italics*; a heading line # Title starts a passage "
-                "and names it",
+                _(
+                    "Markdown: **bold**, *italics*; a heading line # Title starts a passage "
+                    "and names it"
+                ),
             ),
         ],
         initial=PLAIN,

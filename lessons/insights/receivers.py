@@ -14,7 +14,7 @@ from . import services, tasks
 
 
 def on_highlights_changed(sender, *, submission_ids, **kwargs) -> None:
-    """A student's highlight was added, edited or deleted (or a move set some aside): their
+    """A student's highlight was added, edited or deleted (or a repair set some aside): their
     figures, computed again in the same transaction."""
     services.figures_store(submission_ids=submission_ids)
 

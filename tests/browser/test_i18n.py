@@ -80,3 +80,42 @@ def test_a_page_right_to_left_mirrors_its_layout(page):
     heading = page.locator("main h1").bounding_box()
     assert heading["x"] + heading["width"] > width / 2
     check_no_sideways_scroll(page)
+
+
+def test_a_spanish_student_reads_works_and_gets_feedback_accessibly(page):
+    teacher = factories.make_teacher("Ms Rivera")
+    classroom = factories.make_classroom(teacher, "4.º B")
+    assignment = factories.make_assignment(classroom, factories.seed_lesson())
+    student = factories.make_student("Amira K.", classroom=classroom)
+    log_in(page, student.username, "a-long-password")
+    User.objects.filter(pk=student.pk).update(language="es")
+    page.goto("/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mis lecciones")
+    audit(page)
+    page.get_by_role("link", name=assignment.lesson.title).click()
+    expect(page.get_by_role("heading", name="Tu tarea")).to_be_visible()
+    audit(page)
+    page.get_by_role("link", name="Empezar a leer").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Fragmento 1 de")
+    expect(page.locator("#segment-text")).to_have_attribute("lang", assignment.lesson.language)
+    audit(page)
+    factories.hand_in(assignment, student)
+    page.goto(reverse("insights:feedback", args=[assignment.pk]))
+    expect(page.get_by_role("heading", name="Cómo te ha ido")).to_be_visible()
+    audit(page)
+
+
+def test_a_spanish_teacher_reads_the_dashboard_accessibly(page):
+    teacher = factories.make_teacher("Ms Rivera")
+    classroom = factories.make_classroom(teacher, "4.º B")
+    assignment = factories.make_assignment(classroom, factories.seed_lesson())
+    factories.make_student("Amira K.", classroom=classroom)
+    log_in(page, teacher.username, "a-long-teacher-password")
+    User.objects.filter(pk=teacher.pk).update(language="es")
+    page.goto("/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mis clases")
+    expect(page.get_by_text("1 estudiante ·")).to_be_visible()
+    audit(page)
+    page.goto(reverse("insights:dashboard", args=[assignment.pk]))
+    expect(page.locator("#summary")).to_contain_text("1 estudiante · 0 han empezado")
+    audit(page)

@@ -5,37 +5,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('library', '0003_segment_origin'),
-        ('work', '0002_audit_events'),
+        ("library", "0003_segment_origin"),
+        ("work", "0002_audit_events"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SubmissionFigures',
+            name="SubmissionFigures",
             fields=[
-                ('submission', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='figures', serialize=False, to='work.submission')),
-                ('version', models.PositiveSmallIntegerField(default=1)),
-                ('highlight_count', models.PositiveIntegerField(default=0)),
-                ('precision', models.FloatField(default=0)),
-                ('recall', models.FloatField(default=0)),
-                ('f1', models.FloatField(default=0)),
-                ('student_count', models.PositiveIntegerField(default=0, help_text='|S|, after merging.')),
-                ('key_count', models.PositiveIntegerField(default=0, help_text='|T|, after merging.')),
-                ('spans_precision', models.FloatField(default=0)),
-                ('spans_recall', models.FloatField(default=0)),
-                ('spans_f1', models.FloatField(default=0)),
-                ('spans_student_count', models.PositiveIntegerField(default=0)),
-                ('spans_key_count', models.PositiveIntegerField(default=0)),
-                ('detail', models.JSONField(default=dict, help_text='found, other: ids of the key spans found, and highlighted with another technique only; confusion: [key technique id, chosen technique id, count] (0: none); coverage: passage id -> start, end, ... of what they highlighted, merged; per_passage: passage id -> highlights there (`lessons.insights.figures.Figures`).')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('lesson', models.ForeignKey(help_text='The revision whose answer key the figures were computed against.', on_delete=django.db.models.deletion.CASCADE, related_name='+', to='library.lesson')),
+                (
+                    "submission",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="figures",
+                        serialize=False,
+                        to="work.submission",
+                    ),
+                ),
+                ("version", models.PositiveSmallIntegerField(default=1)),
+                ("highlight_count", models.PositiveIntegerField(default=0)),
+                ("precision", models.FloatField(default=0)),
+                ("recall", models.FloatField(default=0)),
+                ("f1", models.FloatField(default=0)),
+                (
+                    "student_count",
+                    models.PositiveIntegerField(default=0, help_text="|S|, after merging."),
+                ),
+                (
+                    "key_count",
+                    models.PositiveIntegerField(default=0, help_text="|T|, after merging."),
+                ),
+                ("spans_precision", models.FloatField(default=0)),
+                ("spans_recall", models.FloatField(default=0)),
+                ("spans_f1", models.FloatField(default=0)),
+                ("spans_student_count", models.PositiveIntegerField(default=0)),
+                ("spans_key_count", models.PositiveIntegerField(default=0)),
+                (
+                    "detail",
+                    models.JSONField(
+                        default=dict,
+                        help_text="found, other: ids of the key spans found, and highlighted with another technique only; confusion: [key technique id, chosen technique id, count] (0: none); coverage: passage id -> start, end, ... of what they highlighted, merged; per_passage: passage id -> highlights there (`lessons.insights.figures.Figures`).",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "lesson",
+                    models.ForeignKey(
+                        help_text="The revision whose answer key the figures were computed against.",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="library.lesson",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'submission figures',
+                "verbose_name_plural": "submission figures",
             },
         ),
     ]

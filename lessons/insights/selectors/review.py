@@ -23,6 +23,8 @@ from .spans import span_of
 
 ANSWERABLE = [Prompt.Kind.TEXT, Prompt.Kind.CHOOSE]
 STUDENTS_PER_PAGE = 20  # cards on a page of review by question
+# A passage's Markdown, plain text and text map: review pages show its HTML, never these.
+_PASSAGE_SOURCE = ("segment__body", "segment__text", "segment__origin")
 QUEUE_STUDENTS_PER_PAGE = 15  # students on a page of the review queue
 
 
@@ -50,6 +52,7 @@ def lesson_prompts(assignment: Assignment) -> list[Prompt]:
     return list(
         Prompt.objects.filter(segment__lesson=assignment.lesson_id, kind__in=ANSWERABLE)
         .select_related("segment")
+        .defer(*_PASSAGE_SOURCE)
         .order_by("segment__position", "position")
     )
 
@@ -59,6 +62,7 @@ def lesson_keys(assignment: Assignment) -> list[KeySpan]:
     return list(
         KeySpan.objects.filter(segment__lesson=assignment.lesson_id)
         .select_related("segment", "technique")
+        .defer(*_PASSAGE_SOURCE)
         .order_by("segment__position", "position")
     )
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods
 
 from core import jobs
@@ -42,10 +43,14 @@ def dashboard(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.htmx and request.htmx.target == PROGRESS_TABLE:
         progress = build_progress(work, page)
         context |= {"progress": progress, "pager": _progress_pager(request, progress)}
-        return render(request, "insights/dashboard.html#progress_table", context)
-    board = build_dashboard(work, page)
-    context |= {"board": board, "pager": _progress_pager(request, board.progress)}
-    return render(request, "insights/dashboard.html", context)
+        response = render(request, "insights/dashboard.html#progress_table", context)
+    else:
+        board = build_dashboard(work, page)
+        context |= {"board": board, "pager": _progress_pager(request, board.progress)}
+        response = render(request, "insights/dashboard.html", context)
+    # The same address answers with the table alone or the whole page: no cache may mix them.
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
 
 
 PROGRESS_TABLE = "progress-table"  # the element a page link of the progress table swaps
