@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import DatabaseError, connection
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
@@ -127,12 +127,12 @@ def language(request: HtmxHttpRequest) -> HttpResponse:
         user.language = chosen
         user.save(update_fields=["language"])
     back = form.cleaned_data["next"]
-    if not url_has_allowed_host_and_scheme(
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        back = reverse("work:home")
+        back = reverse("work:home")  # only a page of Lens's own, by its path
     translation.activate(chosen)
-    response = redirect(back)
+    response = HttpResponseRedirect(back)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         chosen,

@@ -122,7 +122,7 @@ def _settings(env: dict, code: str) -> subprocess.CompletedProcess:
         try:
             namespace = runpy.run_path(str(ROOT / "lens" / "settings.py"))
             with contextlib.redirect_stdout(stdout):
-                exec(code, {"s": SimpleNamespace(**namespace)})  # noqa: S102
+                exec(code, {"s": SimpleNamespace(**namespace)})
         except Exception as error:
             kind = type(error)
             return subprocess.CompletedProcess(
