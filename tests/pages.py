@@ -8,17 +8,19 @@ something: Sam has handed in, Alice has a draft and a job, Ada has invited a tea
 objects; a page with a parameter it does not know fails with what to add here."""
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from lti_tool.models import LtiDeployment, LtiRegistration
 
 from core import services as core_services
 from core.models import Job
 from lessons.library import services as library_services
 from lessons.library.lessonfile import parse_lesson
 from lessons.library.models import KeySpan
+from lessons.lms.models import Course, LinkedLesson, Platform
 from lessons.work.models import Submission
 
 from . import factories
 
-NAMESPACES = ("core", "library", "authoring", "work", "insights")
+NAMESPACES = ("core", "library", "authoring", "work", "insights", "lms")
 
 
 def add_work(world):
@@ -40,6 +42,27 @@ def add_work(world):
     world.job = Job.objects.create(
         owner=world.alice, kind=Job.Kind.EXPORT, title="Export the class's work", task_path="-"
     )
+    # Class A came from a course of an LMS that Alice's school registered.
+    world.registration = LtiRegistration.objects.create(
+        name="Canvas",
+        issuer="https://canvas.northside.example",
+        client_id="lens-1",
+        auth_url="https://canvas.northside.example/auth",
+        token_url="https://canvas.northside.example/token",
+        keyset_url="https://canvas.northside.example/jwks",
+    )
+    deployment = LtiDeployment.objects.create(
+        registration=world.registration, deployment_id="1", is_active=True
+    )
+    world.platform = Platform.objects.create(registration=world.registration, school=world.school_a)
+    world.course = Course.objects.create(
+        platform=world.platform,
+        deployment=deployment,
+        context_id="c-1",
+        title="Class A",
+        classroom=world.class_a,
+    )
+    world.link = LinkedLesson.objects.create(course=world.course, assignment=assignment)
     return world
 
 
@@ -67,6 +90,7 @@ def page_urls(world) -> list[tuple[str, str]]:
         "submission_pk": sams.pk,
         "token": "not-a-token",
         "uidb64": "MQ",
+        "registration": world.registration.uuid,
     }
     pk_of = (
         ("classes/", world.class_a.pk),
@@ -76,6 +100,9 @@ def page_urls(world) -> list[tuple[str, str]]:
         ("school/teachers/", world.pat.pk),
         ("assignments/", assignment.pk),
         ("jobs/", world.job.pk),
+        ("school/lms/", world.platform.pk),
+        ("lti/courses/", world.course.pk),
+        ("lti/lessons/", world.link.pk),
     )
     urls = []
     for name, params, route in _patterns():

@@ -5,6 +5,7 @@ is a 4xx with a plain page saying why, logged on `lens.security`, and nothing is
 
 import logging
 from urllib.parse import urlencode
+from uuid import uuid4
 
 import pytest
 from django.urls import reverse
@@ -177,6 +178,17 @@ def test_a_login_lens_cannot_place_is_refused(lti, caplog, params):
     _refused(page, 400, "incomplete or came from an LMS Lens does not know")
     assert refusals(caplog) == ["login"]
     assert not [c for c in browser.http.cookies if c.name.startswith("lti1p3")]
+
+
+def test_a_login_at_a_registrations_own_address_without_its_fields_is_refused(lti, caplog):
+    """A registration's own login address (`login_for`), asked with nothing: the same plain
+    refusal as the shared address, not a server error."""
+    browser = Browser()
+
+    page = browser.request("GET", lti.lens_url + reverse("lms:login_for", args=[uuid4()]))
+
+    _refused(page, 400, "incomplete or came from an LMS Lens does not know")
+    assert refusals(caplog) == ["login"]
 
 
 def test_a_launch_that_is_not_a_token_is_refused(lti, caplog):

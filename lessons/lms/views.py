@@ -30,9 +30,10 @@ from .models import Platform, origin_of
 DEEP_LINK_KEY = "lms_deep_link"  # a deep linking request waiting for the teacher's choice
 
 
-def _refused(request: HtmxHttpRequest, *args: Any, refusal: Refusal) -> HttpResponse:
+def _refused(request: HtmxHttpRequest, *args: Any, refusal: Refusal, **kwargs: Any) -> HttpResponse:
     """A launch or login Lens will not take: a plain page saying why (the LMS shows it in its
-    frame, or its window)."""
+    frame, or its window). Whatever the view was called with (the registration of
+    `login_for`) does not change the page."""
     return render(request, "lms/refused.html", {"message": refusal.message})
 
 

@@ -89,6 +89,9 @@ def test_no_page_scrolls_sideways_at_a_laptops_or_a_phones_width(page):
         "authoring:author_segment",
         "core:school",
         "library:taxonomy",
+        "lms:course",
+        "lms:platforms",
+        "lms:platform_edit",
     } <= checked
 
 
