@@ -72,9 +72,8 @@ def linked(lti, browser_http) -> Linked:
 def test_released_grades_reach_the_lms_gradebook_with_the_teachers_score(linked):
     linked.hand_in(linked.amira)
     linked.hand_in(linked.ben)  # handed in, not scored yet: no grade
-    linked.score(linked.amira, 4)
 
-    call_command("lti_send_grades")
+    linked.score(linked.amira, 4)  # feedback is released on hand-in: sent at once
 
     assert linked.scores() == {AMIRA: (4.0, 5.0)}
     post = linked.lti.lms.score_posts[-1][1]
@@ -142,6 +141,23 @@ def test_nothing_is_sent_before_the_teacher_releases_feedback(linked):
     assert linked.scores() == {AMIRA: (3.0, 5.0)}
 
 
+def test_grades_reach_the_lms_when_feedback_is_released_and_when_a_score_changes(linked):
+    """No command and no button: the release, and a score saved after it, send the grades
+    (once the write is committed)."""
+    Assignment.objects.filter(pk=linked.assignment.pk).update(feedback_release="manual")
+    linked.hand_in(linked.amira)
+    linked.score(linked.amira, 3)
+    before_release = linked.scores()
+
+    work_services.feedback_release(assignment=linked.assignment)
+    released = linked.scores()
+    linked.score(linked.amira, 5)
+
+    assert before_release == {}
+    assert released == {AMIRA: (3.0, 5.0)}
+    assert linked.scores() == {AMIRA: (5.0, 5.0)}
+
+
 def test_a_student_who_did_not_come_from_the_lms_has_no_grade_sent(linked):
     walk_in = factories.make_student("Dana Walk-in", linked.assignment.classroom)
     linked.hand_in(walk_in)
@@ -154,10 +170,9 @@ def test_a_student_who_did_not_come_from_the_lms_has_no_grade_sent(linked):
 
 def test_a_failed_send_is_tried_again_later_and_the_teacher_sees_it(linked):
     linked.hand_in(linked.amira)
-    linked.score(linked.amira, 4)
     linked.lti.lms.fail_scores = 1
 
-    call_command("lti_send_grades")
+    linked.score(linked.amira, 4)  # sent at once, and refused by the LMS
     failed = GradeSend.objects.get(student=linked.amira)
     page = linked.course_page()
     call_command("lti_send_grades")  # too soon: not tried again
@@ -190,13 +205,14 @@ def test_the_teachers_send_now_tries_a_failed_grade_at_once(linked):
 
 
 def test_an_lms_that_does_not_answer_stops_the_run_and_nothing_is_lost(linked):
+    Assignment.objects.filter(pk=linked.assignment.pk).update(feedback_release="manual")
     linked.hand_in(linked.amira)
     linked.hand_in(linked.ben)
     linked.score(linked.amira, 4)
     linked.score(linked.ben, 3)
     linked.lti.lms.close()
 
-    call_command("lti_send_grades")
+    work_services.feedback_release(assignment=linked.assignment)  # sends both: the LMS is gone
 
     rows = list(GradeSend.objects.order_by("pk"))
     link = LinkedLesson.objects.get(pk=linked.link.pk)

@@ -367,6 +367,10 @@ def submission_submit(*, submission: Submission) -> bool:
         )
         if updated:
             submission.submitted_at = now
+            if submission.assignment.feedback_release == Assignment.Release.ON_SUBMIT:
+                signals.grades_changed.send(
+                    sender=Submission, assignment_id=submission.assignment_id
+                )
     return bool(updated)
 
 
@@ -397,6 +401,8 @@ def feedback_release(*, assignment: Assignment) -> bool:
         updated_at=timezone.now(),
     )
     assignment.refresh_from_db(fields=["feedback_release", "feedback_released_at"])
+    if updated:
+        signals.grades_changed.send(sender=Assignment, assignment_id=assignment.pk)
     return bool(updated)
 
 
@@ -430,6 +436,7 @@ def review_save(
         review.comment, review.score, review.reviewer = comment, score, reviewer
         review.reviewed_at = timezone.now() if reviewed else None
         review.save()
+        signals.grades_changed.send(sender=Review, assignment_id=submission.assignment_id)
     return review
 
 

@@ -12,3 +12,9 @@ highlights_changed = Signal()
 # A class moved to another revision: its highlights moved to the new passages, and its
 # answer key is the new revision's. Arguments: `assignment_id`.
 class_moved = Signal()
+
+# What a student may see of their grade changed: feedback released by hand, work handed in
+# (under the rule that releases feedback on hand-in), a review saved. Arguments:
+# `assignment_id`. `lessons.lms` sends the grades an LMS should now have, once the write is
+# committed.
+grades_changed = Signal()
