@@ -171,6 +171,8 @@ def test_a_student_does_everything_with_the_keyboard_only(page, lesson_setup):
     tab_to(page, "#add-highlight")
     page.keyboard.press("Enter")
     expect(page.locator("#segment-text mark")).to_have_text("traitors")
+    # The save is settled when the message that says what happened has the focus.
+    expect(page.locator("#workspace-status")).to_be_focused()
     highlight = stored(student, "traitors")
     second = segment.text.index("traitors", segment.text.index("traitors") + 1)
     assert highlight.start == second
@@ -202,6 +204,7 @@ def test_a_student_does_everything_with_the_keyboard_only(page, lesson_setup):
     tab_to(page, "#add-highlight")
     page.keyboard.press("Enter")
     expect(page.locator("#segment-text mark")).to_have_text("glorious leader")
+    expect(page.locator("#workspace-status")).to_be_focused()
 
     prompt = segment.prompts.get(kind="text")
     tab_to(page, f"#prompt-{prompt.pk}")
