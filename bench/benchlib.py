@@ -197,3 +197,41 @@ def main(
         Path(args.json).write_text(
             json.dumps({"tables": [t.as_json() for t in tables], "environment": environment()})
         )
+
+
+def prepare_database(name: str) -> tuple[str, Callable[[], Any]]:
+    """Point DATABASE_URL at a fresh database (on PostgreSQL, the database `name`, dropped
+    first; else SQLite in a temporary folder); return its kind ("PostgreSQL" or "SQLite")
+    and a clean-up function."""
+    import tempfile
+
+    import dj_database_url
+
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        import psycopg
+
+        config = dj_database_url.parse(url)
+        admin = {
+            "host": config["HOST"] or None,
+            "port": config["PORT"] or None,
+            "user": config["USER"] or None,
+            "password": config["PASSWORD"] or None,
+            "dbname": config["NAME"],
+        }
+        with psycopg.connect(**admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name}")
+            conn.execute(f"CREATE DATABASE {name}")
+        os.environ["DATABASE_URL"] = url.rsplit("/", 1)[0] + f"/{name}"
+
+        def drop() -> None:
+            from django.db import connections
+
+            connections.close_all()
+            with psycopg.connect(**admin, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {name}")
+
+        return "PostgreSQL", drop
+    folder = tempfile.TemporaryDirectory(prefix="lens-bench-")
+    os.environ["DATABASE_URL"] = f"sqlite:///{folder.name}/bench.sqlite3"
+    return "SQLite", folder.cleanup

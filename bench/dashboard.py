@@ -27,7 +27,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -45,40 +44,6 @@ DATABASES = ("sqlite", "postgresql")  # bench/run runs it on each
 QUICK = ["--sizes", "30,200", "--runs", "3"]  # bench/run --quick
 SUBMITTED_SHARE = 0.9
 HIGHLIGHTS = (12, 18)  # per student who reached the end
-
-
-def _prepare_database() -> tuple[str, callable]:
-    """Point DATABASE_URL at a fresh database; return its kind and a clean-up function."""
-    import dj_database_url
-
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        config = dj_database_url.parse(url)
-        admin = {
-            "host": config["HOST"] or None,
-            "port": config["PORT"] or None,
-            "user": config["USER"] or None,
-            "password": config["PASSWORD"] or None,
-            "dbname": config["NAME"],
-        }
-        with psycopg.connect(**admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
-        os.environ["DATABASE_URL"] = url.rsplit("/", 1)[0] + f"/{BENCH_DB}"
-
-        def drop():
-            from django.db import connections
-
-            connections.close_all()
-            with psycopg.connect(**admin, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-
-        return "PostgreSQL", drop
-    folder = tempfile.TemporaryDirectory(prefix="lens-bench-")
-    os.environ["DATABASE_URL"] = f"sqlite:///{folder.name}/bench.sqlite3"
-    return "SQLite", folder.cleanup
 
 
 def _build_class(size: int, lesson, teacher, rng: random.Random):
@@ -314,7 +279,7 @@ def add_arguments(parser) -> None:
 
 def measure(args) -> list[benchlib.Table]:
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    kind, clean_up = _prepare_database()
+    kind, clean_up = benchlib.prepare_database(BENCH_DB)
     try:
         return [_run(kind, sizes, args.runs, args.seed)]
     finally:

@@ -117,7 +117,7 @@ def add_arguments(parser) -> None:
 
 def measure(args) -> list[benchlib.Table]:
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    kind, clean_up = dashboard._prepare_database()
+    kind, clean_up = benchlib.prepare_database(dashboard.BENCH_DB)
     try:
         return [_run(kind, sizes, args.runs, args.seed)]
     finally:

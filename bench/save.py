@@ -35,7 +35,6 @@ import os
 import re
 import statistics
 import sys
-import tempfile
 import time
 import warnings
 from collections import defaultdict
@@ -57,40 +56,6 @@ def add_arguments(parser) -> None:
     parser.add_argument("--requests", type=int, default=30, help="requests of a kind per batch")
     parser.add_argument("--rounds", type=int, default=3, help="batches of each kind")
     parser.add_argument("--passage", type=int, default=4, help="the seed passage (4: 86 words)")
-
-
-def _prepare_database() -> tuple[str, object]:
-    """Point DATABASE_URL at a fresh database; return its kind and a clean-up function."""
-    import dj_database_url
-
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        config = dj_database_url.parse(url)
-        admin = {
-            "host": config["HOST"] or None,
-            "port": config["PORT"] or None,
-            "user": config["USER"] or None,
-            "password": config["PASSWORD"] or None,
-            "dbname": config["NAME"],
-        }
-        with psycopg.connect(**admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
-        os.environ["DATABASE_URL"] = url.rsplit("/", 1)[0] + f"/{BENCH_DB}"
-
-        def drop() -> None:
-            from django.db import connections
-
-            connections.close_all()
-            with psycopg.connect(**admin, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-
-        return "postgresql", drop
-    folder = tempfile.TemporaryDirectory(prefix="lens-bench-save-")
-    os.environ["DATABASE_URL"] = f"sqlite:///{folder.name}/bench.sqlite3"
-    return "sqlite", folder.cleanup
 
 
 class Browser:
@@ -153,7 +118,8 @@ class Browser:
 
 
 def measure(args) -> list[benchlib.Table]:
-    kind, cleanup = _prepare_database()
+    kind, cleanup = benchlib.prepare_database(BENCH_DB)
+    kind = kind.lower()  # the tables are save-ratio-sqlite, save-ratio-postgresql
     os.environ.update(
         DJANGO_SETTINGS_MODULE="lens.settings",
         DEBUG="false",
