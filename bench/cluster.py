@@ -21,10 +21,14 @@ runs it as one of the benchmarks.) Everything listens on 127.0.0.1 only:
   out at once an instance that refuses a request's connection. A request
   whose connection fails, or whose server dies before answering, is sent to another
   instance (`retry-on conn-failure empty-response`, `option redispatch`).
-- locust (bench/.venv, bench/locustfile.py), headless, for --duration seconds: every student
-  logs in, then for each of the first --passages passages opens it, highlights two runs of
-  real words with the highlight form, answers its prompts ("Save and continue"), and hands
-  in; the teachers refresh their class's dashboard. Think times: --think, --dashboard-every.
+- locust (bench/.venv, bench/locustfile.py), headless, for --duration seconds: every student,
+  for each of the first --passages passages, opens it, highlights two runs of real words with
+  the highlight form, answers its prompts ("Save and continue"), and hands in; the teachers
+  refresh their class's dashboard. Think times: --think, --dashboard-every. Everyone arrives
+  signed in: their sessions are made in the database before the run (as Django's `login()`
+  makes them) and handed to locust in its plan, so the measured minute is the journey the
+  issue names. With --login they log in with the login form first instead, inside the run
+  (a login is about a second of a core: PBKDF2, 1,500,000 iterations).
 
 Scenarios: `steady`, all instances up; `kill`, the last instance killed (SIGKILL of its
 whole process group, --kill-signal) at --kill-at of the run. Each reports requests,
@@ -61,6 +65,9 @@ QUICK = [  # the scale a shared 2-core machine carries (docs/performance.md)
     "--students", "50", "--teachers", "5", "--duration", "60", "--spawn-rate", "2", "--think", "1,3"
 ]  # fmt: skip
 PASSWORD = "cluster-bench-password"
+# The app servers' SECRET_KEY, and this process's too: the sessions made here carry a hash of
+# each user's password keyed with it, which the app servers check on every request.
+SECRET_KEY = "bench-cluster-not-a-secret-" + "x" * 40
 PREFIX = "cluster-"
 ENDPOINTS = (
     "login page",
@@ -83,6 +90,11 @@ def add_arguments(parser) -> None:
         "--spawn-rate", type=float, default=0, help="users started a second (default: all in 20 s)"
     )
     parser.add_argument("--passages", type=int, default=3, help="passages before handing in")
+    parser.add_argument(
+        "--login",
+        action="store_true",
+        help="log in with the login form during the run (default: sessions made beforehand)",
+    )
     parser.add_argument("--think", default="2,6", help="seconds between a student's steps")
     parser.add_argument("--dashboard-every", default="5,10", help="seconds between refreshes")
     parser.add_argument("--instances", type=int, default=2)
@@ -209,7 +221,7 @@ class Cluster:
             "DATABASE_URL": self.url,
             "REDIS_URL": args.redis_url,
             "DJANGO_SETTINGS_MODULE": "lens.settings",
-            "SECRET_KEY": "bench-cluster-not-a-secret-" + "x" * 40,
+            "SECRET_KEY": SECRET_KEY,
             "DEBUG": "false",
             "SECURE_HTTP_ONLY": "true",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -331,6 +343,7 @@ class Cluster:
 
 def _plan(args, folder: Path) -> Path:
     """The classes, students and teachers in the database, and the plan locust follows."""
+    from django.conf import settings
     from django.contrib.auth.hashers import make_password
     from django.urls import reverse
 
@@ -342,7 +355,9 @@ def _plan(args, folder: Path) -> Path:
 
     seed = ROOT / "lessons/library/seed/solidarity-resolution-2017.md"
     lesson = lesson_import(data=parse_lesson(seed.read_text("utf-8")))
-    password = make_password(PASSWORD)  # once: the same hash for everyone
+    # Once, the same hash for everyone (PBKDF2 takes about a second); with sessions made here
+    # nobody logs in, and an unusable password costs nothing.
+    password = make_password(PASSWORD if args.login else None)
     teachers = User.objects.bulk_create(
         User(
             username=f"{PREFIX}teacher-{t + 1}",
@@ -404,20 +419,27 @@ def _plan(args, folder: Path) -> Path:
             "submit": reverse("work:submit", args=[assignment.pk]),
         }
 
+    sessions = {} if args.login else _sessions([*students, *teachers])
     plan = {
         "password": PASSWORD,
+        "session_cookie": settings.SESSION_COOKIE_NAME,
         "think_seconds": _seconds(args.think),
         "dashboard_seconds": _seconds(args.dashboard_every),
         "urls": {"login": reverse("core:login")},
         "techniques": list(lesson.taxonomy.techniques.values_list("pk", flat=True)),
         "passages": passages,
         "students": [
-            {"username": s.username, "urls": urls(assignments[n % len(assignments)])}
+            {
+                "username": s.username,
+                "session": sessions.get(s.pk),
+                "urls": urls(assignments[n % len(assignments)]),
+            }
             for n, s in enumerate(students)
         ],
         "teachers": [
             {
                 "username": t.username,
+                "session": sessions.get(t.pk),
                 "dashboard": reverse("insights:dashboard", args=[assignments[n].pk]),
             }
             for n, t in enumerate(teachers)
@@ -426,6 +448,32 @@ def _plan(args, folder: Path) -> Path:
     path = folder / "plan.json"
     path.write_text(json.dumps(plan))
     return path
+
+
+def _sessions(users) -> dict[int, str]:
+    """A session for each user, as `django.contrib.auth.login()` leaves it after the login
+    form (the user, the backend that checked the password, the hash of the password that
+    the app servers compare on each request), in the session store both app servers read:
+    {user id: session key, the value of the session cookie}."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    keys = {}
+    for user in users:
+        session = store()
+        session.update(
+            {
+                SESSION_KEY: str(user.pk),
+                BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                HASH_SESSION_KEY: user.get_session_auth_hash(),
+            }
+        )
+        session.create()
+        keys[user.pk] = session.session_key
+    return keys
 
 
 def _stored() -> dict[str, set]:
@@ -525,6 +573,7 @@ def measure(args) -> list[benchlib.Table]:
         DJANGO_SETTINGS_MODULE="lens.settings",
         DATABASE_URL=args.database_url,
         REDIS_URL=args.redis_url,
+        SECRET_KEY=SECRET_KEY,  # the app servers': the sessions made here are theirs
     )
     sys.path.insert(0, str(ROOT))
     import django

@@ -3,18 +3,19 @@ their dashboards. Run by bench/cluster.py with locust (bench/.venv), never on it
 
     LENS_CLUSTER_CONFIG=plan.json LENS_CLUSTER_ACKS=acks.json locust -f bench/locustfile.py ...
 
-The plan (written by bench/cluster.py) names the students and teachers, their passwords and
-URLs, and for each passage real words to highlight (offsets and quote, as the page's script
-sends them after a selection) and the prompts to answer. Each student logs in with the login
-form, then for each of the plan's passages opens it, highlights two runs of its words with
-the highlight form (as htmx sends it: the workspace fragment comes back), answers the
-passage's prompts with "Save and continue", and at the end opens the hand-in page and hands
-in; then reads their feedback until the run ends. Each step is one task call, so locust's
-wait time between calls is the student's reading time. Every write the server acknowledges
-(a highlight answered 200, answers and the hand-in answered with their redirect) is recorded,
-and written to LENS_CLUSTER_ACKS when the run stops, for bench/cluster.py to find in the
-database, with the time and outcome of every request. A highlight or hand-in answered 409
-("already highlighted", "already handed in") without an acknowledgement before is a request
+The plan (written by bench/cluster.py) names the students and teachers, their sessions (or,
+with `bench/cluster --login`, none: then their password) and URLs, and for each passage real
+words to highlight (offsets and quote, as the page's script sends them after a selection) and
+the prompts to answer. Each student arrives signed in, with the session cookie of the plan (or
+logs in with the login form first), then for each of the plan's passages opens it, highlights
+two runs of its words with the highlight form (as htmx sends it: the workspace fragment comes
+back), answers the passage's prompts with "Save and continue", and at the end opens the
+hand-in page and hands in; then reads their feedback until the run ends. Each step is one task
+call, so locust's wait time between calls is the student's reading time. Every write the server
+acknowledges (a highlight answered 200, answers and the hand-in answered with their redirect)
+is recorded, and written to LENS_CLUSTER_ACKS when the run stops, for bench/cluster.py to find
+in the database, with the time and outcome of every request. A highlight or hand-in answered
+409 ("already highlighted", "already handed in") without an acknowledgement before is a request
 the balancer replayed after an app server died with it; it is recorded as a replay, not an
 error, since the work is stored.
 """
@@ -24,8 +25,9 @@ import os
 import random
 import re
 import time
+from http.cookiejar import Cookie
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from locust import FastHttpUser, between, events, task
 
@@ -50,6 +52,9 @@ class _Person(FastHttpUser):
         self.me = next(self.people)
         self.token: str | None = None
         self.logged_in = False
+        if self.me.get("session"):
+            self.client.cookiejar.set_cookie(_session_cookie(self.host, self.me["session"]))
+            self.logged_in = True
 
     def log_in(self) -> None:
         page = self.client.get(PLAN["urls"]["login"], name="login page")
@@ -82,6 +87,28 @@ class _Person(FastHttpUser):
             allow_redirects=False,
             catch_response=True,
         )
+
+
+def _session_cookie(host: str, key: str) -> Cookie:
+    """The session cookie the app would have set at login: for the host alone, every path."""
+    return Cookie(
+        version=0,
+        name=PLAN["session_cookie"],
+        value=key,
+        port=None,
+        port_specified=False,
+        domain=urlsplit(host).hostname or "",
+        domain_specified=False,
+        domain_initial_dot=False,
+        path="/",
+        path_specified=True,
+        secure=False,
+        expires=None,
+        discard=False,
+        comment=None,
+        comment_url=None,
+        rest={"HttpOnly": ""},
+    )
 
 
 class Student(_Person):

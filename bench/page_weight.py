@@ -11,8 +11,10 @@ Then, as that student with an empty browser cache, it fetches the passage page a
 asset the page links (stylesheets, scripts, icon) with Chromium's `Accept-Encoding: gzip,
 deflate, br, zstd`, through the whole middleware stack (GZipMiddleware for the page,
 WhiteNoise's pre-compressed files for the assets), and adds up the bytes of the bodies as
-sent. "HTML, CSS, JS" is the target's sum; the icon and the response headers (as HTTP/1.1
-would send them, cookies included; TLS framing not counted) are shown beside it.
+sent (a student's page links lens.css alone: teacher.css is for teachers; both are collected
+without their comments, lens/staticfiles.py). "HTML, CSS, JS" is the target's sum; the icon
+and the response headers (as HTTP/1.1 would send them, cookies included; TLS framing not
+counted) are shown beside it.
 "HTML br" is the page compressed with brotli (quality 5, a server's usual on-the-fly level),
 for comparison only: Lens sends pages gzipped (docs/deployment.md says why).
 """

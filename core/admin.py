@@ -12,6 +12,8 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import Classroom, Enrollment, Invitation, School, User
 from .views import failed_login
@@ -63,10 +65,10 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"fields": ("username", "password")}),
         ("Lens", {"fields": ("display_name", "role")}),
         (
-            "Teacher",
+            _("Teacher"),
             {"fields": ("status", "school", "is_school_admin", "email_verified")},
         ),
-        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
         # permissions, important dates (the stubs type `fieldsets` Optional, as on any
         # ModelAdmin; Django's UserAdmin always sets a tuple)
         *DjangoUserAdmin.fieldsets[2:],  # type: ignore[index]
@@ -88,10 +90,14 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
 
-    @admin.action(description="Approve the selected teachers")
+    @admin.action(description=_("Approve the selected teachers"))
     def approve_teachers(self, request, queryset) -> None:
         count = queryset.filter(role=User.Role.TEACHER).update(status=User.Status.APPROVED)
-        self.message_user(request, f"{count} teacher{'s' if count != 1 else ''} approved.")
+        self.message_user(
+            request,
+            ngettext("%(count)d teacher approved.", "%(count)d teachers approved.", count)
+            % {"count": count},
+        )
 
 
 @admin.register(School)
@@ -107,7 +113,7 @@ class SchoolAdmin(admin.ModelAdmin):
             .annotate(teacher_count=Count("teachers", filter=Q(teachers__role=User.Role.TEACHER)))
         )
 
-    @admin.display(description="teachers", ordering="teacher_count")
+    @admin.display(description=_("teachers"), ordering="teacher_count")
     def teacher_count(self, school: "WithAnnotations[School, _TeacherCount]") -> int:
         return school.teacher_count
 
@@ -172,7 +178,7 @@ class ClassroomAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(student_count=Count("enrollments"))
 
-    @admin.display(description="students", ordering="student_count")
+    @admin.display(description=_("students"), ordering="student_count")
     def student_count(self, classroom: "WithAnnotations[Classroom, _StudentCount]") -> int:
         return classroom.student_count
 

@@ -3,6 +3,7 @@ from typing import Any
 from django.apps import AppConfig
 from django.core.management import call_command
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def create_cache_table(using: str = "default", **kwargs: Any) -> None:
@@ -13,7 +14,7 @@ def create_cache_table(using: str = "default", **kwargs: Any) -> None:
 
 class CoreConfig(AppConfig):
     name = "core"
-    verbose_name = "Users and classes"
+    verbose_name = _("Users and classes")
 
     def ready(self) -> None:
         post_migrate.connect(create_cache_table, sender=self)

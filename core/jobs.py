@@ -28,10 +28,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404
 from django.tasks import Task
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import Job, User
 from .refusals import Refusal
@@ -41,11 +44,11 @@ logger = logging.getLogger(__name__)
 # A finished job is kept this long (its page, an export to download), then deleted the next
 # time its owner starts one.
 KEPT_FOR = timedelta(days=7)
-NOT_QUEUED = (
+NOT_QUEUED = gettext_lazy(
     "Lens could not hand this work to its worker just now. Try again in a moment; if it "
     "happens again, tell whoever runs Lens."
 )
-FAILED = (
+FAILED = gettext_lazy(
     "Something went wrong, and nothing was changed. Try again; if it happens again, tell "
     "whoever runs Lens."
 )
@@ -70,7 +73,8 @@ def job_start(
 ) -> Job:
     """A job for `owner`, and `task` enqueued to do it (called with the job's id and
     attempt). With a backend that runs tasks at once (the tests'), the job is finished when
-    this returns. The owner's jobs finished more than a week ago are deleted."""
+    this returns. The owner's jobs finished more than a week ago are deleted. The work
+    reports in the language of this request (the active one)."""
     Job.objects.filter(owner=owner, finished_at__lt=timezone.now() - KEPT_FOR).delete()
     job = Job.objects.create(
         owner=owner,
@@ -80,7 +84,8 @@ def job_start(
         task_path=task.module_path,
         params=params or {},
         payload=payload,
-        step=Job.State.QUEUED.label,
+        language=translation.get_language() or "",
+        step=str(Job.State.QUEUED.label),
     )
     _enqueue(job)
     job.refresh_from_db()
@@ -91,11 +96,12 @@ def job_retry(*, job: Job) -> Job:
     """Start the job again, as a new attempt: after an error, or when it has stalled (its
     worker stopped). Refused (409) otherwise: while it runs, or once it is done."""
     if not job.may_retry:
-        raise Refusal("This work is not stopped: there is nothing to retry.", status=409)
+        raise Refusal(_("This work is not stopped: there is nothing to retry."), status=409)
     retried = Job.objects.filter(pk=job.pk, attempt=job.attempt).update(
         attempt=job.attempt + 1,
         state=Job.State.QUEUED,
-        step=Job.State.QUEUED.label,
+        step=str(Job.State.QUEUED.label),
+        language=translation.get_language() or "",
         done=0,
         total=0,
         message="",
@@ -104,7 +110,7 @@ def job_retry(*, job: Job) -> Job:
         updated_at=timezone.now(),
     )
     if not retried:  # retried in another tab meanwhile
-        raise Refusal("This work has just been started again.", status=409)
+        raise Refusal(_("This work has just been started again."), status=409)
     job.refresh_from_db()
     _enqueue(job)
     job.refresh_from_db()
@@ -118,7 +124,7 @@ def _enqueue(job: Job) -> None:
         logger.exception("could not enqueue job %s", job.pk, extra={"job_id": str(job.pk)})
         Job.objects.filter(pk=job.pk, attempt=job.attempt).update(
             state=Job.State.FAILED,
-            message=NOT_QUEUED,
+            message=str(NOT_QUEUED),
             finished_at=timezone.now(),
             updated_at=timezone.now(),
         )
@@ -133,7 +139,7 @@ def job_for_user(user: User, pk: uuid.UUID) -> Job:
     """The job, for its owner only (404 for anyone else, as if it did not exist)."""
     job = Job.objects.filter(pk=pk, owner=user).first()
     if job is None:
-        raise Http404("No such work.")
+        raise Http404(_("No such work."))
     return job
 
 
@@ -184,7 +190,7 @@ class Progress:
         """The work is done: what it did, and where to go next (or a file to download)."""
         self._update(
             state=Job.State.DONE,
-            step=Job.State.DONE.label,
+            step=str(Job.State.DONE.label),
             done=self.job.total or 1,
             total=self.job.total or 1,
             message=message,
@@ -200,7 +206,7 @@ class Progress:
     def refuse(self, message: str, problems: list[str], *, url: str = "", label: str = "") -> None:
         self._update(
             state=Job.State.REFUSED,
-            step=Job.State.REFUSED.label,
+            step=str(Job.State.REFUSED.label),
             message=message,
             problems=problems,
             result_url=url[:300],
@@ -209,8 +215,10 @@ class Progress:
             finished_at=timezone.now(),
         )
 
-    def fail(self, message: str = FAILED) -> None:
-        self._update(state=Job.State.FAILED, message=message, finished_at=timezone.now())
+    def fail(self, message: str | None = None) -> None:
+        self._update(
+            state=Job.State.FAILED, message=message or str(FAILED), finished_at=timezone.now()
+        )
 
 
 Work = Callable[[Progress], None]
@@ -221,10 +229,19 @@ def run(job_id: str, attempt: int, work: Work) -> None:
     (running), unless a retry has superseded this attempt or the job was deleted; then
     `work` reports its steps and finishes it. A refusal ends the job with its message; an
     error stops it (logged, and raised again for the task backend's record), so that its
-    owner may retry; a worker killed meanwhile leaves it at its last step."""
+    owner may retry; a worker killed meanwhile leaves it at its last step.
+
+    The work runs in the language of the request that started the job (`Job.language`):
+    its steps and outcome, made with gettext, are stored in the words its owner reads."""
+    language = Job.objects.filter(pk=job_id).values_list("language", flat=True).first()
+    with translation.override(language or settings.LANGUAGE_CODE):
+        _run(job_id, attempt, work)
+
+
+def _run(job_id: str, attempt: int, work: Work) -> None:
     claimed = Job.objects.filter(
         pk=job_id, attempt=attempt, state__in=[Job.State.QUEUED, Job.State.RUNNING]
-    ).update(state=Job.State.RUNNING, step="Starting", updated_at=timezone.now())
+    ).update(state=Job.State.RUNNING, step=_("Starting"), updated_at=timezone.now())
     if not claimed:
         logger.info("job %s attempt %s: superseded or gone", job_id, attempt)
         return
@@ -236,7 +253,7 @@ def run(job_id: str, attempt: int, work: Work) -> None:
         return
     except Refusal as refusal:
         problems = list(getattr(refusal, "problems", []))
-        progress.refuse(refusal.message if not problems else "Nothing was done.", problems)
+        progress.refuse(str(refusal.message) if not problems else _("Nothing was done."), problems)
         return
     except Exception:
         logger.exception(
@@ -248,4 +265,4 @@ def run(job_id: str, attempt: int, work: Work) -> None:
             logger.exception("job %s: could not record the failure", job_id)
         raise
     if not progress.job.is_finished:
-        progress.finish(progress.job.message or "Done.")
+        progress.finish(progress.job.message or _("Done."))

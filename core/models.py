@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a code read aloud or copied off a board stays unambiguous.
 JOIN_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -51,25 +52,25 @@ class School(models.Model):
 
 class User(AbstractUser):
     class Role(models.TextChoices):
-        STUDENT = "student", "Student"
-        TEACHER = "teacher", "Teacher"
+        STUDENT = "student", _("Student")
+        TEACHER = "teacher", _("Teacher")
 
     class Status(models.TextChoices):
         """A teacher's standing: approved by a school's admin (or invited by one, or by the
         operator), or still waiting. Only approved teachers see other authors' answer keys
         and assign lessons (`core.access`). Students' accounts keep the default."""
 
-        PENDING = "pending", "Waiting for approval"
-        APPROVED = "approved", "Approved"
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
 
     display_name = models.CharField(max_length=60)
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.STUDENT)
     status = models.CharField(
-        "teacher status",
+        _("teacher status"),
         max_length=10,
         choices=Status.choices,
         default=Status.PENDING,
-        help_text=(
+        help_text=_(
             "An approved teacher sees answer keys and assigns lessons; a pending one writes "
             "drafts and sees only the keys of their own lessons."
         ),
@@ -80,24 +81,26 @@ class User(AbstractUser):
         null=True,
         blank=True,
         related_name="teachers",
-        help_text="The school a teacher teaches at (or, while pending, asked to join).",
+        help_text=_("The school a teacher teaches at (or, while pending, asked to join)."),
     )
     is_school_admin = models.BooleanField(
-        "school admin",
+        _("school admin"),
         default=False,
-        help_text="Invites and approves the school's teachers. An approved teacher of a school.",
+        help_text=_("Invites and approves the school's teachers. An approved teacher of a school."),
     )
     language = models.CharField(
         max_length=10,
         blank=True,
         choices=settings.LANGUAGES,
-        help_text="The language of Lens's pages for this user; empty: the browser's.",
+        help_text=_("The language of Lens's pages for this user; empty: the browser's."),
     )
     email_verified = models.BooleanField(
-        "e-mail address confirmed",
+        _("e-mail address confirmed"),
         default=False,
-        help_text="A teacher signs in once the e-mail address is confirmed (by the link sent "
-        "on sign-up, an invitation or a password reset).",
+        help_text=_(
+            "A teacher signs in once the e-mail address is confirmed (by the link sent on "
+            "sign-up, an invitation or a password reset)."
+        ),
     )
 
     class Meta:
@@ -176,7 +179,7 @@ class Classroom(models.Model):
 
     def regenerate_join_code(self) -> None:
         """Give the class a fresh code (the old one stops working at once)."""
-        for _ in range(20):
+        for _attempt in range(20):
             self.join_code = new_join_code()
             try:
                 with transaction.atomic():
@@ -223,12 +226,14 @@ class Invitation(models.Model):
     and becomes an approved teacher of the school. Only a hash of the link's token is kept."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="invitations")
-    email = models.EmailField(help_text="Where the link was sent.")
+    email = models.EmailField(help_text=_("Where the link was sent."))
     username = models.CharField(
-        max_length=150, blank=True, help_text="A username suggested on the link (create_school)."
+        max_length=150, blank=True, help_text=_("A username suggested on the link (create_school).")
     )
     as_admin = models.BooleanField(
-        "as a school admin", default=False, help_text="The teacher becomes an admin of the school."
+        _("as a school admin"),
+        default=False,
+        help_text=_("The teacher becomes an admin of the school."),
     )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(
@@ -237,7 +242,7 @@ class Invitation(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Empty when the operator invited (create_school).",
+        help_text=_("Empty when the operator invited (create_school)."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
@@ -282,18 +287,18 @@ class Job(models.Model):
     Lens's, so that its page reads one row whatever the backend."""
 
     class Kind(models.TextChoices):
-        PLAN = "plan", "Working out what moving a class would do"
-        MOVE = "move", "Moving a class to a new revision"
-        IMPORT = "import", "Importing lessons"
-        CORPUS = "corpus", "Importing a corpus article"
-        EXPORT = "export", "Exporting a class's work"
+        PLAN = "plan", _("Working out what moving a class would do")
+        MOVE = "move", _("Moving a class to a new revision")
+        IMPORT = "import", _("Importing lessons")
+        CORPUS = "corpus", _("Importing a corpus article")
+        EXPORT = "export", _("Exporting a class's work")
 
     class State(models.TextChoices):
-        QUEUED = "queued", "Waiting for the worker"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        REFUSED = "refused", "Not done"  # Lens said no (a problem in an import): final
-        FAILED = "failed", "Stopped"  # an error, or the worker stopped: may be retried
+        QUEUED = "queued", _("Waiting for the worker")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        REFUSED = "refused", _("Not done")  # Lens said no (a problem in an import): final
+        FAILED = "failed", _("Stopped")  # an error, or the worker stopped: may be retried
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -307,6 +312,9 @@ class Job(models.Model):
     task_id = models.CharField(max_length=64, blank=True)
     attempt = models.PositiveIntegerField(default=1)
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    # The language of the request that started the work: the worker writes its steps and
+    # outcome in it (`core.jobs.run`), since they are stored as they are written.
+    language = models.CharField(max_length=10, blank=True)
     step = models.CharField(max_length=200, blank=True)
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)  # 0: how much is left is not known

@@ -11,7 +11,7 @@ the same counts. Two maintained libraries do the counting:
 - django-ratelimit counts the rest in fixed windows, at the rates of `settings.THROTTLES`:
   failed logins per address, wrong class codes per address, tries of one class code, sign-ups
   and password-reset requests per address and per e-mail address, invitation links that do
-  not work per address.
+  not work per address; and every LTI login and launch per address (`lessons.lms.throttles`).
 
 A request over a limit gets `too_many()`: the 429 page (templates/429.html) with a Retry-After
 header, the same page whatever was typed (a locked-out class code and an unknown one look
@@ -38,7 +38,7 @@ from django_ratelimit.core import get_usage
 security_log = logging.getLogger("lens.security")
 
 # What the 429 page speaks of (templates/429.html): what was being tried.
-FAMILIES = ("login", "join", "signup", "password_reset", "invitation")
+FAMILIES = ("login", "join", "signup", "password_reset", "invitation", "lti")
 
 
 def client_address(request: HttpRequest) -> str:

@@ -378,7 +378,8 @@ def school_teacher_approve(request: AuthenticatedRequest, pk: int) -> HttpRespon
     services.teacher_approve(teacher=teacher)
     return done(
         request,
-        f"{teacher.display_name} is approved: they now see answer keys and assign lessons.",
+        _("%(name)s is approved: they now see answer keys and assign lessons.")
+        % {"name": teacher.display_name},
         redirect_to=reverse("core:school"),
     )
 
@@ -390,8 +391,11 @@ def school_teacher_refuse(request: AuthenticatedRequest, pk: int) -> HttpRespons
     services.teacher_refuse(teacher=teacher)
     return done(
         request,
-        f"{teacher.display_name}'s request is refused: they are no longer listed for your "
-        "school, and see no answer key but their own.",
+        _(
+            "%(name)s's request is refused: they are no longer listed for your school, and "
+            "see no answer key but their own."
+        )
+        % {"name": teacher.display_name},
         redirect_to=reverse("core:school"),
     )
 

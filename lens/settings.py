@@ -346,14 +346,15 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # collectstatic writes a .gz and a .br (brotli) beside each file, which WhiteNoise serves to
-# browsers that accept them; STATIC_MANIFEST=true adds hashed names, cached for good.
+# browsers that accept them; STATIC_MANIFEST=true adds hashed names, cached for good. Lens's
+# stylesheets are collected without their comments (lens/staticfiles.py).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "lens.staticfiles.CompressedManifestStaticFilesStorage"
             if envbool("STATIC_MANIFEST", "False")
-            else "whitenoise.storage.CompressedStaticFilesStorage"
+            else "lens.staticfiles.CompressedStaticFilesStorage"
         )
     },
 }
@@ -452,6 +453,10 @@ THROTTLES = {
     "password_reset_ip": "20/h",  # reset requests from one address
     "password_reset_email": "3/h",  # reset requests for one e-mail address (its inbox)
     "invitation_ip": "30/15m",  # invitation links that do not work, from one address
+    # LTI logins and launches from one address (a school's NAT): one of each per student who
+    # opens Lens from the LMS, so seven classes of 40 at the same bell (docs/lti.md)
+    "lti_login_ip": "300/5m",
+    "lti_launch_ip": "300/5m",
 }
 # django-axes locks a username after 10 failed logins, on the site's login page and the
 # admin's, until 15 minutes pass without another (or the password is reset).

@@ -3,12 +3,13 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import AdminLoginForm
 from core.throttle import limit_failed_logins
 
-admin.site.site_header = admin.site.site_title = "Lens administration"
-admin.site.index_title = "Users, classes, lessons and students' work"
+admin.site.site_header = admin.site.site_title = _("Lens administration")
+admin.site.index_title = _("Users, classes, lessons and students' work")
 admin.site.login_form = AdminLoginForm  # logs refused logins, as the site's login page does
 
 urlpatterns = [

@@ -25,8 +25,10 @@ from dataclasses import dataclass
 from importlib import import_module
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django.test.utils import override_settings
+from django.utils import translation
 
 from core.models import Classroom, School, User
 from lessons.work.models import Assignment
@@ -278,3 +280,14 @@ def _own_throttle_counts(settings):
         alias: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
         for alias, config in settings.CACHES.items()
     }
+
+
+@pytest.fixture(autouse=True)
+def _english_to_begin_with():
+    """Each test starts in English, as a request without a language would: a request in
+    Spanish leaves Spanish active in the thread it ran in (LocaleMiddleware activates the
+    request's language and nothing puts it back), and code that translates outside a request,
+    such as the marks' announcements, would otherwise speak the last test's language."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()

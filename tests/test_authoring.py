@@ -878,7 +878,7 @@ def test_the_preview_button_shows_the_introduction_without_saving(client, world,
     )
     page = response.content.decode()
     assert response.status_code == 200
-    assert '<div class="source-text"><p>A <em>new</em> intro </p></div>' in page
+    assert '<div class="source-text" lang="en"><p>A <em>new</em> intro </p></div>' in page
     assert "A *new* intro &lt;script&gt;" in page  # the textarea keeps what was typed
     assert "<script>alert" not in page
     draft.refresh_from_db()
@@ -903,10 +903,13 @@ def test_the_preview_view_returns_the_sanitised_fragment(client, world, alices):
     response = client.post(url, {"markdown": "**Bold** <img src=x onerror=alert(1)>"})
     assert response.status_code == 200
     assert (
-        response.content.decode() == '<div class="source-text"><p><strong>Bold</strong> </p></div>'
+        response.content.decode()
+        == '<div class="source-text" lang="en"><p><strong>Bold</strong> </p></div>'
     )
     response = client.post(f"{url}?field=introduction", {"introduction": "*Hi*"})
-    assert response.content.decode() == '<div class="source-text"><p><em>Hi</em></p></div>'
+    assert (
+        response.content.decode() == '<div class="source-text" lang="en"><p><em>Hi</em></p></div>'
+    )
     response = client.post(url, {"markdown": "x" * (authoring.MAX_PREVIEW + 1)})
     assert response.status_code == 400
     assert "too long to preview" in response.content.decode()

@@ -104,8 +104,8 @@ def test_a_form_posted_with_the_token_of_a_compressed_page_passes_the_csrf_check
 
 
 STORAGES = {
-    "plain names": "whitenoise.storage.CompressedStaticFilesStorage",
-    "hashed names": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+    "plain names": "lens.staticfiles.CompressedStaticFilesStorage",
+    "hashed names": "lens.staticfiles.CompressedManifestStaticFilesStorage",
 }
 
 
@@ -137,6 +137,18 @@ def test_collectstatic_writes_a_gzip_and_a_brotli_file_beside_each_asset(collect
     assert gzip.decompress((collected / f"{url}.gz").read_bytes()) == original
     assert brotli.decompress((collected / f"{url}.br").read_bytes()) == original
     assert (collected / f"{url}.br").stat().st_size < len(original) / 2
+
+
+@pytest.mark.parametrize("path", ["css/lens.css", "css/teacher.css"])
+def test_collectstatic_sends_lens_stylesheets_without_their_comments(collected, path):
+    source = (Path(__file__).resolve().parent.parent / "static" / path).read_text()
+    url = _static_url(path).removeprefix("/static/")
+    sent = (collected / url).read_text()
+
+    assert "/*" in source
+    assert "/*" not in sent, sent[: sent.find("/*") + 200]
+    assert ":root {" in sent or ".review-bar {" in sent
+    assert len(sent) < len(source)
 
 
 @pytest.mark.parametrize(

@@ -657,6 +657,21 @@ def test_after_handing_in_nothing_can_change(client, world, sam):
     assert "can no longer be changed" in page
 
 
+def _piece(world, words: str = "Our") -> str:
+    """The id of the piece of the first passage's text that holds `words` (the page draws
+    the text in pieces, and an htmx answer swaps only those its highlight's words are in)."""
+    segment = world.assignment.lesson.segments.get(position=1)
+    page = Client()
+    page.force_login(world.sam)
+    html = page.get(_segment_url(world)).content.decode()
+    [piece] = [
+        p["id"]
+        for p in select(html, f"#segment-text span[id^=words-{segment.pk}-]")
+        if words in p.get_text()
+    ]
+    return piece
+
+
 def _parts(html) -> list[tuple[str, str | None, str | None]]:
     """The elements an htmx answer is made of, in order: (tag, id, data-hx-swap-oob)."""
     soup = BeautifulSoup(html, "html.parser")
@@ -675,18 +690,19 @@ def test_an_htmx_save_answers_with_the_message_the_new_item_and_the_text_alone(c
 
     html = response.content.decode()
     new = Highlight.objects.get(quote="glorious leader")
+    piece = _piece(world, "glorious leader")
     assert response.status_code == 200
     assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#workspace-status", "innerHTML")
     assert _parts(html) == [
         ("p", None, None),  # the message, into the status
-        ("div", "segment-text", "innerHTML"),
+        ("span", piece, "innerHTML"),  # the piece of the text its words are in
         ("ul", None, f"beforebegin:#highlight-{later.pk}"),  # the list's order: by place
         ("span", "highlight-count", "true"),
         ("p", "highlights-none", "true"),
     ]
     assert text(html, "p.message") == "Highlighted “glorious leader” as Loaded language."
-    assert text(html, f"#segment-text mark[data-marks=highlight-{new.pk}]") == "glorious leader"
-    assert text(html, f"#segment-text mark[data-marks=highlight-{later.pk}]") == "traitors"
+    assert text(html, f"#{piece} mark[data-marks=highlight-{new.pk}]") == "glorious leader"
+    assert text(html, f"#{piece} mark[data-marks=highlight-{later.pk}]") == "traitors"
     assert_in_fragment(html, f"ul > li#highlight-{new.pk}", "glorious leader — Loaded language")
     [change] = select(html, f"#highlight-{new.pk} a[data-hx-get]")
     assert change["href"] == change["data-hx-get"] == _edit_url(world, new)
@@ -700,6 +716,29 @@ def test_an_htmx_save_answers_with_the_message_the_new_item_and_the_text_alone(c
     assert remove["form"] == "remove-highlight"
     assert remove["formaction"] == remove["data-hx-post"] == _delete_url(world, new)
     assert "<html" not in html.lower()
+
+
+def test_an_htmx_save_draws_again_only_the_piece_of_the_text_its_words_are_in(client, world, sam):
+    across = factories.make_highlight(world.assignment, world.sam, "will fail. The traitors")
+    factories.make_highlight(world.assignment, world.sam, "glorious leader")
+
+    response = client.post(
+        _add_url(world), {"quote": "always", "technique": _technique(world, "Doubt").pk}, **HTMX
+    )
+
+    html = response.content.decode()
+    piece = _piece(world, "always")
+    assert [part for part in _parts(html) if part[0] == "span"][:1] == [
+        ("span", piece, "innerHTML")
+    ]
+    # The highlight over both pieces goes on in this one, where it ends; the one before is
+    # not drawn: its piece stays as it is on the page.
+    assert text(html, f"#{piece} mark[data-marks=highlight-{across.pk}]") == "The traitors"
+    assert "Highlight start: Loaded language" not in html
+    assert text(html, f"#{piece} [data-marks=highlight-{across.pk}] + .hl-end") == (
+        "Highlight end: Loaded language"
+    )
+    assert "glorious" not in html
 
 
 def test_a_highlight_after_the_others_goes_last_in_the_list(client, world, sam):
@@ -739,14 +778,15 @@ def test_an_htmx_change_answers_with_the_changed_item_and_the_text(client, world
     html = response.content.decode()
     assert response.status_code == 200
     assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#workspace-status", "innerHTML")
+    piece = _piece(world, "glorious leader")
     assert _parts(html) == [
         ("p", None, None),
-        ("div", "segment-text", "innerHTML"),
+        ("span", piece, "innerHTML"),
         ("li", f"highlight-{highlight.pk}", "true"),
     ]
     assert text(html, "p.message") == "Changed the highlight “glorious leader”."
     assert_in_fragment(html, f"#highlight-{highlight.pk}", "glorious leader — Doubt", "Hmm.")
-    assert text(html, f"#segment-text [data-marks=highlight-{highlight.pk}] + .hl-end") == (
+    assert text(html, f"#{piece} [data-marks=highlight-{highlight.pk}] + .hl-end") == (
         "Highlight end: Doubt"
     )
     assert f'id="highlight-{other.pk}"' not in html
@@ -764,7 +804,7 @@ def test_an_htmx_removal_answers_with_the_text_and_the_item_to_remove(client, wo
     assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#workspace-status", "innerHTML")
     assert _parts(html) == [
         ("p", None, None),
-        ("div", "segment-text", "innerHTML"),
+        ("span", _piece(world, "glorious leader"), "innerHTML"),
         ("li", f"highlight-{highlight.pk}", "delete"),
         ("span", "highlight-count", "true"),
         ("p", "highlights-none", "true"),
@@ -1105,7 +1145,7 @@ def test_a_post_with_the_token_from_hx_headers_succeeds(world):
     )
 
     assert response.status_code == 200
-    assert 'id="segment-text"' in response.content.decode()
+    assert 'data-marks="highlight-' in response.content.decode()
     assert Highlight.objects.count() == 1
 
 

@@ -255,6 +255,30 @@ def test_work_that_cannot_be_handed_to_the_worker_says_so_and_may_be_retried(wor
     assert (job.state, job.message, job.may_retry) == (Job.State.FAILED, jobs.NOT_QUEUED, True)
 
 
+def test_the_worker_writes_in_the_language_the_work_was_asked_in(client, world, settings):
+    """The worker has no request to take a language from: a job keeps the language of the
+    request that started it, and its steps and outcome are written in it, for its owner."""
+    world.alice.language = "es"
+    world.alice.save(update_fields=["language"])
+    client.force_login(world.alice)
+    settings.BACKGROUND_EXPORT_ROWS = 0
+    client.post(reverse("insights:export_students", args=[world.assignment.pk]))
+    assert Job.objects.get(owner=world.alice, kind=Job.Kind.EXPORT).language == "es"
+
+    done = _job(world.alice, state=Job.State.QUEUED, language="es")
+    failed = _job(world.alice, state=Job.State.QUEUED, language="es")
+    jobs.run(str(done.pk), 1, lambda progress: None)  # here, as in the worker: English active
+    with pytest.raises(RuntimeError):
+        jobs.run(str(failed.pk), 1, mock.Mock(side_effect=RuntimeError("the database went away")))
+
+    done.refresh_from_db()
+    failed.refresh_from_db()
+    assert (done.step, done.message) == ("Hecho", "Hecho.")
+    assert failed.message.startswith("Algo ha fallado y no se ha cambiado nada.")
+    page = client.get(reverse("core:job", args=[done.pk]))
+    assert_in_fragment(page.content, "#job-step", "Hecho")
+
+
 # The real backends and their workers --------------------------------------------------------
 
 

@@ -6,7 +6,10 @@ exactly (docs/lesson-format.md)."""
 import re
 
 from django import forms
+from django.utils.formats import number_format
+from django.utils.functional import lazy
 from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from lessons.library.bundles import MAX_FILES, MAX_UPLOAD_BYTES
@@ -23,6 +26,18 @@ MAX_PROMPT_LENGTH = 1000
 MAX_EXPLANATION_LENGTH = 2000
 QUOTE_END_RE = re.compile(r'"(?:\s*#\d+)?\s*\|')  # how the file's key line ends a quote
 NEEDED_TO_PUBLISH = _("Needed to publish the lesson; a draft may leave it empty.")
+
+
+def _filled(message: str, **values) -> str:
+    """`message` (marked with gettext_noop) translated when it is shown, with its values in:
+    for a module-level text that holds a number."""
+    return gettext(message) % {
+        name: number_format(value, force_grouping=True) if isinstance(value, int) else value
+        for name, value in values.items()
+    }
+
+
+_filled_lazy = lazy(_filled, str)
 
 
 def _length(name: str) -> int:
@@ -127,14 +142,19 @@ class LessonDetailsForm(forms.Form):
             if lock:
                 field = self.fields[name]
                 field.disabled = True
-                field.help_text = f"{field.help_text} It cannot change now: {lock}"
+                field.help_text = gettext("%(help)s It cannot change now: %(why)s") % {
+                    "help": field.help_text,
+                    "why": lock,
+                }
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"].strip()
         if slug and not SLUG_RE.match(slug):
             suggestion = clean_slug(slug)
-            hint = f" For example: {suggestion}" if suggestion else ""
-            raise forms.ValidationError(f"Use only a-z, 0-9 and single hyphens between them.{hint}")
+            message = gettext("Use only a-z, 0-9 and single hyphens between them.")
+            if suggestion:
+                message += " " + gettext("For example: %(slug)s") % {"slug": suggestion}
+            raise forms.ValidationError(message)
         return slug
 
     def clean_language(self) -> str:
@@ -185,12 +205,12 @@ class LessonNewForm(LessonDetailsForm):
 
 class SplitForm(forms.Form):
     paragraph = forms.IntegerField(
-        min_value=1, error_messages={"required": "Choose the paragraph to split after."}
+        min_value=1, error_messages={"required": _("Choose the paragraph to split after.")}
     )
     uid = forms.CharField(required=False, max_length=40)
 
 
-UP_OR_DOWN = "Move a passage up or down."
+UP_OR_DOWN = _("Move a passage up or down.")
 
 
 class MoveForm(forms.Form):
@@ -209,15 +229,15 @@ class PassageForm(forms.Form):
 
 class AddPassageForm(forms.Form):
     title = forms.CharField(
-        label="Title (optional)",
+        label=_("Title (optional)"),
         max_length=Segment._meta.get_field("title").max_length,
         required=False,
     )
     body = TextField(
-        label="Text (optional)",
+        label=_("Text (optional)"),
         max_length=MAX_INTRODUCTION,
         required=False,
-        help_text="In Markdown. You can also write it on the passage's page.",
+        help_text=_("In Markdown. You can also write it on the passage's page."),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
@@ -235,8 +255,14 @@ class PreviewForm(forms.Form):
         source = self.cleaned_data.get(self.name, "")
         if len(source) > MAX_PREVIEW:
             raise forms.ValidationError(
-                f"This text is too long to preview: {len(source):,} characters, at most "
-                f"{MAX_PREVIEW:,}."
+                _filled(
+                    gettext_noop(
+                        "This text is too long to preview: %(length)s characters, at most "
+                        "%(limit)s."
+                    ),
+                    length=len(source),
+                    limit=MAX_PREVIEW,
+                )
             )
         return self.cleaned_data
 
@@ -250,35 +276,44 @@ class PreviewForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="Lesson file or zip",
-        help_text="A lesson file (.md, see the lesson format) or a .zip of lesson files, "
-        f"up to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB. The lessons are imported as your "
-        "drafts: all of them, or none if any file has a problem.",
+        label=_("Lesson file or zip"),
+        help_text=_filled_lazy(
+            gettext_noop(
+                "A lesson file (.md, see the lesson format) or a .zip of lesson files, up to "
+                "%(size)s MB. The lessons are imported as your drafts: all of them, or none if "
+                "any file has a problem."
+            ),
+            size=MAX_UPLOAD_BYTES // (1024 * 1024),
+        ),
         widget=forms.FileInput(attrs={"accept": ".md,.zip"}),
     )
 
 
 class CorpusImportForm(forms.Form):
     article = forms.FileField(
-        label="Article text",
-        help_text="The article as a UTF-8 text file, e.g. article111111111.txt: its first "
-        "line is the title, each paragraph becomes a passage.",
+        label=_("Article text"),
+        help_text=_(
+            "The article as a UTF-8 text file, e.g. article111111111.txt: its first "
+            "line is the title, each paragraph becomes a passage."
+        ),
         widget=forms.FileInput(attrs={"accept": ".txt"}),
     )
     labels = forms.FileField(
-        label="Labels file",
-        help_text="Tab-separated lines: article id, technique, start, end (offsets in "
-        "characters, as in the SemEval-2020 corpus).",
+        label=_("Labels file"),
+        help_text=_(
+            "Tab-separated lines: article id, technique, start, end (offsets in "
+            "characters, as in the SemEval-2020 corpus)."
+        ),
         widget=forms.FileInput(attrs={"accept": ".labels,.tsv,.txt"}),
     )
     title = forms.CharField(
-        label="Title of the lesson (optional)",
+        label=_("Title of the lesson (optional)"),
         required=False,
         max_length=200,
-        help_text="Leave empty to use the article's first line.",
+        help_text=_("Leave empty to use the article's first line."),
     )
-    author = forms.CharField(label="Who wrote the article (optional)", required=False)
-    audience = forms.CharField(label="For whom it was written (optional)", required=False)
+    author = forms.CharField(label=_("Who wrote the article (optional)"), required=False)
+    audience = forms.CharField(label=_("For whom it was written (optional)"), required=False)
 
 
 class IdsField(forms.Field):
@@ -291,7 +326,7 @@ class IdsField(forms.Field):
             return {int(v) for v in value or []}
         except (TypeError, ValueError) as error:
             raise forms.ValidationError(
-                "This form is damaged. Reload the page.", code="invalid"
+                _("This form is damaged. Reload the page."), code="invalid"
             ) from error
 
 
@@ -303,9 +338,11 @@ class ExportForm(forms.Form):
     def clean_lesson(self) -> set[int]:
         ids = self.cleaned_data["lesson"]
         if not ids:
-            raise forms.ValidationError("Choose at least one lesson to export.")
+            raise forms.ValidationError(_("Choose at least one lesson to export."))
         if len(ids) > MAX_FILES:
-            raise forms.ValidationError(f"Export at most {MAX_FILES} lessons at once.")
+            raise forms.ValidationError(
+                _filled(gettext_noop("Export at most %(count)s lessons at once."), count=MAX_FILES)
+            )
         return ids
 
 
@@ -320,20 +357,24 @@ def one_line(value: str) -> str:
 
 class SegmentForm(forms.Form):
     title = forms.CharField(
-        label="Title (optional)",
+        label=_("Title (optional)"),
         max_length=Segment._meta.get_field("title").max_length,
         required=False,
-        help_text="Shown to students above the passage.",
+        help_text=_("Shown to students above the passage."),
     )
     markdown = TextField(
-        label="Text (Markdown)",
+        label=_("Text (Markdown)"),
         max_length=MAX_BODY_LENGTH,
         error_messages={
-            "required": "The passage needs some text.",
-            "max_length": f"The text is longer than {MAX_BODY_LENGTH:,} characters. "
-            "Split it into two passages.",
+            "required": _("The passage needs some text."),
+            "max_length": _filled_lazy(
+                gettext_noop(
+                    "The text is longer than %(limit)s characters. Split it into two passages."
+                ),
+                limit=MAX_BODY_LENGTH,
+            ),
         },
-        help_text="Keep the source word for word. *italics*, **bold** and links are allowed.",
+        help_text=_("Keep the source word for word. *italics*, **bold** and links are allowed."),
         widget=forms.Textarea(attrs={"rows": 14}),
     )
     # After a refused save: the key spans listed, and whether the author agrees to lose them.
@@ -350,20 +391,24 @@ class SegmentForm(forms.Form):
         ]
         if headings:
             raise forms.ValidationError(
-                "A line may not start with ## or ### (they separate the parts of a lesson "
-                "file): use #### for a heading, or split the passage."
+                _(
+                    "A line may not start with ## or ### (they separate the parts of a lesson "
+                    "file): use #### for a heading, or split the passage."
+                )
             )
         if not plain_text(render_markdown(body)).strip():
-            raise forms.ValidationError("The passage shows no text: write the words students read.")
+            raise forms.ValidationError(
+                _("The passage shows no text: write the words students read.")
+            )
         return body
 
 
 class PromptForm(forms.Form):
-    kind = forms.ChoiceField(label="Kind", choices=Prompt.Kind.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Prompt.Kind.choices)
     text = TextField(
-        label="Prompt",
+        label=_("Prompt"),
         max_length=MAX_PROMPT_LENGTH,
-        error_messages={"required": "Write the prompt."},
+        error_messages={"required": _("Write the prompt.")},
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -378,11 +423,13 @@ class _Explanation(TextField):
 
 def _explanation_field() -> forms.Field:
     return _Explanation(
-        label="Explanation for students",
+        label=_("Explanation for students"),
         max_length=MAX_EXPLANATION_LENGTH,
-        help_text="Why these words use the technique, in a sentence. Students read it with "
-        "their feedback.",
-        error_messages={"required": "Write why these words use the technique."},
+        help_text=_(
+            "Why these words use the technique, in a sentence. Students read it with "
+            "their feedback."
+        ),
+        error_messages={"required": _("Write why these words use the technique.")},
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -392,7 +439,7 @@ def _check_explanation(value: str) -> str:
     # | in the explanation would read back as the end of the quote.
     if QUOTE_END_RE.search(value):
         raise forms.ValidationError(
-            "An explanation may not have a double quote followed by |. Reword it."
+            _("An explanation may not have a double quote followed by |. Reword it.")
         )
     return value
 
@@ -425,7 +472,7 @@ class PromptMoveForm(forms.Form):
     direction = forms.ChoiceField(
         choices=[("up", "up"), ("down", "down")],
         error_messages={
-            "invalid_choice": "Move a prompt up or down.",
-            "required": "Move a prompt up or down.",
+            "invalid_choice": _("Move a prompt up or down."),
+            "required": _("Move a prompt up or down."),
         },
     )

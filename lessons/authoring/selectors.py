@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext, ngettext
 
 from core.access import lessons_with_visible_keys
 from core.models import User
@@ -131,7 +132,7 @@ def lesson_editor(lesson: Lesson) -> LessonEditor:
                 paragraph_starts=paragraph_starts(segment),
                 prompt_count=segment.prompt_count,
                 key_count=len(keys),
-                technique_names=list(dict.fromkeys(k.technique.name for k in keys)),
+                technique_names=list(dict.fromkeys(k.technique.display_name for k in keys)),
             )
         )
     return LessonEditor(passages=passages, problems=publish_problems(lesson))
@@ -153,20 +154,32 @@ def coverage(keys: list[KeySpan], prompts: list[Prompt]) -> list[str]:
     """The key and prompts of the passage in two lines, e.g. "4 key spans: Loaded language
     (times 2), Doubt, Flag-waving." and "2 prompts: ..."."""
     if keys:
-        names = [k.technique.name for k in sorted(keys, key=lambda k: k.technique.position)]
-        line = f"{len(keys)} key span{'s' if len(keys) != 1 else ''}: {_counted(names)}"
+        names = [k.technique.display_name for k in sorted(keys, key=lambda k: k.technique.position)]
+        values = {"count": len(keys), "names": _counted(names)}
         missing = sum(1 for k in keys if not k.explanation.strip())
         if missing:
-            line += f" ({missing} without an explanation)"
+            values["missing"] = missing
+            line = ngettext(
+                "%(count)s key span: %(names)s (%(missing)s without an explanation).",
+                "%(count)s key spans: %(names)s (%(missing)s without an explanation).",
+                len(keys),
+            )
+        else:
+            line = ngettext(
+                "%(count)s key span: %(names)s.", "%(count)s key spans: %(names)s.", len(keys)
+            )
+        lines = [line % values]
     else:
-        line = "No key spans yet"
-    lines = [f"{line}."]
+        lines = [gettext("No key spans yet.")]
     if prompts:
-        kinds = [p.get_kind_display() for p in prompts]
+        kinds = [str(p.get_kind_display()) for p in prompts]
         count = len(prompts)
-        lines.append(f"{count} prompt{'s' if count != 1 else ''}: {_counted(kinds)}.")
+        lines.append(
+            ngettext("%(count)s prompt: %(kinds)s.", "%(count)s prompts: %(kinds)s.", count)
+            % {"count": count, "kinds": _counted(kinds)}
+        )
     else:
-        lines.append("No prompts yet.")
+        lines.append(gettext("No prompts yet."))
     return lines
 
 
@@ -186,7 +199,10 @@ def passage_workspace(lesson: Lesson, segment: Segment) -> PassageWorkspace:
     )
     prompts = list(segment.prompts.order_by("position", "pk"))
     marks = [
-        Mark(k.start, k.end, k.technique.name, ident=f"key-{k.pk}", kind="Key span") for k in keys
+        Mark(
+            k.start, k.end, k.technique.display_name, ident=f"key-{k.pk}", kind=gettext("Key span")
+        )
+        for k in keys
     ]
     return PassageWorkspace(
         techniques=techniques,

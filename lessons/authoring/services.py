@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from core.models import User
 from core.refusals import Refusal
@@ -53,6 +54,7 @@ from lessons.library.corpus import (
 from lessons.library.corpus import paragraphs as corpus_paragraphs
 from lessons.library.lessonfile import LessonData, LessonFormatError, parse_lesson
 from lessons.library.models import KeySpan, Lesson, Prompt, Segment, Taxonomy, Technique
+from lessons.library.problems import translated
 from lessons.library.rendering import plain_text, render_markdown
 from lessons.library.services import (
     check_editable,
@@ -138,7 +140,7 @@ def propose_passages(text: str, *, markdown: bool) -> list[Passage]:
                 part = text[start:end] if markdown else markdown_for(text[start:end])
                 if part is None:
                     line = paragraphs[block].line
-                    errors.add((line, "this paragraph cannot be shown exactly as written"))
+                    errors.add((line, gettext("this paragraph cannot be shown exactly as written")))
                 parts.append(part or "")
             passages.append(Passage(title if index == 0 else "", "\n\n".join(parts)))
         if title and not pieces:
@@ -212,18 +214,27 @@ def lesson_create(
         passages = propose_passages(text, markdown=markdown)
     except LessonFormatError as error:
         raise Refusal(
-            " ".join(f"Line {line} of the text: {message}." for line, message in error.errors),
+            " ".join(
+                gettext("Line %(line)s of the text: %(message)s.")
+                % {"line": line, "message": message}
+                for line, message in error.errors
+            ),
             field="text",
         ) from error
     if not passages:
-        raise Refusal("Paste the text of the lesson: it has no paragraph yet.")
+        raise Refusal(gettext("Paste the text of the lesson: it has no paragraph yet."))
     if len(passages) > MAX_PASSAGES:
         raise Refusal(
-            f"That makes {len(passages)} passages; a lesson has at most {MAX_PASSAGES}. "
-            "Paste a shorter text, or fewer, longer paragraphs."
+            gettext(
+                "That makes %(count)s passages; a lesson has at most %(limit)s. Paste a shorter "
+                "text, or fewer, longer paragraphs."
+            )
+            % {"count": len(passages), "limit": MAX_PASSAGES}
         )
     if slug and slug_taken(slug):
-        raise Refusal(f"Another lesson already uses the address {slug!r}.")
+        raise Refusal(
+            gettext("Another lesson already uses the address “%(slug)s”.") % {"slug": slug}
+        )
     values = {name: details.get(name) or "" for name in DETAIL_FIELDS}
     values["date"] = details.get("date") or None
     lesson = Lesson.objects.create(
@@ -243,12 +254,12 @@ def lesson_create(
 def taxonomy_lock(lesson: Lesson) -> str:
     """Why the lesson's taxonomy cannot change now ("" when it can)."""
     if lesson.revision > 1:
-        return (
+        return gettext(
             "Earlier revisions use this list, and classes move from one revision to the "
             "next with their highlights: a new revision keeps the list of techniques."
         )
     if KeySpan.objects.filter(segment__lesson=lesson).exists():
-        return (
+        return gettext(
             "The answer key already names techniques from this list. Delete the key spans "
             "first to choose another list."
         )
@@ -258,7 +269,7 @@ def taxonomy_lock(lesson: Lesson) -> str:
 def slug_lock(lesson: Lesson) -> str:
     """Why the lesson's address cannot change now ("" when it can)."""
     if lesson.revision > 1:
-        return "Every revision of a lesson keeps the address of the first."
+        return gettext("Every revision of a lesson keeps the address of the first.")
     return ""
 
 
@@ -274,7 +285,9 @@ def lesson_update_details(
         if slug_lock(lesson):
             raise Refusal(slug_lock(lesson))
         if slug_taken(slug, lesson=lesson):
-            raise Refusal(f"Another lesson already uses the address {slug!r}.")
+            raise Refusal(
+                gettext("Another lesson already uses the address “%(slug)s”.") % {"slug": slug}
+            )
         lesson.slug = slug
     if taxonomy is not None and taxonomy.pk != lesson.taxonomy_id:
         if taxonomy_lock(lesson):
@@ -294,7 +307,7 @@ def lesson_delete(*, lesson: Lesson) -> None:
     lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
     check_editable(lesson)
     if lesson.assignments.exists() or lesson.later_revisions.exists():
-        raise Refusal("Other revisions or classes depend on this lesson; it stays.")
+        raise Refusal(gettext("Other revisions or classes depend on this lesson; it stays."))
     lesson.delete()
 
 
@@ -312,11 +325,13 @@ def _passage(lesson: Lesson, position: int, uid: str | None) -> Segment:
     """The passage at `position`; with `uid` (sent by the page), it must be that passage."""
     segment = Segment.objects.filter(lesson=lesson, position=position).first()
     if segment is None:
-        raise Refusal(f"This lesson has no passage {position}.")
+        raise Refusal(gettext("This lesson has no passage %(position)s.") % {"position": position})
     if uid and str(segment.uid) != uid:
         raise Refusal(
-            "The passages changed since this page was loaded, so nothing was done. "
-            "Here is the lesson as it is now.",
+            gettext(
+                "The passages changed since this page was loaded, so nothing was done. "
+                "Here is the lesson as it is now."
+            ),
             status=409,
         )
     return segment
@@ -353,11 +368,19 @@ def _origin(edit: TextMap, old: list[Segment]) -> list | None:
 def _not_kept(key: KeySpan, done: str) -> Refusal:
     """A split or merge changes no words, so a key span loses its characters only when the
     Markdown renders otherwise in the new passages (a list cut in two or joined)."""
-    return Refusal(
-        f"The key span “{key.quote}” could not be kept on the same words (the text reads "
-        f"otherwise once the passages are {done}, as a list does), so nothing was changed. "
-        "Edit or delete that key span first."
-    )
+    if done == "split":
+        message = gettext(
+            "The key span “%(quote)s” could not be kept on the same words (the text reads "
+            "otherwise once the passages are split, as a list does), so nothing was changed. "
+            "Edit or delete that key span first."
+        )
+    else:
+        message = gettext(
+            "The key span “%(quote)s” could not be kept on the same words (the text reads "
+            "otherwise once the passages are joined, as a list does), so nothing was changed. "
+            "Edit or delete that key span first."
+        )
+    return Refusal(message % {"quote": key.quote})
 
 
 @transaction.atomic
@@ -372,16 +395,22 @@ def segment_split(
     parts = paragraphs_of(segment.body)
     if len(parts) < 2:
         raise Refusal(
-            f"Passage {position} has one paragraph, so it cannot be split. Edit its text to "
-            "put a blank line where it should be cut."
+            gettext(
+                "Passage %(position)s has one paragraph, so it cannot be split. Edit its text "
+                "to put a blank line where it should be cut."
+            )
+            % {"position": position}
         )
     if not 1 <= paragraph < len(parts):
         raise Refusal(
-            f"Passage {position} has {len(parts)} paragraphs: split it after paragraph 1 to "
-            f"{len(parts) - 1}."
+            gettext(
+                "Passage %(position)s has %(count)s paragraphs: split it after paragraph 1 to "
+                "%(last)s."
+            )
+            % {"position": position, "count": len(parts), "last": len(parts) - 1}
         )
     if lesson.segments.count() >= MAX_PASSAGES:
-        raise Refusal(f"A lesson has at most {MAX_PASSAGES} passages.")
+        raise Refusal(gettext("A lesson has at most %(limit)s passages.") % {"limit": MAX_PASSAGES})
     first = _segment(lesson, position, segment.title, "\n\n".join(parts[:paragraph]))
     second = _segment(lesson, position + 1, "", "\n\n".join(parts[paragraph:]))
     keys = list(segment.key_spans.order_by("position", "pk"))
@@ -400,8 +429,11 @@ def segment_split(
     for key in keys:
         if lined_up and key.start < rest and key.end > cut:
             raise Refusal(
-                f"The key span “{key.quote}” runs across that paragraph break, so the passage "
-                "was not split there. Edit or delete that key span first."
+                gettext(
+                    "The key span “%(quote)s” runs across that paragraph break, so the passage "
+                    "was not split there. Edit or delete that key span first."
+                )
+                % {"quote": key.quote}
             )
         spans = [edit.find(0, key.start, key.end) for edit in edits]
         index = next((n for n, span in enumerate(spans) if span), None)
@@ -440,7 +472,10 @@ def segment_merge(*, lesson: Lesson, position: int, uid: str | None = None) -> S
     following = Segment.objects.filter(lesson=lesson, position=position + 1).first()
     if following is None:
         raise Refusal(
-            f"Passage {position} is the last one: there is no next passage to merge it with."
+            gettext(
+                "Passage %(position)s is the last one: there is no next passage to merge it with."
+            )
+            % {"position": position}
         )
     body = "\n\n".join(b.strip("\n") for b in (segment.body, following.body) if b.strip())
     merged = _segment(lesson, position, segment.title or following.title, body)
@@ -479,14 +514,17 @@ def segment_move(
     """Swap passage `position` with the one before ("up") or after ("down") it (their texts,
     and so their `origin`, do not change)."""
     if direction not in ("up", "down"):
-        raise Refusal("Move a passage up or down.")
+        raise Refusal(gettext("Move a passage up or down."))
     lesson = _locked(lesson)
     segment = _passage(lesson, position, uid)
     other_position = position - 1 if direction == "up" else position + 1
     other = Segment.objects.filter(lesson=lesson, position=other_position).first()
     if other is None:
-        where = "first" if direction == "up" else "last"
-        raise Refusal(f"Passage {position} is the {where} one: it cannot move {direction}.")
+        if direction == "up":
+            message = gettext("Passage %(position)s is the first one: it cannot move up.")
+        else:
+            message = gettext("Passage %(position)s is the last one: it cannot move down.")
+        raise Refusal(message % {"position": position})
     Segment.objects.filter(pk=segment.pk).update(position=_SHIFT)
     Segment.objects.filter(pk=other.pk).update(position=position)
     Segment.objects.filter(pk=segment.pk).update(position=other_position)
@@ -510,7 +548,7 @@ def segment_add(*, lesson: Lesson, title: str = "", body: str = "") -> Segment:
     lesson = _locked(lesson)
     last = lesson.segments.aggregate(n=Max("position"))["n"] or 0
     if last >= MAX_PASSAGES:
-        raise Refusal(f"A lesson has at most {MAX_PASSAGES} passages.")
+        raise Refusal(gettext("A lesson has at most %(limit)s passages.") % {"limit": MAX_PASSAGES})
     origin = TextMap().to_json() if lesson.revision > 1 else None
     segment = _segment(lesson, last + 1, title, body, origin=origin)
     segment.save()
@@ -535,15 +573,26 @@ class KeysUnplaced(Refusal):
     def __init__(self, unplaced: list[UnplacedKey]):
         count = len(unplaced)
         super().__init__(
-            f"{count} key span{'s' if count != 1 else ''} would no longer fit the changed "
-            "text, so nothing is saved yet. Change the text so the words are there again, "
-            "or remove these key spans."
+            ngettext(
+                "%(count)s key span would no longer fit the changed text, so nothing is saved "
+                "yet. Change the text so the words are there again, or remove this key span.",
+                "%(count)s key spans would no longer fit the changed text, so nothing is saved "
+                "yet. Change the text so the words are there again, or remove these key spans.",
+                count,
+            )
+            % {"count": count}
         )
         self.unplaced = unplaced
 
 
+GONE = {
+    "key span": gettext_noop("That key span is no longer in this passage: it was removed."),
+    "prompt": gettext_noop("That prompt is no longer in this passage: it was removed."),
+}
+
+
 def _gone(what: str) -> Refusal:
-    return Refusal(f"That {what} is no longer in this passage: it was removed.", status=404)
+    return Refusal(gettext(GONE[what]), status=404)
 
 
 def _lock_draft(lesson_id: int) -> Lesson:
@@ -557,8 +606,8 @@ def _lock_draft(lesson_id: int) -> Lesson:
 
 def _why_lost(key: KeySpan, new_text: str) -> str:
     if key.quote in new_text:
-        return "its own words were changed, though the same words stand elsewhere"
-    return "the words are no longer in the text"
+        return gettext("its own words were changed, though the same words stand elsewhere")
+    return gettext("the words are no longer in the text")
 
 
 def place_keys(
@@ -576,7 +625,7 @@ def place_keys(
         if span is None:
             unplaced.append(UnplacedKey(key, _why_lost(key, new_text)))
         elif (key.technique_id, *span) in placed:
-            unplaced.append(UnplacedKey(key, "its words are now another key span's"))
+            unplaced.append(UnplacedKey(key, gettext("its words are now another key span's")))
         else:
             placed[(key.technique_id, *span)] = (key, anchor_at(new_text, *span))
     return list(placed.values()), unplaced
@@ -629,16 +678,22 @@ def segment_update(
 
 def _check_key(segment: Segment, technique: Technique, quote: str) -> None:
     if technique.taxonomy_id != segment.lesson.taxonomy_id:
-        raise Refusal("Choose a technique from this lesson's list.")
+        raise Refusal(gettext("Choose a technique from this lesson's list."))
     if "\n" in quote:
         raise Refusal(
-            "A key span stays within one paragraph (the lesson file keeps each on one line). "
-            "Mark the words in each paragraph separately."
+            gettext(
+                "A key span stays within one paragraph (the lesson file keeps each on one "
+                "line). Mark the words in each paragraph separately."
+            )
         )
 
 
 def _duplicate(technique: Technique, quote: str) -> Refusal:
-    return Refusal(f"“{quote}” is already in the key as {technique.name}.", status=409)
+    return Refusal(
+        gettext("“%(quote)s” is already in the key as %(technique)s.")
+        % {"quote": quote, "technique": technique.display_name},
+        status=409,
+    )
 
 
 @transaction.atomic
@@ -709,7 +764,7 @@ def prompt_create(*, segment: Segment, kind: str, text: str) -> Prompt:
     _lock_draft(segment.lesson_id)
     prompts = segment.prompts.all()
     if prompts.filter(kind=kind, text=text).exists():
-        raise Refusal("This passage already has that prompt.", status=409)
+        raise Refusal(gettext("This passage already has that prompt."), status=409)
     last = prompts.aggregate(n=Max("position"))["n"] or 0
     return Prompt.objects.create(segment=segment, position=last + 1, kind=kind, text=text)
 
@@ -726,7 +781,7 @@ def prompt_update(*, prompt: Prompt, kind: str, text: str) -> Prompt:
         .exists()
     )
     if clash:
-        raise Refusal("This passage already has that prompt.", status=409)
+        raise Refusal(gettext("This passage already has that prompt."), status=409)
     prompt.kind, prompt.text = kind, text
     prompt.save(update_fields=["kind", "text", "updated_at"])
     return prompt
@@ -752,7 +807,11 @@ def prompt_move(*, prompt: Prompt, direction: str) -> int:
         raise _gone("prompt")
     other = index - 1 if direction == "up" else index + 1
     if not 0 <= other < len(prompts):
-        raise Refusal(f"This prompt is already the {'first' if other < 0 else 'last'}.")
+        raise Refusal(
+            gettext("This prompt is already the first.")
+            if other < 0
+            else gettext("This prompt is already the last.")
+        )
     prompts[index], prompts[other] = prompts[other], prompts[index]
     _renumber(segment, prompts)
     return other + 1
@@ -788,8 +847,8 @@ class _Undo(Exception):
 # and the job's outcome are saved together, or neither.
 Report = Callable[[str, int, int], None]
 Then = Callable[[list[Lesson]], None]
-READING = "Reading the lesson files"
-SAVING = "Saving the lessons (all of them, or none)"
+READING = gettext_noop("Reading the lesson files")
+SAVING = gettext_noop("Saving the lessons (all of them, or none)")
 
 
 def _import(
@@ -808,13 +867,13 @@ def _import(
     parsed: list[tuple[int, LessonFile, LessonData]] = []
     for index, file in enumerate(files):
         if report:
-            report(READING, index, len(files))
+            report(gettext(READING), index, len(files))
         try:
             parsed.append((index, file, parse_lesson(file.text, draft=True)))
         except LessonFormatError as error:
             found[index] = [(file.name, line, message) for line, message in error.errors]
     if report:
-        report(SAVING, 0, 0)
+        report(gettext(SAVING), 0, 0)
     lessons: list[Lesson] = []
     try:
         with transaction.atomic():
@@ -839,7 +898,7 @@ def lessons_import(
     every problem of every file, with its line)."""
     lessons, problems = _import(files, by, report=report, then=then)
     if problems:
-        described = [bundles.describe(*problem) for problem in problems]
+        described = [_described(*problem) for problem in problems]
         raise _refused_import(by, [file.name for file in files], described)
     return lessons
 
@@ -856,9 +915,15 @@ def lessons_import_upload(
         files = bundles.read_upload(name, upload.read())
     except bundles.BundleError as error:
         _, more = _import(error.files, by, check_only=True)
-        described = [bundles.describe(*problem) for problem in sorted(error.problems + more)]
+        described = [_described(*problem) for problem in sorted(error.problems + more)]
         raise _refused_import(by, [name], described) from None
     return lessons_import(files=files, by=by, report=report, then=then)
+
+
+def _described(name: str, line: int, message: str) -> str:
+    """`FILE:LINE: message`, the message in the active language (the file formats' problems
+    are English: `library.problems`)."""
+    return bundles.describe(name, line, translated(message, gettext))
 
 
 def _name(upload: File) -> str:
@@ -870,11 +935,13 @@ def _name(upload: File) -> str:
 def _read_text(upload: File) -> str:
     """An uploaded corpus file's text: exactly its UTF-8, as offsets count every code point."""
     if upload.size > bundles.MAX_UPLOAD_BYTES:
-        raise ValueError(f"{upload.name}: the file is larger than 2 MB.")
+        raise ValueError(gettext("%(file)s: the file is larger than 2 MB.") % {"file": upload.name})
     try:
         return upload.read().decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ValueError(f"{upload.name}: the file is not UTF-8 text.") from error
+        raise ValueError(
+            gettext("%(file)s: the file is not UTF-8 text.") % {"file": upload.name}
+        ) from error
 
 
 def corpus_article_import(
@@ -906,7 +973,7 @@ def corpus_article_import(
         Technique.objects.filter(taxonomy__slug=TAXONOMY).values_list("code", flat=True)
     )
     if report:
-        report("Reading the article and its labels", 0, 0)
+        report(gettext("Reading the article and its labels"), 0, 0)
     try:
         data = article_to_lesson(
             texts[ARTICLE],
@@ -919,7 +986,7 @@ def corpus_article_import(
             audience=audience.strip(),
         )
         if report:
-            report("Saving the lesson", 0, 0)
+            report(gettext("Saving the lesson"), 0, 0)
         with transaction.atomic():
             lesson = lesson_import(data=data, created_by=by, is_published=False)
             if then:
@@ -927,12 +994,16 @@ def corpus_article_import(
         return lesson
     except CorpusFormatError as error:
         problems = [
-            f"{names[where]}:{line}: {message}" if where else message
+            f"{names[where]}:{line}: {translated(message, gettext)}"
+            if where
+            else translated(message, gettext)
             for where, line, message in error.problems
         ]
     except LessonFormatError as error:
         problems = [
-            f"{names[LABELS]}:{line}: {message}" if line else message
+            f"{names[LABELS]}:{line}: {translated(message, gettext)}"
+            if line
+            else translated(message, gettext)
             for line, message in error.errors
         ]
     raise _refused_import(by, list(names.values()), problems)

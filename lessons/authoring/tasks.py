@@ -7,13 +7,14 @@ worker killed halfway saves nothing, and a retry imports the upload again from t
 from django.core.files.base import ContentFile
 from django.tasks import task
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from core import jobs
 from lessons.library.models import KeySpan, Lesson
 
 from . import services
 
-BACK = "Back to importing"
+BACK = gettext_noop("Back to importing")
 
 
 def _finish(progress: jobs.Progress, lessons: list[Lesson], message: str) -> None:
@@ -22,12 +23,12 @@ def _finish(progress: jobs.Progress, lessons: list[Lesson], message: str) -> Non
         if len(lessons) == 1
         else reverse("authoring:author_home")
     )
-    label = "Open the draft" if len(lessons) == 1 else "See your drafts"
+    label = gettext("Open the draft") if len(lessons) == 1 else gettext("See your drafts")
     progress.finish(message, url=url, label=label)
 
 
 def _refused(progress: jobs.Progress, problems: list[str], url: str) -> None:
-    progress.refuse("Nothing was imported.", problems, url=url, label=BACK)
+    progress.refuse(gettext("Nothing was imported."), problems, url=url, label=gettext(BACK))
 
 
 def _import(progress: jobs.Progress) -> None:
@@ -36,8 +37,12 @@ def _import(progress: jobs.Progress) -> None:
 
     def then(lessons: list[Lesson]) -> None:
         titles = ", ".join(f"“{lesson.title}”" for lesson in lessons)
-        plural = "s" if len(lessons) > 1 else ""
-        _finish(progress, lessons, f"Imported as your draft{plural}: {titles}.")
+        message = ngettext(
+            "Imported as your draft: %(titles)s.",
+            "Imported as your drafts: %(titles)s.",
+            len(lessons),
+        )
+        _finish(progress, lessons, message % {"titles": titles})
 
     try:
         services.lessons_import_upload(upload=upload, by=job.owner, report=progress.step, then=then)
@@ -58,8 +63,14 @@ def _import_corpus(progress: jobs.Progress) -> None:
         _finish(
             progress,
             lessons,
-            f"“{lesson.title}” is your draft, with {count} key spans from the labels. "
-            "Write an explanation for each before you publish it.",
+            ngettext(
+                "“%(title)s” is your draft, with %(count)s key span from the labels. Write an "
+                "explanation for it before you publish it.",
+                "“%(title)s” is your draft, with %(count)s key spans from the labels. Write an "
+                "explanation for each before you publish it.",
+                count,
+            )
+            % {"title": lesson.title, "count": count},
         )
 
     try:

@@ -2,6 +2,7 @@
 this user or raises Http404."""
 
 from django.http import Http404
+from django.utils.translation import gettext
 
 from core.access import may_see_answer_key
 from core.models import User
@@ -16,5 +17,7 @@ def get_assignment_for_teacher(user: User, pk: int) -> Assignment:
     withdrawn no longer reads them)."""
     assignment = work_access.get_assignment_for_teacher(user, pk)
     if not may_see_answer_key(user, assignment.lesson):
-        raise Http404("Only teachers approved by their school read the results of a lesson.")
+        raise Http404(
+            gettext("Only teachers approved by their school read the results of a lesson.")
+        )
     return assignment

@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
+from django.utils.translation import gettext, pgettext
 
 from lessons.library.models import Prompt
 from lessons.work.exports import write_csv
@@ -50,14 +51,24 @@ def _score(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
 
 
-def _yes(value: bool) -> str:
-    return "yes" if value else "no"
+def _yes_no() -> dict[bool, str]:
+    """The words of a yes/no column, looked up once per file (not once per row)."""
+    return {True: pgettext("a CSV cell", "yes"), False: pgettext("a CSV cell", "no")}
 
 
-def _status(submission) -> str:
+def _statuses() -> dict[str, str]:
+    """A submission's state in words, by `_state`, looked up once per file."""
+    return {
+        "none": gettext("not started"),
+        "submitted": gettext("handed in"),
+        "working": gettext("in progress"),
+    }
+
+
+def _state(submission) -> str:
     if submission is None:
-        return "not started"
-    return "handed in" if submission.is_submitted else "in progress"
+        return "none"
+    return "submitted" if submission.is_submitted else "working"
 
 
 def answerable_prompts(assignment: Assignment) -> list[Prompt]:
@@ -86,7 +97,10 @@ def class_reviews(assignment: Assignment) -> list[Review]:
 
 
 def _prompt_label(prompt: Prompt) -> str:
-    return f"Passage {prompt.segment.position} prompt {prompt.position}"
+    return gettext("Passage %(passage)s prompt %(prompt)s") % {
+        "passage": prompt.segment.position,
+        "prompt": prompt.position,
+    }
 
 
 def students_work(assignment: Assignment) -> ClassWork:
@@ -99,6 +113,7 @@ def students_work(assignment: Assignment) -> ClassWork:
 
 def students_csv(work: ClassWork) -> HttpResponse:
     zone, _time = timezone.get_current_timezone_name(), _clock()
+    yes_no, statuses = _yes_no(), _statuses()
     rows = student_rows(work, cells=False)  # from each student's figures (`students_work`)
     reviews = class_reviews(work.assignment)
     by_target = {(r.submission_id, r.prompt_id, r.key_span_id): r for r in reviews}
@@ -112,32 +127,44 @@ def students_csv(work: ClassWork) -> HttpResponse:
     targets: list[tuple[str, int | None, int | None]] = [
         *((_prompt_label(p), p.pk, None) for p in ordered),
         *(
-            (f"Passage {segment_positions[k.segment_id]} key span {k.position}", None, k.pk)
+            (
+                gettext("Passage %(passage)s key span %(key)s")
+                % {"passage": segment_positions[k.segment_id], "key": k.position},
+                None,
+                k.pk,
+            )
             for k in keys
         ),
     ]
     if any(not r.prompt_id and not r.key_span_id for r in reviews):
-        targets.append(("Overall", None, None))
+        targets.append((pgettext("a CSV column", "Overall"), None, None))
     header = [
-        "Student",
-        "Login",
-        "Status",
-        f"Started at ({zone})",
-        "Passages reached",
-        "Passages",
-        f"Submitted at ({zone})",
-        "Late",
-        f"Extended due date ({zone})",
-        "Highlights",
-        "Answers",
-        "Precision",
-        "Recall",
+        gettext("Student"),
+        pgettext("a CSV column", "Login"),
+        pgettext("a CSV column", "Status"),
+        gettext("Started at (%(zone)s)") % {"zone": zone},
+        gettext("Passages reached"),
+        pgettext("a CSV column", "Passages"),
+        gettext("Submitted at (%(zone)s)") % {"zone": zone},
+        pgettext("a CSV column", "Late"),
+        gettext("Extended due date (%(zone)s)") % {"zone": zone},
+        gettext("Highlights"),
+        gettext("Answers"),
+        gettext("Precision"),
+        gettext("Recall"),
         "F1",
-        "Spans found F1",
-        "Key spans found",
-        "Key spans another technique",
-        "Key spans total",
-        *(f"{label} {what}" for label, _, _ in targets for what in ("score", "comment")),
+        gettext("Spans found F1"),
+        gettext("Key spans found"),
+        gettext("Key spans another technique"),
+        gettext("Key spans total"),
+        *(
+            heading
+            for label, _, _ in targets
+            for heading in (
+                gettext("%(target)s score") % {"target": label},
+                gettext("%(target)s comment") % {"target": label},
+            )
+        ),
     ]
     lines = []
     for row in rows:
@@ -150,12 +177,12 @@ def students_csv(work: ClassWork) -> HttpResponse:
             [
                 row.student.display_name,
                 row.student.username,
-                _status(submission),
+                statuses[_state(submission)],
                 _time(submission.started_at) if submission else "",
                 submission.reached if submission else "",
                 len(work.segments),
                 _time(submission.submitted_at) if submission else "",
-                _yes(submission.is_late) if submission else "no",
+                yes_no[bool(submission and submission.is_late)],
                 _time(submission.extended_due_at) if submission else "",
                 row.highlight_count,
                 getattr(submission, "answer_count", 0) if submission else 0,
@@ -183,18 +210,18 @@ def highlights_csv(work: ClassWork) -> HttpResponse:
     for span in work.key_spans:
         keys_by_segment.setdefault(span.segment, []).append(span)
     header = [
-        "Student",
-        "Login",
-        "Passage",
-        "Start",
-        "End",
-        "Quote",
-        "Technique code",
-        "Technique",
-        "Note",
-        "Verdict",
-        f"Created at ({zone})",
-        f"Updated at ({zone})",
+        gettext("Student"),
+        pgettext("a CSV column", "Login"),
+        gettext("Passage"),
+        pgettext("a highlight's first character", "Start"),
+        pgettext("a highlight's last character", "End"),
+        pgettext("a CSV column", "Quote"),
+        gettext("Technique code"),
+        gettext("Technique"),
+        pgettext("a CSV column", "Note"),
+        pgettext("a CSV column", "Verdict"),
+        gettext("Created at (%(zone)s)") % {"zone": zone},
+        gettext("Updated at (%(zone)s)") % {"zone": zone},
     ]
     lines = []
     for student in work.students:
@@ -213,7 +240,7 @@ def highlights_csv(work: ClassWork) -> HttpResponse:
                     row.end,
                     row.quote,
                     technique.code,
-                    technique.name,
+                    technique.display_name,
                     row.note,
                     verdict.value,
                     _time(row.created_at),
@@ -241,17 +268,18 @@ def answers_csv(work: ClassWork) -> HttpResponse:
     reviews = {
         (r.submission_id, r.prompt_id): r for r in class_reviews(work.assignment) if r.prompt_id
     }
+    yes_no = _yes_no()
     header = [
-        "Student",
-        "Login",
-        "Passage",
-        "Prompt",
-        "Question",
-        "Answer",
-        "Techniques chosen",
-        "Score",
-        "Comment",
-        "Reviewed",
+        gettext("Student"),
+        pgettext("a CSV column", "Login"),
+        gettext("Passage"),
+        pgettext("the prompt's number in its passage", "Prompt"),
+        pgettext("a CSV column", "Question"),
+        pgettext("a CSV column", "Answer"),
+        gettext("Techniques chosen"),
+        pgettext("a CSV column", "Score"),
+        pgettext("a CSV column", "Comment"),
+        pgettext("a CSV column", "Reviewed"),
     ]
     lines = []
     for student in work.students:
@@ -268,10 +296,10 @@ def answers_csv(work: ClassWork) -> HttpResponse:
                     prompt.position,
                     prompt.text,
                     answers.get(key, ""),
-                    "; ".join(work.techniques[t].name for t in techniques),
+                    "; ".join(work.techniques[t].display_name for t in techniques),
                     review.score if review and review.score is not None else "",
                     review.comment if review else "",
-                    _yes(review is not None and review.is_reviewed),
+                    yes_no[review is not None and review.is_reviewed],
                 ]
             )
     return csv_response(filename(work.assignment, "answers"), header, lines)

@@ -13,6 +13,7 @@ last bit (tests/test_stored_figures.py)."""
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from . import scoring
@@ -46,13 +47,23 @@ class Key:
     def __init__(
         self, items: Iterable[tuple[int, scoring.Span]], technique_ids: Mapping[str, int]
     ) -> None:
-        self.ids: dict[scoring.Span, list[int]] = defaultdict(list)
+        ids: dict[scoring.Span, list[int]] = defaultdict(list)
         spans = []
         for pk, span in items:
             spans.append(span)
-            self.ids[span].append(pk)
-        self.index = scoring.KeyIndex(spans)
+            ids[span].append(pk)
+        self.ids = dict(ids)
+        self.index = _index(tuple(spans))
         self.technique_ids = technique_ids
+
+
+@lru_cache(maxsize=64)
+def _index(spans: tuple[scoring.Span, ...]) -> scoring.KeyIndex:
+    """The key grouped, once per key: a student's write stores their figures against it in
+    the write's request, and grouping the key is most of the cost of that. Looked up by the
+    spans themselves, never by a lesson's id, so a key that changed is grouped anew; a
+    `KeyIndex` is never changed once made."""
+    return scoring.KeyIndex(spans)
 
 
 def figures_of(spans: list[scoring.Span], key: Key) -> Figures:

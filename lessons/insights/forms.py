@@ -7,6 +7,8 @@ from typing import Any
 
 from django import forms
 from django.utils.datastructures import MultiValueDict
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from lessons.library.forms import TextField
 from lessons.work.models import MAX_SCORE
@@ -19,14 +21,18 @@ REVIEW_COMMENT_MAX_LENGTH = 5000
 _NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 _SHOWN_AS = "\N{REPLACEMENT CHARACTER}"
 
-NULL_MESSAGE = (
-    f"The comment contains a null character, which is not text. It is shown as {_SHOWN_AS}: "
+NULL_MESSAGE = gettext_lazy(
+    "The comment contains a null character, which is not text. It is shown as �: "
     "delete it and save again."
 )
-SURROGATE_MESSAGE = (
+SURROGATE_MESSAGE = gettext_lazy(
     "The comment contains an unpaired surrogate (half of a character), which is not text. It "
-    f"is shown as {_SHOWN_AS}: delete it and save again."
+    "is shown as �: delete it and save again."
 )
+
+
+def _score_choice_message() -> str:
+    return gettext("Choose a score from 0 to %(max)s, or none.") % {"max": MAX_SCORE}
 
 
 def _readable(data: Mapping[str, Any]) -> tuple[Mapping[str, Any], dict[str, str]]:
@@ -37,7 +43,7 @@ def _readable(data: Mapping[str, Any]) -> tuple[Mapping[str, Any], dict[str, str
     def scrub(name: str, value: Any) -> Any:
         if not isinstance(value, str) or not (bad := _NOT_TEXT.findall(value)):
             return value
-        found.setdefault(name, NULL_MESSAGE if "\x00" in bad else SURROGATE_MESSAGE)
+        found.setdefault(name, str(NULL_MESSAGE if "\x00" in bad else SURROGATE_MESSAGE))
         return _NOT_TEXT.sub(_SHOWN_AS, value)
 
     if isinstance(data, MultiValueDict):
@@ -56,22 +62,22 @@ class ReviewForm(forms.Form):
     max_score = MAX_SCORE
 
     comment = TextField(
-        label="Comment",
+        label=gettext_lazy("Comment"),
         max_length=REVIEW_COMMENT_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     score = forms.TypedChoiceField(
-        label="Score",
+        label=gettext_lazy("Score"),
         choices=[("", "—"), *((str(n), str(n)) for n in range(MAX_SCORE + 1))],
         coerce=int,
         empty_value=None,
         required=False,
-        error_messages={"invalid_choice": f"Choose a score from 0 to {MAX_SCORE}, or none."},
+        error_messages={"invalid_choice": lazy(_score_choice_message, str)()},
     )
     # The teacher's mark that the review is finished (students see only reviewed reviews): it
     # shows what is stored, so it starts unticked on work nobody has reviewed yet.
-    reviewed = forms.BooleanField(label="Reviewed", required=False)
+    reviewed = forms.BooleanField(label=gettext_lazy("Reviewed"), required=False)
     prompt = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     key_span = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
@@ -90,7 +96,9 @@ class ReviewForm(forms.Form):
         # Hidden fields are filled in by the page: say plainly what went wrong instead.
         damaged = [self.errors.pop(name, None) for name in ("prompt", "key_span", "next")]
         if any(damaged):
-            self.add_error(None, "This review form is damaged. Reload the page and try again.")
+            self.add_error(
+                None, gettext("This review form is damaged. Reload the page and try again.")
+            )
         elif cleaned.get("prompt") and cleaned.get("key_span"):
-            self.add_error(None, "Review one answer or one key span at a time.")
+            self.add_error(None, gettext("Review one answer or one key span at a time."))
         return cleaned

@@ -8,6 +8,7 @@ they were scored against."""
 
 from django.http import Http404
 from django.tasks import task
+from django.utils.translation import gettext
 
 from core import jobs
 from core.refusals import Refusal
@@ -22,14 +23,14 @@ def _export(progress: jobs.Progress) -> None:
     try:
         assignment = get_assignment_for_teacher(job.owner, job.params["assignment"])
     except Http404:
-        raise Refusal("This class is no longer yours to export.", status=404) from None
+        raise Refusal(gettext("This class is no longer yours to export."), status=404) from None
     if kind not in exports.EXPORTS:
-        raise Refusal("There is no such export.", status=404)
-    progress.step("Reading the class's work and writing the file", 0, 2)
+        raise Refusal(gettext("There is no such export."), status=404)
+    progress.step(gettext("Reading the class's work and writing the file"), 0, 2)
     response = exports.make_csv(assignment, kind)
-    progress.step("Keeping the file for you", 1, 2)
+    progress.step(gettext("Keeping the file for you"), 1, 2)
     progress.finish(
-        "The CSV file is ready.",
+        gettext("The CSV file is ready."),
         output=response.content,
         output_name=exports.filename(assignment, kind),
         output_type=response["Content-Type"],

@@ -13,7 +13,14 @@ EDGE_CHARS = " \t\r\n\u00a0.,:;"
 
 
 class AnchorError(ValueError):
-    """The words could not be placed in the text; the message is for the student."""
+    """The words could not be placed in the text; the message is for the student. It is
+    English with named placeholders (`message`, filled from `values`): the form translates it
+    (`library.forms.ANCHOR_MESSAGES` marks every one for the catalogue)."""
+
+    def __init__(self, message: str, **values: object):
+        super().__init__(message % values if values else message)
+        self.message = message
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -29,7 +36,8 @@ class AmbiguousQuote(AnchorError):
     def __init__(self, text: str, matches: list[tuple[int, int]]):
         self.choices = [anchor_at(text, start, end) for start, end in matches]
         super().__init__(
-            f"These words appear {len(matches)} times in this passage. Choose which one you mean."
+            "These words appear %(count)s times in this passage. Choose which one you mean.",
+            count=len(matches),
         )
 
 
@@ -99,7 +107,7 @@ def locate(
         raise AnchorError("Type or select the words you want to highlight.")
     matches = occurrences(text, quote) or loose_occurrences(text, quote)
     if not matches:
-        raise AnchorError(f"“{quote}” is not in this passage. Check the spelling.")
+        raise AnchorError("“%(quote)s” is not in this passage. Check the spelling.", quote=quote)
     if occurrence is not None:
         if not 1 <= occurrence <= len(matches):
             raise AnchorError("That occurrence of the words does not exist.")

@@ -3,7 +3,8 @@
 Reading is careful with what strangers upload: sizes are checked before anything is
 decompressed (a small zip can claim to hold gigabytes), every file must be UTF-8, and every
 problem is reported with its file (and line, where there is one) so that the author can fix
-them all at once. Writing is deterministic: the same lessons give the same bytes.
+them all at once. Writing is deterministic: the same lessons give the same bytes. Problems
+are English, each a `problems.Problem` that the author's pages translate.
 """
 
 import io
@@ -11,6 +12,8 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+
+from .problems import Problem, gettext_noop
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # one upload, a lesson file or a zip
 MAX_FILE_BYTES = 2 * 1024 * 1024  # one lesson file, uncompressed
@@ -54,7 +57,17 @@ def decode(name: str, data: bytes) -> str:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise BundleError(
-            [(name, line, "this is not UTF-8 text; save the file as UTF-8 and upload it again")]
+            [
+                (
+                    name,
+                    line,
+                    Problem(
+                        gettext_noop(
+                            "this is not UTF-8 text; save the file as UTF-8 and upload it again"
+                        )
+                    ),
+                )
+            ]
         ) from error
 
 
@@ -69,48 +82,89 @@ def read_zip(name: str, data: bytes) -> list[LessonFile]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError) as error:
-        raise BundleError([(name, 0, "this is not a zip file that can be read")]) from error
+        raise BundleError(
+            [(name, 0, Problem(gettext_noop("this is not a zip file that can be read")))]
+        ) from error
     with archive:
         members = [info for info in archive.infolist() if not _ignored(info.filename)]
         if len(members) > MAX_FILES:
             raise BundleError(
-                [(name, 0, f"the zip holds {len(members)} files; at most {MAX_FILES} at once")]
+                [
+                    (
+                        name,
+                        0,
+                        Problem(
+                            gettext_noop(
+                                "the zip holds %(count)s files; at most %(limit)s at once"
+                            ),
+                            count=len(members),
+                            limit=MAX_FILES,
+                        ),
+                    )
+                ]
             )
         total = sum(info.file_size for info in members)
         if total > MAX_TOTAL_BYTES:
             raise BundleError(
-                [(name, 0, f"the files in the zip add up to {_megabytes(total)} "
-                  f"uncompressed; at most {_megabytes(MAX_TOTAL_BYTES)}")]
-            )  # fmt: skip
+                [
+                    (
+                        name,
+                        0,
+                        Problem(
+                            gettext_noop(
+                                "the files in the zip add up to %(size)s uncompressed; "
+                                "at most %(limit)s"
+                            ),
+                            size=_megabytes(total),
+                            limit=_megabytes(MAX_TOTAL_BYTES),
+                        ),
+                    )
+                ]
+            )
         problems: list[tuple[str, int, str]] = []
         files: list[LessonFile] = []
         for info in members:
             member = f"{name}/{info.filename}"
             if not info.filename.lower().endswith(".md"):
-                problems.append((member, 0, "not a lesson file: lesson files end in .md"))
+                problems.append(
+                    (member, 0, Problem(gettext_noop("not a lesson file: lesson files end in .md")))
+                )
             elif info.file_size > MAX_FILE_BYTES:
                 problems.append(
-                    (member, 0, f"{_megabytes(info.file_size)} is too large for a lesson "
-                     f"file; at most {_megabytes(MAX_FILE_BYTES)}")
-                )  # fmt: skip
+                    (
+                        member,
+                        0,
+                        Problem(
+                            gettext_noop(
+                                "%(size)s is too large for a lesson file; at most %(limit)s"
+                            ),
+                            size=_megabytes(info.file_size),
+                            limit=_megabytes(MAX_FILE_BYTES),
+                        ),
+                    )
+                )
             elif info.flag_bits & 0x1:
-                problems.append((member, 0, "the file is encrypted"))
+                problems.append((member, 0, Problem(gettext_noop("the file is encrypted"))))
             else:
                 try:
                     with archive.open(info) as handle:
                         raw = handle.read(MAX_FILE_BYTES + 1)
                 except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError):
-                    problems.append((member, 0, "the file is damaged and cannot be read"))
+                    problems.append(
+                        (member, 0, Problem(gettext_noop("the file is damaged and cannot be read")))
+                    )
                     continue
                 if len(raw) > MAX_FILE_BYTES:
-                    problems.append((member, 0, "the file is larger than the zip says"))
+                    problems.append(
+                        (member, 0, Problem(gettext_noop("the file is larger than the zip says")))
+                    )
                     continue
                 try:
                     files.append(LessonFile(member, decode(member, raw)))
                 except BundleError as error:
                     problems += error.problems
         if not files and not problems:
-            problems.append((name, 0, "the zip holds no lesson file (.md)"))
+            problems.append((name, 0, Problem(gettext_noop("the zip holds no lesson file (.md)"))))
         if problems:
             raise BundleError(problems, files)
         return files
@@ -120,9 +174,19 @@ def check_upload_size(name: str, size: int) -> None:
     """Refuse an upload too large to read (before reading it)."""
     if size > MAX_UPLOAD_BYTES:
         raise BundleError(
-            [(name, 0, f"the upload is larger than {_megabytes(MAX_UPLOAD_BYTES)}, the most "
-              "one upload may be")]
-        )  # fmt: skip
+            [
+                (
+                    name,
+                    0,
+                    Problem(
+                        gettext_noop(
+                            "the upload is larger than %(limit)s, the most one upload may be"
+                        ),
+                        limit=_megabytes(MAX_UPLOAD_BYTES),
+                    ),
+                )
+            ]
+        )
 
 
 def read_upload(name: str, data: bytes) -> list[LessonFile]:
@@ -131,7 +195,16 @@ def read_upload(name: str, data: bytes) -> list[LessonFile]:
     if name.lower().endswith(".zip") or data.startswith(b"PK\x03\x04"):
         return read_zip(name, data)
     if not name.lower().endswith(".md"):
-        raise BundleError([(name, 0, "upload a lesson file (.md) or a zip of lesson files")])
+        raise BundleError(
+            [
+                (
+                    name,
+                    0,
+                    Problem(gettext_noop("upload a lesson file (.md) or a zip of lesson files")),
+                )
+            ]
+        )
+
     return [LessonFile(name, decode(name, data))]
 
 

@@ -12,6 +12,7 @@ paragraphs with single line breaks (`readable_groups`, below, also cuts the text
 pastes: lessons.authoring).
 
 `services.lesson_import` checks the technique IDs against the taxonomy in the database.
+Problems are English, each a `problems.Problem` that the author's pages translate.
 """
 
 import re
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 
 from .anchoring import EDGE_CHARS, occurrence_of
 from .lessonfile import SLUG_RE, KeyData, LessonData, LessonFormatError, PromptData, SegmentData
+from .problems import Problem, gettext_noop
 from .rendering import plain_text, render_markdown
 
 ARTICLE, LABELS = "article", "labels"
@@ -108,33 +110,59 @@ def _read_labels(text: str, article_id: str | None) -> tuple[list[Label], list[t
             continue
         fields = line.split("\t")
         if len(fields) != 4:
-            hint = " (are they separated by spaces, not tabs?)" if len(line.split()) == 4 else ""
-            errors.append(
-                (number, "a label is 4 fields separated by tabs: article ID, technique, start, "
-                 f"end; this line has {len(fields)}{hint}")
-            )  # fmt: skip
+            if len(line.split()) == 4:
+                message = gettext_noop(
+                    "a label is 4 fields separated by tabs: article ID, technique, start, end; "
+                    "this line has %(count)s (are they separated by spaces, not tabs?)"
+                )
+            else:
+                message = gettext_noop(
+                    "a label is 4 fields separated by tabs: article ID, technique, start, end; "
+                    "this line has %(count)s"
+                )
+            errors.append((number, Problem(message, count=len(fields))))
             continue
         ident, technique, *offsets = (field.strip() for field in fields)
-        problems = []
+        problems: list[Problem] = []
         if not ident:
-            problems.append("the article ID is missing")
+            problems.append(Problem(gettext_noop("the article ID is missing")))
         elif expected is None:
             expected = ident
         elif ident != expected:
-            problems.append(f"this label is for article {ident!r}, not {expected!r}")
+            problems.append(
+                Problem(
+                    gettext_noop("this label is for article %(found)s, not %(expected)s"),
+                    found=repr(ident),
+                    expected=repr(expected),
+                )
+            )
         if not technique:
-            problems.append("the technique is missing")
+            problems.append(Problem(gettext_noop("the technique is missing")))
         numbers = []
-        for name, value in zip(("start", "end"), offsets, strict=True):
+        for negative, not_number, value in zip(
+            (
+                gettext_noop("the start offset %(value)s is negative"),
+                gettext_noop("the end offset %(value)s is negative"),
+            ),
+            (
+                gettext_noop("the start offset %(value)s is not a whole number (digits 0-9)"),
+                gettext_noop("the end offset %(value)s is not a whole number (digits 0-9)"),
+            ),
+            offsets,
+            strict=True,
+        ):
             if DIGITS_RE.match(value):
                 numbers.append(int(value))
             elif NEGATIVE_RE.match(value):
-                problems.append(f"the {name} offset {value} is negative")
+                problems.append(Problem(negative, value=value))
             else:
-                problems.append(f"the {name} offset {value!r} is not a whole number (digits 0-9)")
+                problems.append(Problem(not_number, value=repr(value)))
         if len(numbers) == 2 and numbers[0] >= numbers[1]:
             problems.append(
-                f"the span {numbers[0]}-{numbers[1]} is empty: the start must be before the end"
+                Problem(
+                    gettext_noop("the span %(span)s is empty: the start must be before the end"),
+                    span=f"{numbers[0]}-{numbers[1]}",
+                )
             )
         if problems:
             errors += [(number, problem) for problem in problems]
@@ -205,18 +233,26 @@ def markdown_for(text: str) -> str | None:
     return None
 
 
-def _unshowable(text: str) -> str:
+def _unshowable(text: str) -> Problem:
     """Why markdown_for failed, for the author."""
     if "\r" in text:
-        return "it has carriage returns (Windows line endings), which a web page cannot show"
+        return Problem(
+            gettext_noop(
+                "it has carriage returns (Windows line endings), which a web page cannot show"
+            )
+        )
     shown = plain_text(render_markdown("  \n".join(text.split("\n"))))
     index = next(
         (i for i, (a, b) in enumerate(zip(text, shown, strict=False)) if a != b),
         min(len(text), len(shown)),
     )
     if index < len(text):
-        return f"character {index} of the paragraph, U+{ord(text[index]):04X}, is lost"
-    return "the page would show more than the text"
+        return Problem(
+            gettext_noop("character %(index)s of the paragraph, %(character)s, is lost"),
+            index=index,
+            character=f"U+{ord(text[index]):04X}",
+        )
+    return Problem(gettext_noop("the page would show more than the text"))
 
 
 # Cutting a text into passages of a readable length ---------------------------------------
@@ -441,9 +477,18 @@ def _passage_markdown(
         body = markdown_for(text)
         if body is None:
             problems.append(
-                (ARTICLE, stretch.line, "this paragraph cannot be shown exactly as written "
-                 f"({_unshowable(text)}), so offsets into it would not match")
-            )  # fmt: skip
+                (
+                    ARTICLE,
+                    stretch.line,
+                    Problem(
+                        gettext_noop(
+                            "this paragraph cannot be shown exactly as written "
+                            "(%(reason)s), so offsets into it would not match"
+                        ),
+                        reason=_unshowable(text),
+                    ),
+                )
+            )
             return None
         bodies.append(body)
     return "\n\n".join(bodies)
@@ -470,26 +515,45 @@ def _build(
     options = OPTIONS | options
     problems: list[tuple[str, int, str]] = []
     if not SLUG_RE.match(slug):
-        problems.append(("", 0, f"the slug {slug!r} may use only a-z, 0-9 and single hyphens"))
+        problems.append(
+            (
+                "",
+                0,
+                Problem(
+                    gettext_noop("the slug %(slug)s may use only a-z, 0-9 and single hyphens"),
+                    slug=repr(slug),
+                ),
+            )
+        )
     found = paragraphs(article)
     if not found:
-        problems.append((ARTICLE, 1, "the article has no text"))
+        problems.append((ARTICLE, 1, Problem(gettext_noop("the article has no text"))))
     title = options["title"]
     if title is None and found:
         title = article[found[0].start : found[0].end].split("\n")[0].strip(" \t\ufeff")
         if len(title) > TITLE_LENGTH:
             title = title[: TITLE_LENGTH - 1].rstrip() + "…"
     if not (title or "").strip():
-        problems.append(("", 0, "the lesson needs a title"))
+        problems.append(("", 0, Problem(gettext_noop("the lesson needs a title"))))
 
     starts = [paragraph.start for paragraph in found]
     placed: dict[tuple[str, int, int], tuple[int, Label]] = {}
     for label in labels:
         if label.end > len(article):
             problems.append(
-                (LABELS, label.line, f"the span {label.span} ends after the end of the article, "
-                 f"which has {len(article)} characters")
-            )  # fmt: skip
+                (
+                    LABELS,
+                    label.line,
+                    Problem(
+                        gettext_noop(
+                            "the span %(span)s ends after the end of the article, which "
+                            "has %(length)s characters"
+                        ),
+                        span=label.span,
+                        length=len(article),
+                    ),
+                )
+            )
             continue
         index = bisect_right(starts, label.start) - 1
         if index >= 0 and label.end <= found[index].end:
@@ -497,12 +561,25 @@ def _build(
             placed.setdefault((label.technique, label.start, label.end), (index, label))
             continue
         touched = [p for p in found if p.start < label.end and label.start < p.end]
-        if touched:
-            message = f"the span {label.span} crosses a paragraph break"
-            if len(touched) > 1:
-                message += f" (article lines {touched[0].line} to {touched[-1].line})"
+        if len(touched) > 1:
+            message = Problem(
+                gettext_noop(
+                    "the span %(span)s crosses a paragraph break (article lines "
+                    "%(first)s to %(last)s)"
+                ),
+                span=label.span,
+                first=touched[0].line,
+                last=touched[-1].line,
+            )
+        elif touched:
+            message = Problem(
+                gettext_noop("the span %(span)s crosses a paragraph break"), span=label.span
+            )
         else:
-            message = f"the span {label.span} holds only the blank lines between paragraphs"
+            message = Problem(
+                gettext_noop("the span %(span)s holds only the blank lines between paragraphs"),
+                span=label.span,
+            )
         problems.append((LABELS, label.line, message))
 
     kept = [label for _, label in placed.values()]
@@ -617,7 +694,15 @@ def article_to_lesson(
     if techniques is not None:
         taxonomy = options.get("taxonomy", TAXONOMY)
         problems += [
-            (LABELS, label.line, f"unknown technique {label.technique!r} in taxonomy {taxonomy}")
+            (
+                LABELS,
+                label.line,
+                Problem(
+                    gettext_noop("unknown technique %(technique)s in taxonomy %(taxonomy)s"),
+                    technique=repr(label.technique),
+                    taxonomy=taxonomy,
+                ),
+            )
             for label in labels
             if label.technique not in techniques
         ]
@@ -636,19 +721,41 @@ def corpus_notes(labels: list[Label], lesson: LessonData) -> list[tuple[int, str
     for label in labels:
         identity = (label.technique, label.start, label.end)
         if identity in first:
-            notes.append((label.line, f"the same label as line {first[identity]}; kept once"))
+            notes.append(
+                (
+                    label.line,
+                    Problem(
+                        gettext_noop("the same label as line %(line)s; kept once"),
+                        line=first[identity],
+                    ),
+                )
+            )
         else:
             first[identity] = label.line
     for segment in lesson.segments:
         for key in segment.key:
             if "\n" in key.quote:
                 notes.append(
-                    (key.line, "the quote crosses a line break, which a lesson file cannot "
-                     "write in a key line")
-                )  # fmt: skip
+                    (
+                        key.line,
+                        Problem(
+                            gettext_noop(
+                                "the quote crosses a line break, which a lesson file cannot "
+                                "write in a key line"
+                            )
+                        ),
+                    )
+                )
             elif key.quote != key.quote.strip(EDGE_CHARS):
                 notes.append(
-                    (key.line, "the quote starts or ends with white space or . , : ; which a "
-                     "lesson file does not accept in a key line")
-                )  # fmt: skip
+                    (
+                        key.line,
+                        Problem(
+                            gettext_noop(
+                                "the quote starts or ends with white space or . , : ; which a "
+                                "lesson file does not accept in a key line"
+                            )
+                        ),
+                    )
+                )
     return sorted(notes)

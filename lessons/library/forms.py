@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from .anchoring import AmbiguousQuote, Anchor, AnchorError, locate
@@ -41,15 +42,26 @@ class TextField(forms.CharField):
 
 
 class TechniqueChoiceField(forms.ModelChoiceField):
+    # The technique posted, when the view has read it already (with the lesson, in the same
+    # query, from the lesson's techniques): then choosing it asks the database nothing more.
+    chosen: Technique | None = None
+
     def label_from_instance(self, obj: Technique) -> str:
-        return obj.name
+        return obj.display_name
+
+    def to_python(self, value):
+        if self.chosen is not None and str(value) == str(self.chosen.pk):
+            return self.chosen
+        return super().to_python(value)
 
 
 def technique_choices(techniques) -> list:
     """Choices grouped by category where the taxonomy has categories (SemEval-2023)."""
     groups: dict[str, list] = {}
     for technique in techniques:
-        groups.setdefault(technique.category, []).append((technique.pk, technique.name))
+        groups.setdefault(technique.display_category, []).append(
+            (technique.pk, technique.display_name)
+        )
     if list(groups) == [""]:
         return [("", _("Choose a technique…")), *groups[""]]
     return [("", _("Choose a technique…")), *groups.items()]
@@ -64,12 +76,33 @@ class HighlightEditForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, techniques, choices=None, **kwargs):
+    def __init__(self, *args, techniques, choices=None, chosen=None, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["technique"]
+        assert isinstance(field, TechniqueChoiceField)
         field.queryset = techniques
+        field.chosen = chosen  # one of `techniques`, read already (TechniqueChoiceField)
         field.choices = choices if choices is not None else technique_choices(techniques)
         field.error_messages["invalid_choice"] = _("Choose a technique from this lesson's list.")
+
+
+# What `anchoring` says when words cannot be placed (English, as it raises them), for the
+# catalogue; `anchor_in` translates them. tests/test_i18n.py checks the list is complete.
+ANCHOR_MESSAGES = (
+    gettext_noop("Both ends of the selection are needed."),
+    gettext_noop("That selection is outside this passage."),
+    gettext_noop("Select some words, not only spaces or punctuation."),
+    gettext_noop("The selected words do not match the passage. Reload the page and try again."),
+    gettext_noop("Type or select the words you want to highlight."),
+    gettext_noop("“%(quote)s” is not in this passage. Check the spelling."),
+    gettext_noop("That occurrence of the words does not exist."),
+    gettext_noop("These words appear %(count)s times in this passage. Choose which one you mean."),
+)
+
+
+def _anchor_message(error: AnchorError) -> str:
+    message = gettext(error.message)
+    return message % error.values if error.values else message
 
 
 class HighlightForm(HighlightEditForm):
@@ -103,9 +136,9 @@ class HighlightForm(HighlightEditForm):
             )
         except AmbiguousQuote as error:
             self.quote_choices = error.choices
-            self.add_error("quote", str(error))
+            self.add_error("quote", _anchor_message(error))
         except AnchorError as error:
-            self.add_error("quote", str(error))
+            self.add_error("quote", _anchor_message(error))
         return None
 
     def clean(self):

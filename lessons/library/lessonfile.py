@@ -3,7 +3,8 @@
 A lesson is one Markdown file: front matter, `## Introduction`, then `## Segment` sections,
 each with its text, `### Prompts` and `### Key`. Parsing checks everything that can be
 checked without the database (quotes are found in their segment's rendered text) and
-reports every problem with its line number; the importer checks technique IDs.
+reports every problem with its line number; the importer checks technique IDs. Problems are
+English, each a `problems.Problem` that the author's pages translate.
 
 A draft's file may lack what only publishing needs (who wrote the text, for whom, its
 provenance, the introduction, a passage's text, any passage): read as a draft
@@ -16,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from .anchoring import EDGE_CHARS, occurrence_of, occurrences
+from .problems import Problem, gettext_noop
 from .rendering import plain_text, render_markdown
 
 META_FIELDS = (
@@ -30,7 +32,7 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KEY_RE = re.compile(
     r'^(?P<technique>[^|\0]+?)\s*\|\s*"(?P<quote>.*)"(?:\s*#(?P<n>\d+))?\s*\|\s*(?P<why>.*)$'
 )
-NUL_MESSAGE = "a NUL character (U+0000) cannot be stored: remove it"
+NUL_MESSAGE = gettext_noop("a NUL character (U+0000) cannot be stored: remove it")
 PROMPT_RE = re.compile(r"^(?P<kind>[a-z]+)\s*:\s*(?P<text>.+)$")
 
 
@@ -85,7 +87,11 @@ class LessonData:
 
 
 class LessonFormatError(ValueError):
+    """Every problem of a file, as (line, message): a `problems.Problem`, in English until
+    shown (`problems.translated`); str() is for management commands."""
+
     def __init__(self, errors: list[tuple[int, str]]):
+
         self.errors = sorted(errors)
         super().__init__("\n".join(f"line {line}: {message}" for line, message in self.errors))
 
@@ -111,7 +117,9 @@ def parse_lesson(source: str, *, draft: bool = False) -> LessonData:
     # Where a problem that only publishing minds goes.
     unpublishable = missing if draft else errors
     lines = source.removeprefix("\ufeff").replace("\r\n", "\n").split("\n")
-    nul_lines = [(n, NUL_MESSAGE) for n, line in enumerate(lines, start=1) if "\x00" in line]
+    nul_lines: list[tuple[int, str]] = [
+        (n, Problem(NUL_MESSAGE)) for n, line in enumerate(lines, start=1) if "\x00" in line
+    ]
     if nul_lines:
         raise LessonFormatError(nul_lines)
     meta: dict[str, str] = {}
@@ -120,7 +128,14 @@ def parse_lesson(source: str, *, draft: bool = False) -> LessonData:
     while index < len(lines) and not lines[index].strip():
         index += 1
     if index >= len(lines) or lines[index].strip() != "---":
-        raise LessonFormatError([(index + 1, "the file must start with front matter: a line ---")])
+        raise LessonFormatError(
+            [
+                (
+                    index + 1,
+                    Problem(gettext_noop("the file must start with front matter: a line ---")),
+                )
+            ]
+        )
     index += 1
     last_key = None
     while index < len(lines) and lines[index].strip() != "---":
@@ -134,26 +149,41 @@ def parse_lesson(source: str, *, draft: bool = False) -> LessonData:
         key, sep, value = line.partition(":")
         key = key.strip().lower()
         if not sep or key not in META_FIELDS:
-            errors.append((number, f"unknown front-matter line {line.strip()!r}"))
+            errors.append(
+                (
+                    number,
+                    Problem(
+                        gettext_noop("unknown front-matter line %(line)s"), line=repr(line.strip())
+                    ),
+                )
+            )
             continue
         if key in meta:
-            errors.append((number, f"{key} is given twice"))
+            errors.append((number, Problem(gettext_noop("%(field)s is given twice"), field=key)))
         meta[key], meta_lines[key], last_key = value.strip(), number, key
     if index >= len(lines):
-        raise LessonFormatError([*errors, (index, "the front matter is not closed by a line ---")])
+        closed = Problem(gettext_noop("the front matter is not closed by a line ---"))
+        raise LessonFormatError([*errors, (index, closed)])
     front_end = index + 1
     for key in REQUIRED_META:
         if not meta.get(key):
             (unpublishable if key in PUBLISHING_META else errors).append(
-                (1, f"the front matter has no {key}")
+                (1, Problem(gettext_noop("the front matter has no %(field)s"), field=key))
             )
     if meta.get("slug") and not SLUG_RE.match(meta["slug"]):
-        errors.append((meta_lines["slug"], "slug may use only a-z, 0-9 and single hyphens"))
+        errors.append(
+            (
+                meta_lines["slug"],
+                Problem(gettext_noop("slug may use only a-z, 0-9 and single hyphens")),
+            )
+        )
     if meta.get("date"):
         try:
             datetime.date.fromisoformat(meta["date"])
         except ValueError:
-            errors.append((meta_lines["date"], "date must be written YYYY-MM-DD"))
+            errors.append(
+                (meta_lines["date"], Problem(gettext_noop("date must be written YYYY-MM-DD")))
+            )
 
     # Split the body into ## sections and ### subsections.
     sections: list[tuple[int, str, list[tuple[int, str]]]] = []
@@ -163,7 +193,7 @@ def parse_lesson(source: str, *, draft: bool = False) -> LessonData:
         elif sections:
             sections[-1][2].append((offset, line))
         elif line.strip():
-            errors.append((offset, "text before the first ## section"))
+            errors.append((offset, Problem(gettext_noop("text before the first ## section"))))
 
     introduction = ""
     segments: list[SegmentData] = []
@@ -172,11 +202,26 @@ def parse_lesson(source: str, *, draft: bool = False) -> LessonData:
         name = name.strip().lower()
         if name == "introduction":
             if segments or introduction:
-                errors.append((number, "## Introduction must come once, before the segments"))
+                errors.append(
+                    (
+                        number,
+                        Problem(
+                            gettext_noop("## Introduction must come once, before the segments")
+                        ),
+                    )
+                )
             introduction = "\n".join(line for _, line in body).strip()
             continue
         if name != "segment":
-            errors.append((number, f"unknown section {heading!r}: use Introduction or Segment"))
+            errors.append(
+                (
+                    number,
+                    Problem(
+                        gettext_noop("unknown section %(heading)s: use Introduction or Segment"),
+                        heading=repr(heading),
+                    ),
+                )
+            )
             continue
         segment = SegmentData(title=title.strip(), body="", line=number)
         parts: dict[str, list[tuple[int, str]]] = {"text": [], "prompts": [], "key": []}
@@ -185,29 +230,49 @@ def parse_lesson(source: str, *, draft: bool = False) -> LessonData:
             if line.startswith("### "):
                 part = line[4:].strip().lower()
                 if part not in ("prompts", "key"):
-                    errors.append((line_number, f"unknown subsection {line.strip()!r}"))
+                    errors.append(
+                        (
+                            line_number,
+                            Problem(
+                                gettext_noop("unknown subsection %(heading)s"),
+                                heading=repr(line.strip()),
+                            ),
+                        )
+                    )
                     continue
                 current = part
                 continue
             parts[current].append((line_number, line))
         segment.body = "\n".join(line for _, line in parts["text"]).strip()
         if not segment.body:
-            unpublishable.append((number, "this segment has no text"))
+            unpublishable.append((number, Problem(gettext_noop("this segment has no text"))))
         text = segment.text
         for line_number, item in _items(parts["prompts"]):
             match = PROMPT_RE.match(item)
             if not match or match["kind"] not in PROMPT_KINDS:
                 errors.append(
-                    (line_number, "a prompt is written '- highlight: ...', '- text: ...' "
-                     "or '- choose: ...'")
-                )  # fmt: skip
+                    (
+                        line_number,
+                        Problem(
+                            gettext_noop(
+                                "a prompt is written '- highlight: ...', '- text: ...' "
+                                "or '- choose: ...'"
+                            )
+                        ),
+                    )
+                )
                 continue
             segment.prompts.append(PromptData(match["kind"], match["text"].strip(), line_number))
         for line_number, item in _items(parts["key"]):
             match = KEY_RE.match(item)
             if not match:
                 errors.append(
-                    (line_number, 'a key line is written - TECHNIQUE | "quoted words" | why')
+                    (
+                        line_number,
+                        Problem(
+                            gettext_noop('a key line is written - TECHNIQUE | "quoted words" | why')
+                        ),
+                    )
                 )
                 continue
             span = KeyData(
@@ -220,22 +285,45 @@ def parse_lesson(source: str, *, draft: bool = False) -> LessonData:
             found = occurrences(text, span.quote)
             if not span.quote or span.quote != span.quote.strip(EDGE_CHARS):
                 errors.append(
-                    (line_number, "a quote must not start or end with a space or . , : ;")
+                    (
+                        line_number,
+                        Problem(
+                            gettext_noop("a quote must not start or end with a space or . , : ;")
+                        ),
+                    )
                 )
             elif not found:
-                errors.append((line_number, f"the quote {span.quote!r} is not in this segment"))
+                errors.append(
+                    (
+                        line_number,
+                        Problem(
+                            gettext_noop("the quote %(quote)s is not in this segment"),
+                            quote=repr(span.quote),
+                        ),
+                    )
+                )
             elif span.occurrence > len(found) or span.occurrence < 1:
                 errors.append(
-                    (line_number, f"the quote {span.quote!r} occurs only {len(found)} time(s)")
+                    (
+                        line_number,
+                        Problem(
+                            gettext_noop("the quote %(quote)s occurs only %(count)s time(s)"),
+                            quote=repr(span.quote),
+                            count=len(found),
+                        ),
+                    )
                 )
             else:
                 span.start, span.end = found[span.occurrence - 1]
                 segment.key.append(span)
         segments.append(segment)
     if not segments:
-        unpublishable.append((len(lines), "the lesson has no ## Segment"))
+        unpublishable.append((len(lines), Problem(gettext_noop("the lesson has no ## Segment"))))
     if not introduction:
-        unpublishable.append((front_end, "the lesson has no ## Introduction"))
+        unpublishable.append(
+            (front_end, Problem(gettext_noop("the lesson has no ## Introduction")))
+        )
+
     if errors:
         raise LessonFormatError(errors)
     return LessonData(meta=meta, introduction=introduction, segments=segments,

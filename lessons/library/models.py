@@ -4,11 +4,21 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .textmap import TextMap
 
 CONTEXT_LENGTH = 32  # characters of prefix and suffix kept with every quote
+
+
+def catalogue_text(text: str) -> str:
+    """`text`, a taxonomy's wording as stored, in the active language: the catalogue's
+    translation of the words `migrations/0002_taxonomies.py` loaded (it marks them for
+    `makemessages`), or `text` itself when the catalogue does not have it (words an operator
+    edited in the admin show as written). Every page that shows a technique or a taxonomy
+    reads it through here, at the time it is shown."""
+    return gettext(text) if text else text  # gettext("") is the catalogue's header
 
 
 class Taxonomy(models.Model):
@@ -22,10 +32,20 @@ class Taxonomy(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
 
     def get_absolute_url(self) -> str:
         return reverse("library:taxonomy", args=[self.slug])
+
+    # What pages show: the stored words in the reader's language (`catalogue_text`). The
+    # source is a bibliography and stays as written.
+    @property
+    def display_name(self) -> str:
+        return catalogue_text(self.name)
+
+    @property
+    def display_description(self) -> str:
+        return catalogue_text(self.description)
 
 
 class Technique(models.Model):
@@ -44,11 +64,29 @@ class Technique(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
 
     @property
     def anchor(self) -> str:
         return f"technique-{self.pk}"
+
+    # What pages show: the stored words in the reader's language (`catalogue_text`). The
+    # code is the research corpora's ID and stays as written.
+    @property
+    def display_name(self) -> str:
+        return catalogue_text(self.name)
+
+    @property
+    def display_category(self) -> str:
+        return catalogue_text(self.category)
+
+    @property
+    def display_definition(self) -> str:
+        return catalogue_text(self.definition)
+
+    @property
+    def display_example(self) -> str:
+        return catalogue_text(self.example)
 
 
 class LessonQuerySet(models.QuerySet):

@@ -5,6 +5,7 @@ exactly the text content of its sanitised HTML, so an offset counted in the brow
 the text nodes of the rendered segment) and one counted here (over `Segment.text`) agree.
 """
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from html import escape
@@ -13,6 +14,7 @@ from itertools import pairwise
 
 import markdown
 import nh3
+from django.utils.translation import gettext, pgettext
 
 ALLOWED_TAGS = {
     "p", "br", "em", "strong", "b", "i", "u", "s", "sub", "sup", "code", "pre", "blockquote",
@@ -129,7 +131,7 @@ class Mark:
     label: str
     ident: str = ""
     classes: Sequence[str] = field(default_factory=tuple)
-    kind: str = "Highlight"
+    kind: str = ""  # what the mark is, in the reader's language ("Highlight" when empty)
     technique: str = ""
 
 
@@ -203,7 +205,12 @@ def annotate(html: str, marks: Sequence[Mark]) -> str:
     which the selection script skips: without them the text is the passage's plain text."""
     if not marks:
         return html
-    text = plain_text(html)
+    out: list[str] = []
+    _flow(_tree(html), _spans(plain_text(html), marks), out)
+    return "".join(out)
+
+
+def _spans(text: str, marks: Sequence[Mark]) -> list[_Span]:
     trimmed = []
     for mark in marks:
         start, end = max(mark.start, 0), min(mark.end, len(text))
@@ -214,27 +221,33 @@ def annotate(html: str, marks: Sequence[Mark]) -> str:
         if start < end:
             trimmed.append((start, end, mark))
     trimmed.sort(key=lambda t: (t[0], -t[1]))  # stable: of two equal marks, the first outside
-    spans = [_Span(mark, start, end, order) for order, (start, end, mark) in enumerate(trimmed)]
-    out: list[str] = []
-    _flow(_tree(html), spans, out)
-    return "".join(out)
+    return [_Span(mark, start, end, order) for order, (start, end, mark) in enumerate(trimmed)]
 
 
-def _flow(children: list[_Node], spans: list[_Span], out: list[str]) -> None:
+def _flow(
+    children: list[_Node], spans: list[_Span], out: list[str], pieces: "_Pieces | None" = None
+) -> None:
     """Children of the passage or of a block element: runs of text and inline elements get
-    their marks; blocks are entered."""
+    their marks (piece by piece, with `pieces`); blocks are entered."""
     run: list[_Node] = []
+
+    def draw() -> None:
+        if pieces is None:
+            _run(run, spans, out)
+        else:
+            pieces.draw(run, spans, out)
+
     for child in children:
         if _phrasing(child):
             run.append(child)
             continue
-        _run(run, spans, out)
+        draw()
         run = []
         out.append(_start_tag(child.tag, child.attrs))
         if child.tag not in VOID_TAGS:
-            _flow(child.children, spans, out)
+            _flow(child.children, spans, out, pieces)
             out.append(f"</{child.tag}>")
-    _run(run, spans, out)
+    draw()
 
 
 @dataclass(frozen=True)
@@ -332,13 +345,146 @@ def _sync(stack: list[_Node | _Span], wanted: list[_Node | _Span], out: list[str
 
 
 def _announcement(kind: str, mark: Mark) -> str:
+    what = mark.kind or pgettext("a mark in the text", "Highlight")
     if kind == "start":
-        words = f"{mark.kind} start: {mark.technique or mark.label}"
+        words = gettext("%(kind)s start: %(technique)s") % {
+            "kind": what,
+            "technique": mark.technique or mark.label,
+        }
         return (
             f'<span class="hl-start visually-hidden" data-anchor-ignore="">{escape(words)}</span>'
         )
+    end = gettext("%(kind)s end:") % {"kind": what}
     return (
         '<span class="hl-end" data-anchor-ignore="">'
-        f'<span class="visually-hidden">{escape(mark.kind)} end: </span>'
+        f'<span class="visually-hidden">{escape(end)} </span>'
         f'<span class="hl-label">{escape(mark.label)}</span></span>'
     )
+
+
+# The passage in pieces ---------------------------------------------------------------------
+#
+# The student's page draws the passage's text in pieces, each an element with an id of its
+# own, so that an answer to a highlight saved, changed or removed draws again and swaps only
+# the pieces that highlight touches, and reads only the highlights on them: its cost does not
+# grow with the highlights elsewhere in the passage.
+#
+# A piece is a clause or more: each run of text and inline elements (a paragraph, a list
+# item) is cut after the punctuation that ends a clause (. ! ? ; : , …, with any closing
+# quotes or brackets) and the white space after it, wherever the piece so far holds at least
+# PIECE_LENGTH characters; never inside one of the source's inline elements (a bold word, a
+# link), and never where white space alone would be left. The cuts depend on the text alone,
+# so a piece's id (where it starts in the plain text) names the same words on the page and
+# in every answer. A mark over two pieces is drawn as one <mark> in each, as over two
+# paragraphs, and announced once: before its first word and after its last. The pieces add
+# elements, never text: the plain text stays the passage's.
+
+PIECE_LENGTH = 40  # characters, at least, before a piece may end (the last may be shorter)
+CLAUSE_END = re.compile(r"[.!?;:,\u2026][\"'\u201d\u2019\u00bb)\]]*\s+(?=\S)")
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A piece of the passage's text, [start, end) in code points: `ident`, its element's
+    id; `html`, its contents with the marks on it drawn in."""
+
+    ident: str
+    start: int
+    end: int
+    html: str
+
+
+def _pieces_of(nodes: list[_Node]) -> list[list[_Node]]:
+    """A run cut into pieces: the nodes of each (a text node cut where a piece ends). White
+    space alone is no piece: it is drawn as it is (no mark holds white space alone)."""
+    text = "".join(_text_of(node) for node in nodes)
+    if not text.strip():
+        return []
+    lo = nodes[0].start
+    cuts: list[int] = []
+    for match in CLAUSE_END.finditer(text):
+        at = lo + match.end()
+        inside = any(node.tag and node.start < at < node.end for node in nodes)
+        if not inside and at - (cuts[-1] if cuts else lo) >= PIECE_LENGTH:
+            cuts.append(at)
+    pieces: list[list[_Node]] = [[]]
+    for node in nodes:
+        if cuts and cuts[0] <= node.start and node.end > node.start:
+            cuts.pop(0)  # an empty element where a piece ends stays in the piece before
+            pieces.append([])
+        if node.tag:
+            pieces[-1].append(node)
+            continue
+        at = node.start
+        while cuts and cuts[0] < node.end:
+            cut = cuts.pop(0)
+            pieces[-1].append(
+                _Node("", at, cut, text=node.text[at - node.start : cut - node.start])
+            )
+            pieces.append([])
+            at = cut
+        pieces[-1].append(_Node("", at, node.end, text=node.text[at - node.start :]))
+    return pieces
+
+
+def _text_of(node: _Node) -> str:
+    return node.text if node.tag == "" else "".join(map(_text_of, node.children))
+
+
+@dataclass
+class _Pieces:
+    """How `_flow` draws runs in pieces: every piece, each in its element (`within` None),
+    or only those that overlap `within`, kept in `found`."""
+
+    prefix: str
+    within: tuple[int, int] | None = None
+    found: list[Piece] = field(default_factory=list)
+
+    def draw(self, run: list[_Node], spans: list[_Span], out: list[str]) -> None:
+        if not run:
+            return
+        pieces = _pieces_of(run)
+        if not pieces:
+            _run(run, spans, out)
+            return
+        for nodes in pieces:
+            start, end = nodes[0].start, nodes[-1].end
+            ident = f"{self.prefix}{start}"
+            if self.within is None:
+                out.append(f'<span id="{escape(ident)}">')
+                _run(nodes, spans, out)
+                out.append("</span>")
+            elif start < self.within[1] and end > self.within[0]:
+                drawn: list[str] = []
+                _run(nodes, spans, drawn)
+                self.found.append(Piece(ident, start, end, "".join(drawn)))
+
+
+def annotate_in_pieces(html: str, marks: Sequence[Mark], *, prefix: str) -> str:
+    """`annotate`, with the text in pieces: each a <span> whose id is `prefix` and where it
+    starts in the plain text."""
+    out: list[str] = []
+    _flow(_tree(html), _spans(plain_text(html), marks), out, _Pieces(prefix))
+    return "".join(out)
+
+
+def pieces_around(html: str, start: int, end: int) -> tuple[int, int]:
+    """Where the pieces that [start, end) overlaps begin and end: the marks to read to draw
+    them again are those that overlap this (`start` = `end`: none)."""
+    found = _Pieces("", within=(start, end))
+    _flow(_tree(html), [], [], found)
+    if not found.found:
+        return start, start
+    return found.found[0].start, found.found[-1].end
+
+
+def annotate_pieces(
+    html: str, marks: Sequence[Mark], *, prefix: str, start: int, end: int
+) -> list[Piece]:
+    """The pieces of `annotate_in_pieces` that [start, end) overlaps, with their marks drawn
+    in: put in place of the page's pieces with the same ids, the page is the passage drawn
+    with `marks`. `marks` need hold only those overlapping `pieces_around(html, start, end)`:
+    no other is drawn or announced in these pieces."""
+    found = _Pieces(prefix, within=(start, end))
+    _flow(_tree(html), _spans(plain_text(html), marks), [], found)
+    return found.found

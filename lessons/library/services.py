@@ -47,7 +47,10 @@ def lesson_import(
     if taxonomy is None:
         known = ", ".join(Taxonomy.objects.values_list("slug", flat=True))
         errors.append(
-            (data.meta_lines.get("taxonomy", 1), f"unknown taxonomy (use one of {known})")
+            (
+                data.meta_lines.get("taxonomy", 1),
+                _("unknown taxonomy (use one of %(known)s)") % {"known": known},
+            )
         )
         raise LessonFormatError(errors)
     techniques = {t.code: t for t in taxonomy.techniques.all()}
@@ -55,30 +58,47 @@ def lesson_import(
         for key in item.key:
             if key.technique not in techniques:
                 errors.append(
-                    (key.line, f"unknown technique {key.technique!r} in taxonomy {taxonomy.slug}")
+                    (
+                        key.line,
+                        _("unknown technique %(technique)s in taxonomy %(taxonomy)s")
+                        % {"technique": repr(key.technique), "taxonomy": taxonomy.slug},
+                    )
                 )
     for name in ("title", "slug", "author", "place", "audience", "source", "language", "level"):
         limit = field_max_length(Lesson, name)
         if len(meta.get(name, "")) > limit:
             errors.append(
-                (data.meta_lines.get(name, 1), f"{name} is longer than {limit} characters")
+                (
+                    data.meta_lines.get(name, 1),
+                    _("%(field)s is longer than %(limit)s characters")
+                    % {"field": name, "limit": limit},
+                )
             )
     title_limit = field_max_length(Segment, "title")
     for item in data.segments:
         if len(item.title) > title_limit:
-            errors.append((item.line, f"the passage title is longer than {title_limit} characters"))
+            errors.append(
+                (
+                    item.line,
+                    _("the passage title is longer than %(limit)s characters")
+                    % {"limit": title_limit},
+                )
+            )
     existing = Lesson.objects.filter(slug=meta["slug"]).order_by("revision").first()
     if existing and not replace:
         errors.append(
-            (data.meta_lines.get("slug", 1), f"a lesson with slug {meta['slug']!r} exists")
+            (
+                data.meta_lines.get("slug", 1),
+                _("a lesson with slug %(slug)s exists") % {"slug": repr(meta["slug"])},
+            )
         )
     if existing and replace and existing.assignments.exists():
         errors.append(
-            (data.meta_lines.get("slug", 1), "that lesson is assigned; it cannot be replaced")
+            (data.meta_lines.get("slug", 1), _("that lesson is assigned; it cannot be replaced"))
         )
     elif existing and replace and existing.later_revisions.exists():
         errors.append(
-            (data.meta_lines.get("slug", 1), "that lesson has revisions; it cannot be replaced")
+            (data.meta_lines.get("slug", 1), _("that lesson has revisions; it cannot be replaced"))
         )
     if errors:
         raise LessonFormatError(errors)

@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from lessons.library.models import Lesson
 
@@ -25,8 +26,10 @@ def check_plain(value: str) -> None:
     """Text fit to store: no NUL, control character or half of a surrogate pair."""
     if not value.isprintable():
         raise ValidationError(
-            "This has a character that cannot be saved (a control character, a null "
-            "character or half of an emoji). Copy it again from the LMS.",
+            _(
+                "This has a character that cannot be saved (a control character, a null "
+                "character or half of an emoji). Copy it again from the LMS."
+            ),
             code="unstorable",
         )
 
@@ -34,14 +37,14 @@ def check_plain(value: str) -> None:
 def check_web_address(value: str) -> None:
     """An address Lens may talk to, or be framed by: HTTPS, or plain HTTP on this machine."""
     if not origin_of(value):
-        raise ValidationError("This is not a web address.", code="invalid")
+        raise ValidationError(_("This is not a web address."), code="invalid")
     parts = urlsplit(value.strip())
     if parts.scheme == "https":
         return
     if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
         return
     raise ValidationError(
-        "Lens talks to an LMS over HTTPS only: the address starts with https://.", code="https"
+        _("Lens talks to an LMS over HTTPS only: the address starts with https://."), code="https"
     )
 
 
@@ -83,46 +86,52 @@ class PlatformForm(forms.Form):
     """What an LMS shows a school's admin once Lens is registered in it."""
 
     name = PlainField(
-        label="Name",
+        label=_("Name"),
         max_length=100,
-        help_text="For your school's pages: “Canvas”, “Moodle”.",
+        help_text=_("For your school's pages: “Canvas”, “Moodle”."),
     )
     issuer = PlainField(
-        label="Issuer (platform ID)",
+        label=_("Issuer (platform ID)"),
         max_length=255,
-        help_text="Canvas: https://canvas.instructure.com; Moodle and Brightspace: the site's "
-        "address; Blackboard: https://blackboard.com.",
+        help_text=_(
+            "Canvas: https://canvas.instructure.com; Moodle and Brightspace: the site's "
+            "address; Blackboard: https://blackboard.com."
+        ),
     )
-    client_id = PlainField(label="Client ID", max_length=255)
+    client_id = PlainField(label=_("Client ID"), max_length=255)
     auth_url = WebAddressField(
-        label="Authentication request URL", help_text="The LMS's OIDC authorization endpoint."
+        label=_("Authentication request URL"), help_text=_("The LMS's OIDC authorization endpoint.")
     )
-    token_url = WebAddressField(label="Access token URL")
-    keyset_url = WebAddressField(label="Key set URL", help_text="The LMS's public keys (JWKS).")
+    token_url = WebAddressField(label=_("Access token URL"))
+    keyset_url = WebAddressField(
+        label=_("Key set URL"), help_text=_("The LMS's public keys (JWKS).")
+    )
     audience = PlainField(
-        label="Token audience",
+        label=_("Token audience"),
         max_length=255,
         required=False,
-        help_text="Only if the LMS names one (Brightspace does); else left empty.",
+        help_text=_("Only if the LMS names one (Brightspace does); else left empty."),
     )
     deployment_ids = LinesField(
-        label="Deployment IDs",
+        label=_("Deployment IDs"),
         validators=[check_plain],
-        help_text="One per line. Lens opens only from these deployments.",
+        help_text=_("One per line. Lens opens only from these deployments."),
     )
     frame_origins = LinesField(
-        label="LMS web addresses",
+        label=_("LMS web addresses"),
         required=False,
         validators=[check_web_address],
-        help_text="The addresses students and teachers open the LMS at, one per line "
-        "(https://school.instructure.com): only these may show Lens inside their pages. "
-        "Empty: the issuer's and the authentication URL's.",
+        help_text=_(
+            "The addresses students and teachers open the LMS at, one per line "
+            "(https://school.instructure.com): only these may show Lens inside their pages. "
+            "Empty: the issuer's and the authentication URL's."
+        ),
     )
 
     def clean_deployment_ids(self):
         ids = self.cleaned_data["deployment_ids"]
         if any(len(i) > 255 for i in ids):
-            raise ValidationError("A deployment ID has at most 255 characters.")
+            raise ValidationError(_("A deployment ID has at most 255 characters."))
         return ids
 
     def clean_frame_origins(self):
@@ -162,20 +171,20 @@ class PlatformForm(forms.Form):
 
 class LessonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Lesson) -> str:
-        return f"{obj.title} ({obj.author}, {obj.taxonomy.name})"
+        return f"{obj.title} ({obj.author}, {obj.taxonomy.display_name})"
 
 
 class DeepLinkForm(forms.Form):
     """The teacher picks the lesson their LMS link opens, and the grade it sends."""
 
     lesson = LessonChoiceField(
-        label="Lesson",
+        label=_("Lesson"),
         queryset=Lesson.objects.published().select_related("taxonomy").order_by("title", "pk"),
         widget=forms.RadioSelect,
         empty_label=None,
     )
     grade_source = forms.ChoiceField(
-        label="Grade sent to the LMS's gradebook",
+        label=_("Grade sent to the LMS's gradebook"),
         choices=LinkedLesson.GradeSource.choices,
         initial=LinkedLesson.GradeSource.TEACHER,
         widget=forms.RadioSelect,
@@ -184,7 +193,7 @@ class DeepLinkForm(forms.Form):
 
 class GradeSourceForm(forms.Form):
     grade_source = forms.ChoiceField(
-        label="Grade sent to the LMS's gradebook",
+        label=_("Grade sent to the LMS's gradebook"),
         choices=LinkedLesson.GradeSource.choices,
         widget=forms.RadioSelect,
     )

@@ -27,6 +27,8 @@ import requests
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from lti_tool.models import Key, LtiDeployment, LtiRegistration
 from lti_tool.utils import DjangoToolConfig
 from pylti1p3.contrib.django import DjangoCacheDataStorage, DjangoMessageLaunch, DjangoOIDCLogin
@@ -189,27 +191,36 @@ def plain(value: object, limit: int = 255) -> str:
 
 # --- refusals --------------------------------------------------------------------------------
 
-AGAIN = "Open Lens again from your course; if this happens again, tell your school's LMS admin."
+AGAIN = gettext_noop(
+    "Open Lens again from your course; if this happens again, tell your school's LMS admin."
+)
 
-# Why a launch or a login was refused: the status, and what the person is told.
-REASONS: dict[str, tuple[int, str]] = {
-    "login": (400, "The LMS's sign-in request was incomplete or came from an LMS Lens does "
-              "not know. " + AGAIN),
-    "state": (400, "This sign-in did not start in this browser, or took too long, or your "
-              "browser did not keep Lens's cookie. " + AGAIN),
-    "token": (400, "The LMS sent a sign-in Lens cannot read. " + AGAIN),
-    "nonce": (400, "This sign-in has been used already: each one works once. " + AGAIN),
-    "registration": (403, "This LMS is not registered with Lens, or not for this client. "
-                     "Your school's admin registers it under My school."),
-    "unsigned": (400, "The LMS's sign-in was not signed as LTI 1.3 requires. " + AGAIN),
-    "key": (400, "The LMS signed this sign-in with a key it does not publish. " + AGAIN),
-    "expired": (400, "This sign-in has expired. " + AGAIN),
-    "signature": (400, "The signature on this sign-in is not the LMS's. " + AGAIN),
-    "deployment": (403, "Lens is not switched on for this part of the LMS (its deployment). "
-                   "Your school's admin adds the deployment ID under My school."),
-    "message": (400, "The LMS sent a kind of request Lens does not handle. " + AGAIN),
-    "unreachable": (502, "Lens could not reach the LMS to check this sign-in. Try again in "
-                    "a moment."),
+# Why a launch or a login was refused: the status, what the person is told (translated when
+# refused), and whether to add AGAIN.
+REASONS: dict[str, tuple[int, str, bool]] = {
+    "login": (400, gettext_noop("The LMS's sign-in request was incomplete or came from an "
+                                "LMS Lens does not know."), True),
+    "state": (400, gettext_noop("This sign-in did not start in this browser, or took too "
+                                "long, or your browser did not keep Lens's cookie."), True),
+    "token": (400, gettext_noop("The LMS sent a sign-in Lens cannot read."), True),
+    "nonce": (400, gettext_noop("This sign-in has been used already: each one works once."),
+              True),
+    "registration": (403, gettext_noop("This LMS is not registered with Lens, or not for this "
+                                       "client. Your school's admin registers it under My "
+                                       "school."), False),
+    "unsigned": (400, gettext_noop("The LMS's sign-in was not signed as LTI 1.3 requires."),
+                 True),
+    "key": (400, gettext_noop("The LMS signed this sign-in with a key it does not publish."),
+            True),
+    "expired": (400, gettext_noop("This sign-in has expired."), True),
+    "signature": (400, gettext_noop("The signature on this sign-in is not the LMS's."), True),
+    "deployment": (403, gettext_noop("Lens is not switched on for this part of the LMS (its "
+                                     "deployment). Your school's admin adds the deployment ID "
+                                     "under My school."), False),
+    "message": (400, gettext_noop("The LMS sent a kind of request Lens does not handle."),
+                True),
+    "unreachable": (502, gettext_noop("Lens could not reach the LMS to check this sign-in. Try "
+                                      "again in a moment."), False),
 }  # fmt: skip
 
 
@@ -217,7 +228,8 @@ class LaunchRefused(Refusal):
     """A launch or an OIDC login Lens will not accept, and why (a key of `REASONS`)."""
 
     def __init__(self, reason: str) -> None:
-        status, message = REASONS[reason]
+        status, message, again = REASONS[reason]
+        message = f"{_(message)} {_(AGAIN)}" if again else _(message)
         super().__init__(message, status=status)
         self.reason = reason
 

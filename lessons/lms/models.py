@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 # A host name, or an IPv6 address: nothing that could end a header's directive (`;`, space).
 _HOST = re.compile(r"[a-z0-9.-]+|[0-9a-f:.]+")
@@ -134,8 +135,8 @@ class LinkedLesson(models.Model):
     (known from its first launch), the gradebook column its grades go to, and which grade."""
 
     class GradeSource(models.TextChoices):
-        TEACHER = "teacher", "My overall score of each student's work"
-        F1 = "f1", "The highlights' F1 score against the answer key"
+        TEACHER = "teacher", _("My overall score of each student's work")
+        F1 = "f1", _("The highlights' F1 score against the answer key")
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="links")
     assignment = models.ForeignKey(
@@ -172,8 +173,8 @@ class GradeSend(models.Model):
     teacher's "Send grades now"."""
 
     class Status(models.TextChoices):
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Not sent"
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Not sent")
 
     link = models.ForeignKey(LinkedLesson, on_delete=models.CASCADE, related_name="grade_sends")
     student = models.ForeignKey(

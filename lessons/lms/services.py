@@ -12,6 +12,8 @@ import requests
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from lti_tool.lti_core.utils import normalize_role
 from lti_tool.models import Key, LtiDeployment, LtiRegistration
 from pylti1p3.assignments_grades import AssignmentsGradesService
@@ -104,8 +106,10 @@ def _save_registration(registration: LtiRegistration, fields: PlatformFields) ->
             registration.save()
     except IntegrityError:
         raise Refusal(
-            "Lens already has a registration with this issuer and client ID. Each LMS "
-            "registration of Lens has its own client ID.",
+            _(
+                "Lens already has a registration with this issuer and client ID. Each LMS "
+                "registration of Lens has its own client ID."
+            ),
             status=409,
             field="client_id",
         ) from None
@@ -193,13 +197,17 @@ def _new_user(*, name: str, role: str, school: School) -> User:
 
 
 def _role_refusal(user: User, role: str) -> Refusal:
-    now = "a teacher" if role == TEACHER else "a student"
-    was = "a student's" if user.is_student else "a teacher's"
-    return Refusal(
-        f"Your LMS opens Lens for you as {now}, but your Lens account from this LMS is "
-        f"{was}. Lens keeps one role per account: ask your school's admin.",
-        status=403,
-    )
+    if role == TEACHER:
+        message = _(
+            "Your LMS opens Lens for you as a teacher, but your Lens account from this LMS is "
+            "a student's. Lens keeps one role per account: ask your school's admin."
+        )
+    else:
+        message = _(
+            "Your LMS opens Lens for you as a student, but your Lens account from this LMS is "
+            "a teacher's. Lens keeps one role per account: ask your school's admin."
+        )
+    return Refusal(message, status=403)
 
 
 def account_for(*, platform: Platform, subject: str, name: str, role: str, now: datetime) -> User:
@@ -221,7 +229,7 @@ def account_for(*, platform: Platform, subject: str, name: str, role: str, now: 
             )
     user = account.user
     if not user.is_active:
-        raise Refusal("This Lens account is switched off. Ask your school's admin.", status=403)
+        raise Refusal(_("This Lens account is switched off. Ask your school's admin."), status=403)
     if user.role != role:
         raise _role_refusal(user, role)
     if user.display_name != name:
@@ -259,8 +267,10 @@ def _course_for(launch: lti.VerifiedLaunch, context_id: str, teacher: User | Non
         return course
     if teacher is None:
         raise Refusal(
-            "Your teacher has not opened Lens from this course yet. Once they have, open it "
-            "again from the course.",
+            _(
+                "Your teacher has not opened Lens from this course yet. Once they have, open "
+                "it again from the course."
+            ),
             status=409,
         )
     context = launch.claim(lti.CONTEXT) or {}
@@ -330,20 +340,23 @@ def launch_accept(*, launch: lti.VerifiedLaunch) -> Arrival:
     role = role_of(claims.get(lti.ROLES))
     if role is None:
         raise Refusal(
-            "Lens is for the teachers and students of a course, and your LMS names you "
-            "neither an instructor nor a learner of this one.",
+            _(
+                "Lens is for the teachers and students of a course, and your LMS names you "
+                "neither an instructor nor a learner of this one."
+            ),
             status=403,
         )
     deep_linking = launch.message_type == "LtiDeepLinkingRequest"
     if deep_linking and role != TEACHER:
-        raise Refusal("Only a course's instructors add Lens lessons to it.", status=403)
+        raise Refusal(_("Only a course's instructors add Lens lessons to it."), status=403)
     context = claims.get(lti.CONTEXT)
     context_id = plain(context.get("id") if isinstance(context, dict) else None)
     subject = plain(claims.get("sub"))
     if not context_id or not subject:
         raise Refusal(
-            "Lens opens from a course: your LMS did not say which course, or who you are. "
-            + lti.AGAIN,
+            _("Lens opens from a course: your LMS did not say which course, or who you are.")
+            + " "
+            + _(lti.AGAIN),
             status=400,
         )
     now = timezone.now()
@@ -360,8 +373,11 @@ def launch_accept(*, launch: lti.VerifiedLaunch) -> Arrival:
         course = _course_for(launch, context_id, teacher=user if role == TEACHER else None)
         if role == TEACHER and course.classroom.teacher_id != user.pk:
             raise Refusal(
-                f"This course's class in Lens is taught by {course.classroom.teacher}, who "
-                "opened Lens from it first: a Lens class has one teacher.",
+                _(
+                    "This course's class in Lens is taught by %(teacher)s, who opened Lens from "
+                    "it first: a Lens class has one teacher."
+                )
+                % {"teacher": course.classroom.teacher},
                 status=403,
             )
         _course_services(course, claims)
@@ -390,10 +406,12 @@ def deep_link_respond(
     if not may_assign(teacher):
         raise Refusal(str(NOT_APPROVED), status=403)
     if course.classroom.teacher_id != teacher.pk:
-        raise Refusal("Only the class's teacher adds lessons to it.", status=403)
+        raise Refusal(_("Only the class's teacher adds lessons to it."), status=403)
     keys_ensure()
     with transaction.atomic():
-        assignment, _ = work_services.assignment_create(classroom=course.classroom, lesson=lesson)
+        assignment, _created = work_services.assignment_create(
+            classroom=course.classroom, lesson=lesson
+        )
         link, created = LinkedLesson.objects.get_or_create(
             course=course, assignment=assignment, defaults={"grade_source": grade_source}
         )
@@ -447,8 +465,10 @@ def course_roster_sync(*, course: Course) -> str:
     if not course.memberships_url:
         raise _fail_roster(
             course,
-            "The LMS does not share this course's roster with Lens (Names and Role "
-            "Provisioning is not switched on for Lens there).",
+            _(
+                "The LMS does not share this course's roster with Lens (Names and Role "
+                "Provisioning is not switched on for Lens there)."
+            ),
             409,
         )
     keys_ensure()
@@ -463,7 +483,7 @@ def course_roster_sync(*, course: Course) -> str:
         logger.warning("Roster of course %s not read: %s", course.pk, str(error)[:300])
         raise _fail_roster(
             course,
-            "The LMS did not send the roster; the class stays as it was. Try again later.",
+            _("The LMS did not send the roster; the class stays as it was. Try again later."),
             502,
         ) from None
     learners: dict[str, str] = {}
@@ -503,10 +523,11 @@ def course_roster_sync(*, course: Course) -> str:
             if subject not in learners and user.pk in enrolled and user.is_student
         ]
         Enrollment.objects.filter(classroom=classroom, student__in=leaving).delete()
-        message = (
-            f"{len(learners)} learners in the LMS course: {added} joined the class, "
-            f"{len(leaving)} left it."
-        )
+        message = ngettext(
+            "%(count)s learner in the LMS course: %(added)s joined the class, %(left)s left it.",
+            "%(count)s learners in the LMS course: %(added)s joined the class, %(left)s left it.",
+            len(learners),
+        ) % {"count": len(learners), "added": added, "left": len(leaving)}
         Course.objects.filter(pk=course.pk).update(
             roster_synced_at=timezone.now(), roster_message=message, roster_failed=False
         )
@@ -575,11 +596,11 @@ def next_try(attempts: int, now: datetime) -> datetime | None:
 
 def _failure(error: Exception) -> str:
     if isinstance(error, requests.RequestException):
-        return "The LMS did not answer."
+        return _("The LMS did not answer.")
     response = getattr(error, "response", None)
     if response is not None:
-        return f"The LMS refused the grade (HTTP {response.status_code})."
-    return "The LMS does not let Lens send grades to this course."
+        return _("The LMS refused the grade (HTTP %(status)s).") % {"status": response.status_code}
+    return _("The LMS does not let Lens send grades to this course.")
 
 
 def _service(link: LinkedLesson) -> AssignmentsGradesService:
@@ -633,8 +654,10 @@ def grades_send(*, link: LinkedLesson, force: bool = False, now: datetime | None
     if lti.SCORE_SCOPE not in link.course.ags_scopes:
         return _record(
             link,
-            "The LMS does not let Lens send grades to this course (Assignment and Grade "
-            "Services is not switched on for Lens there).",
+            _(
+                "The LMS does not let Lens send grades to this course (Assignment and Grade "
+                "Services is not switched on for Lens there)."
+            ),
             now,
         )
     due = grades_due(link, now=now)
@@ -654,7 +677,16 @@ def grades_send(*, link: LinkedLesson, force: bool = False, now: datetime | None
         ):
             todo.append(grade)
     if not todo:
-        return _record(link, f"Nothing new to send: {len(due)} grades are in the LMS.", now)
+        return _record(
+            link,
+            ngettext(
+                "Nothing new to send: %(count)s grade is in the LMS.",
+                "Nothing new to send: %(count)s grades are in the LMS.",
+                len(due),
+            )
+            % {"count": len(due)},
+            now,
+        )
     keys_ensure()
     service = _service(link)
     try:
@@ -665,8 +697,10 @@ def grades_send(*, link: LinkedLesson, force: bool = False, now: datetime | None
     if not column:
         return _record(
             link,
-            "No gradebook column for this lesson: open it once from the LMS link that the "
-            "lesson was added with, so that the LMS tells Lens its column.",
+            _(
+                "No gradebook column for this lesson: open it once from the LMS link that the "
+                "lesson was added with, so that the LMS tells Lens its column."
+            ),
             now,
         )
     sent = failed = 0
@@ -706,7 +740,12 @@ def grades_send(*, link: LinkedLesson, force: bool = False, now: datetime | None
         row.save()
         if stopped:
             break
-    parts = [f"{sent} sent"] + ([f"{failed} not sent (tried again later)"] if failed else [])
+    parts = [_("%(count)s sent") % {"count": sent}]
+    if failed:
+        parts.append(_("%(count)s not sent (tried again later)") % {"count": failed})
     if stopped:
-        parts.append(f"{len(todo) - sent - failed} left for the next run: the LMS did not answer")
-    return _record(link, "Grades: " + ", ".join(parts) + ".", now)
+        parts.append(
+            _("%(count)s left for the next run: the LMS did not answer")
+            % {"count": len(todo) - sent - failed}
+        )
+    return _record(link, _("Grades: %(parts)s.") % {"parts": ", ".join(parts)}, now)

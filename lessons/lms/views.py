@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.csp import CSP
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,6 +27,7 @@ from .access import get_course_for_teacher, get_link_for_teacher, get_platform_f
 from .forms import DeepLinkForm, GradeSourceForm, PlatformForm
 from .middleware import SESSION_KEY
 from .models import Platform, origin_of
+from .throttles import launch_limited, login_limited
 
 DEEP_LINK_KEY = "lms_deep_link"  # a deep linking request waiting for the teacher's choice
 
@@ -43,6 +45,7 @@ def _refused(request: HtmxHttpRequest, *args: Any, refusal: Refusal, **kwargs: A
 @csrf_exempt  # posted by the LMS's page; the OIDC state and nonce protect the launch
 @require_http_methods(["GET", "POST"])
 @never_cache
+@login_limited
 @refusals(_refused, shows_message=True)
 def login(request: HtmxHttpRequest, registration: Any = None) -> HttpResponse:
     """OIDC login initiation: the LMS names itself and the user; Lens answers with a redirect
@@ -53,6 +56,7 @@ def login(request: HtmxHttpRequest, registration: Any = None) -> HttpResponse:
 @csrf_exempt  # posted by the LMS's page; the OIDC state and nonce protect the launch
 @require_POST
 @never_cache
+@launch_limited
 @refusals(_refused, shows_message=True)
 def launch(request: HtmxHttpRequest) -> HttpResponse:
     """The launch: checked in full, then the user is signed in, without a password, to the
@@ -135,7 +139,9 @@ def deep_link(request: AuthenticatedRequest) -> HttpResponse:
     deep_settings = pending["settings"] if isinstance(pending.get("settings"), dict) else {}
     return_url = services.web_url(deep_settings.get("deep_link_return_url"))
     if not return_url:
-        raise Refusal("The LMS did not say where to send the lesson. " + lti.AGAIN, status=400)
+        raise Refusal(
+            f"{_('The LMS did not say where to send the lesson.')} {_(lti.AGAIN)}", status=400
+        )
     token = services.deep_link_respond(
         course=course,
         teacher=request.user,
@@ -200,7 +206,7 @@ def grades_send(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     tasks.send_grades.enqueue(link.pk, force=True)
     return done(
         request,
-        "Lens is sending the grades: each student's last result is listed below.",
+        _("Lens is sending the grades: each student's last result is listed below."),
         redirect_to=reverse("lms:course", args=[link.course_id]) + f"#link-{link.pk}",
     )
 
@@ -215,7 +221,8 @@ def link_settings(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     services.link_update(link=link, grade_source=form.cleaned_data["grade_source"])
     return done(
         request,
-        f"From now on, the LMS receives {link.get_grade_source_display().lower()}.",
+        _("From now on, the LMS receives %(grade)s.")
+        % {"grade": link.get_grade_source_display().lower()},
         redirect_to=reverse("lms:course", args=[link.course_id]) + f"#link-{link.pk}",
     )
 
@@ -281,8 +288,11 @@ def platform_add(request: AuthenticatedRequest) -> HttpResponse:
     platform = services.platform_register(school=school, fields=form.platform_fields())
     return done(
         request,
-        f"{platform.registration.name} is registered: Lens opens from its deployments "
-        f"{', '.join(form.cleaned_data['deployment_ids'])}.",
+        _("%(lms)s is registered: Lens opens from its deployments %(deployments)s.")
+        % {
+            "lms": platform.registration.name,
+            "deployments": ", ".join(form.cleaned_data["deployment_ids"]),
+        },
         redirect_to=reverse("lms:platform_edit", args=[platform.pk]),
     )
 
@@ -318,6 +328,6 @@ def platform_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     services.platform_update(platform=platform, fields=form.platform_fields())
     return done(
         request,
-        f"{platform.registration.name} is saved.",
+        _("%(lms)s is saved.") % {"lms": platform.registration.name},
         redirect_to=reverse("lms:platform_edit", args=[platform.pk]),
     )

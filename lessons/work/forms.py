@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from core.refusals import Refusal
 from lessons.library.forms import TextField
@@ -20,13 +21,17 @@ def _datetime_widget():
 
 
 class AssignForm(forms.Form):
-    lesson = forms.ModelChoiceField(queryset=Lesson.objects.none(), label="Lesson")
-    opens_at = forms.DateTimeField(
-        label="Opens (optional)", required=False, widget=_datetime_widget()
+    lesson = forms.ModelChoiceField(
+        queryset=Lesson.objects.none(), label=_("Lesson"), empty_label=_("Choose a lesson")
     )
-    due_at = forms.DateTimeField(label="Due (optional)", required=False, widget=_datetime_widget())
+    opens_at = forms.DateTimeField(
+        label=_("Opens (optional)"), required=False, widget=_datetime_widget()
+    )
+    due_at = forms.DateTimeField(
+        label=_("Due (optional)"), required=False, widget=_datetime_widget()
+    )
     feedback_release = forms.ChoiceField(
-        label="Students see the answer key and feedback",
+        label=_("Students see the answer key and feedback"),
         choices=Assignment.Release.choices,
         initial=Assignment.Release.ON_SUBMIT,
         required=False,
@@ -47,9 +52,9 @@ class AssignForm(forms.Form):
 def _check_dates(form: forms.Form, cleaned: dict) -> dict:
     opens, due = cleaned.get("opens_at"), cleaned.get("due_at")
     if opens and due and due <= opens:
-        form.add_error("due_at", "The due date must come after the opening time.")
+        form.add_error("due_at", _("The due date must come after the opening time."))
     if cleaned.get("feedback_release") == Assignment.Release.AFTER_DUE and not due:
-        form.add_error("due_at", "Set a due date to release feedback after it.")
+        form.add_error("due_at", _("Set a due date to release feedback after it."))
     return cleaned
 
 
@@ -58,10 +63,10 @@ class AssignmentSettingsForm(forms.ModelForm):
         model = Assignment
         fields = ["opens_at", "due_at", "accept_late", "feedback_release"]
         labels = {
-            "opens_at": "Opens (optional)",
-            "due_at": "Due (optional)",
-            "accept_late": "Accept work after the due date (marked late)",
-            "feedback_release": "Students see the answer key and feedback",
+            "opens_at": _("Opens (optional)"),
+            "due_at": _("Due (optional)"),
+            "accept_late": _("Accept work after the due date (marked late)"),
+            "feedback_release": _("Students see the answer key and feedback"),
         }
         widgets = {"opens_at": _datetime_widget(), "due_at": _datetime_widget()}
 
@@ -71,10 +76,10 @@ class AssignmentSettingsForm(forms.ModelForm):
 
 class ExtensionForm(forms.Form):
     due_at = forms.DateTimeField(
-        label="New due date",
+        label=_("New due date"),
         required=False,
         widget=_datetime_widget(),
-        help_text="Leave empty to remove the extension.",
+        help_text=_("Leave empty to remove the extension."),
     )
 
 
@@ -84,10 +89,10 @@ class TechniquesField(forms.TypedMultipleChoiceField):
     def __init__(self, *, techniques: list[Technique], **kwargs):
         by_pk = {str(t.pk): t for t in techniques}
         super().__init__(
-            choices=[(pk, t.name) for pk, t in by_pk.items()],
+            choices=[(pk, t.display_name) for pk, t in by_pk.items()],
             coerce=by_pk.__getitem__,
             required=False,
-            error_messages={"invalid_choice": "Choose techniques from this lesson's list."},
+            error_messages={"invalid_choice": _("Choose techniques from this lesson's list.")},
             **kwargs,
         )
 
@@ -104,7 +109,9 @@ class AnswersForm(forms.Form):
     go = forms.ChoiceField(
         required=False,
         choices=[(go, go) for go in ("", "stay", "previous", "next", "review")],
-        error_messages={"invalid_choice": "This form is damaged. Reload the page and try again."},
+        error_messages={
+            "invalid_choice": _("This form is damaged. Reload the page and try again.")
+        },
     )
 
     def __init__(self, *args, prompts, techniques, **kwargs):
@@ -117,10 +124,15 @@ class AnswersForm(forms.Form):
                     max_length=settings.MAX_ANSWER_LENGTH,
                     required=False,
                     error_messages={
-                        "max_length": "An answer is longer than %(limit_value)d characters. "
-                        "Shorten it and save again.",
-                        "unstorable": "An answer has a character that cannot be saved (a null "
-                        "character or half of an emoji, shown as �). Remove it and save again.",
+                        "max_length": _(
+                            "An answer is longer than %(limit_value)d characters. "
+                            "Shorten it and save again."
+                        ),
+                        "unstorable": _(
+                            "An answer has a character that cannot be saved (a null "
+                            "character or half of an emoji, shown as �). Remove it and save "
+                            "again."
+                        ),
                     },
                 )
             else:
@@ -129,7 +141,7 @@ class AnswersForm(forms.Form):
     def clean(self):
         sent = [name for name in self.data if name.startswith("prompt-")]
         if any(name not in self.prompts for name in sent):
-            raise forms.ValidationError("One of the questions sent is not part of this passage.")
+            raise forms.ValidationError(_("One of the questions sent is not part of this passage."))
         return super().clean()
 
     def texts(self) -> dict[Prompt, str]:
@@ -166,8 +178,8 @@ class MoveForm(forms.Form):
     to = forms.ModelChoiceField(
         queryset=Lesson.objects.all(),
         error_messages={
-            "required": "That revision does not exist.",
-            "invalid_choice": "That revision does not exist.",
+            "required": _("That revision does not exist."),
+            "invalid_choice": _("That revision does not exist."),
         },
     )
 
@@ -176,6 +188,6 @@ class StudentDeleteForm(forms.Form):
     """The confirmation of deleting a student's data: a box to tick, as it cannot be undone."""
 
     confirm = forms.BooleanField(
-        label="I understand that this deletes the account and all the work for good",
-        error_messages={"required": "Tick the box to confirm: nothing was deleted."},
+        label=_("I understand that this deletes the account and all the work for good"),
+        error_messages={"required": _("Tick the box to confirm: nothing was deleted.")},
     )

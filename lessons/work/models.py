@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.refusals import Refusal
 from lessons.library.models import KeySpan, Lesson, Prompt, Segment, Technique, TextSpan
@@ -22,9 +24,9 @@ class AssignmentQuerySet(models.QuerySet):
 
 class Assignment(models.Model):
     class Release(models.TextChoices):
-        ON_SUBMIT = "on_submit", "As soon as the student hands in"
-        AFTER_DUE = "after_due", "After the due date"
-        MANUAL = "manual", "When I release it"
+        ON_SUBMIT = "on_submit", gettext_lazy("As soon as the student hands in")
+        AFTER_DUE = "after_due", gettext_lazy("After the due date")
+        MANUAL = "manual", gettext_lazy("When I release it")
 
     classroom = models.ForeignKey(
         "core.Classroom", on_delete=models.CASCADE, related_name="assignments"
@@ -33,7 +35,8 @@ class Assignment(models.Model):
     opens_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
     accept_late = models.BooleanField(
-        default=True, help_text="Let students go on working after the due date (marked late)."
+        default=True,
+        help_text=gettext_lazy("Let students go on working after the due date (marked late)."),
     )
     feedback_release = models.CharField(
         max_length=10, choices=Release.choices, default=Release.ON_SUBMIT
@@ -142,13 +145,15 @@ class Submission(models.Model):
         assignment takes no late work."""
         if self.is_submitted:
             raise Refusal(
-                "You have already handed this lesson in, so it can no longer be changed.",
+                _("You have already handed this lesson in, so it can no longer be changed."),
                 status=409,
             )
         if not self.assignment.accept_late and self.is_past_due():
             raise Refusal(
-                "The due date has passed, so this lesson can no longer be changed. "
-                "Your saved work is kept; ask your teacher if you need more time.",
+                _(
+                    "The due date has passed, so this lesson can no longer be changed. "
+                    "Your saved work is kept; ask your teacher if you need more time."
+                ),
                 status=409,
             )
 
@@ -279,9 +284,9 @@ class UnplacedWork(models.Model):
     revision when an assignment was moved: kept here, whole, and listed for the teacher."""
 
     class Kind(models.TextChoices):
-        HIGHLIGHT = "highlight", "Highlight"
-        ANSWER = "answer", "Answer"
-        REVIEW = "review", "Review"
+        HIGHLIGHT = "highlight", gettext_lazy("Highlight")
+        ANSWER = "answer", gettext_lazy("Answer")
+        REVIEW = "review", gettext_lazy("Review")
 
     move = models.ForeignKey(RevisionMove, on_delete=models.CASCADE, related_name="unplaced")
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="unplaced")
@@ -328,10 +333,10 @@ class AuditEvent(models.Model):
     deleted their work survives without their name."""
 
     class Action(models.TextChoices):
-        VIEWED = "viewed", "Viewed"
-        EXPORTED = "exported", "Exported"
-        CHANGED = "changed", "Changed"
-        DELETED = "deleted", "Deleted"
+        VIEWED = "viewed", gettext_lazy("Viewed")
+        EXPORTED = "exported", gettext_lazy("Exported")
+        CHANGED = "changed", gettext_lazy("Changed")
+        DELETED = "deleted", gettext_lazy("Deleted")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(

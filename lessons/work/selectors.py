@@ -29,6 +29,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
+from typing import Literal
 
 from django.core.cache import cache
 from django.db.models import (
@@ -45,13 +46,20 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast, Coalesce
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from core import jobs
 from core.models import Classroom, Enrollment, Job, School, User
 from core.refusals import Refusal
 from lessons.library.anchoring import CONTEXT_CHECK, Anchor, anchor_at, occurrences
-from lessons.library.models import KeySpan, Lesson, Prompt, Segment
-from lessons.library.rendering import Mark, annotate
+from lessons.library.models import KeySpan, Lesson, Prompt, Segment, catalogue_text
+from lessons.library.rendering import (
+    Mark,
+    Piece,
+    annotate_in_pieces,
+    annotate_pieces,
+    pieces_around,
+)
 from lessons.library.selectors import revision_maps
 from lessons.library.services import newer_revision
 from lessons.library.textmap import TextMap, locate
@@ -191,7 +199,9 @@ HIGHLIGHT_ORDER = ("start", "end", "id")  # the order of the student's list of h
 
 
 def _mark(pk: int, start: int, end: int, technique: str) -> Mark:
-    return Mark(start, end, technique, ident=f"highlight-{pk}")
+    """A highlight drawn in the text, labelled with its technique's name (`technique`, as
+    stored) in the reader's language."""
+    return Mark(start, end, catalogue_text(technique), ident=f"highlight-{pk}")
 
 
 def passage_for(submission: Submission, segment: Segment) -> Passage:
@@ -205,41 +215,66 @@ def passage_for(submission: Submission, segment: Segment) -> Passage:
         )
     )
     marks = [_mark(h.pk, h.start, h.end, h.technique.name) for h in highlights]
-    return Passage(segment, annotate(segment.body_html, marks), highlights)
+    html = annotate_in_pieces(segment.body_html, marks, prefix=pieces_prefix(segment))
+    return Passage(segment, html, highlights)
+
+
+def pieces_prefix(segment: Segment) -> str:
+    """The ids of the passage's pieces on the student's page: this, then where each starts
+    (`rendering.annotate_in_pieces`)."""
+    return f"words-{segment.pk}-"
+
+
+Change = Literal["added", "changed", "removed"]  # what happened to a highlight
 
 
 @dataclass(frozen=True)
 class MarkedText:
-    """The passage's text with the student's highlights drawn in, as `Passage.html`, for an
-    answer that redraws the text alone: read from the columns the marks need, not whole rows;
-    `order`: the highlights' ids in the order of the list below the text."""
+    """For an answer that redraws only what a highlight changed: the pieces of the passage's
+    text it touches, with the student's highlights drawn in again (each piece as on the page,
+    `Passage.html`, which this replaces by id), read from the highlights on those pieces
+    alone; `count`, the student's highlights in the passage (after one was added or
+    removed); `after`, the highlight after the one added in the list below the text (None:
+    it is the last)."""
 
-    html: str
-    order: list[int]
-
-    @property
-    def count(self) -> int:
-        return len(self.order)
-
-    def after(self, pk: int) -> int | None:
-        """The highlight that comes after highlight `pk` in the list (None: it is the last,
-        or no longer there)."""
-        place = self.order.index(pk) + 1 if pk in self.order else len(self.order)
-        return self.order[place] if place < len(self.order) else None
+    pieces: list[Piece]
+    count: int | None = None
+    after: int | None = None
 
 
-def marked_text(submission: Submission, segment: Segment) -> MarkedText:
-    rows = (
-        []
-        if submission.pk is None  # not started
-        else list(
-            submission.highlights.filter(segment=segment)
-            .order_by(*HIGHLIGHT_ORDER)
-            .values_list("pk", "start", "end", "technique__name")
-        )
+def marked_text(
+    submission: Submission,
+    segment: Segment,
+    touched: Highlight,
+    change: Change,
+) -> MarkedText:
+    """The pieces that the highlight `touched` (just added, changed or removed: `change`)
+    overlaps, drawn with the highlights that overlap them (one query); then the count when
+    one was added or removed, and which comes after a highlight added."""
+    mine = submission.highlights.filter(segment=segment)
+    lo, hi = pieces_around(segment.body_html, touched.start, touched.end)
+    rows = list(
+        mine.filter(start__lt=hi, end__gt=lo)
+        .order_by(*HIGHLIGHT_ORDER)
+        .values_list("pk", "start", "end", "technique__name")
     )
-    marks = [_mark(*row) for row in rows]
-    return MarkedText(annotate(segment.body_html, marks), [row[0] for row in rows])
+    pieces = annotate_pieces(
+        segment.body_html,
+        [_mark(*row) for row in rows],
+        prefix=pieces_prefix(segment),
+        start=touched.start,
+        end=touched.end,
+    )
+    if change == "removed":
+        return MarkedText(pieces, count=mine.count())
+    if change == "changed":
+        return MarkedText(pieces)
+    start, end, pk = touched.start, touched.end, touched.pk
+    later = mine.filter(
+        Q(start__gt=start) | Q(start=start, end__gt=end) | Q(start=start, end=end, pk__gt=pk)
+    )
+    after = later.order_by(*HIGHLIGHT_ORDER).values_list("pk", flat=True).first()
+    return MarkedText(pieces, count=mine.count(), after=after)
 
 
 @dataclass
@@ -483,22 +518,33 @@ def move_refusal(assignment: Assignment, to: Lesson) -> Refusal | None:
     (The newest: a published revision is replaced exactly when a later one is published.)"""
     current = assignment.lesson
     if to.lineage_id != current.lineage_id:
-        return Refusal("That is not a revision of this class's lesson.")
+        return Refusal(gettext("That is not a revision of this class's lesson."))
     if to.pk == current.pk:  # most often the same move posted twice
-        return Refusal(f"This class is already on revision {current.revision}.", status=409)
+        return Refusal(
+            gettext("This class is already on revision %(revision)s.")
+            % {"revision": current.revision},
+            status=409,
+        )
     if not to.is_published:
         return Refusal(
-            f"Revision {to.revision} is a draft: a class only moves to a published revision."
+            gettext("Revision %(revision)s is a draft: a class only moves to a published revision.")
+            % {"revision": to.revision}
         )
     if to.revision < current.revision:
         return Refusal(
-            f"Revision {to.revision} is older than revision {current.revision}, which "
-            "this class is on: a class only moves forward."
+            gettext(
+                "Revision %(revision)s is older than revision %(current)s, which this class is "
+                "on: a class only moves forward."
+            )
+            % {"revision": to.revision, "current": current.revision}
         )
     if to.is_replaced:
-        return Refusal(f"Revision {to.revision} has been replaced: move to the newest revision.")
+        return Refusal(
+            gettext("Revision %(revision)s has been replaced: move to the newest revision.")
+            % {"revision": to.revision}
+        )
     if to.taxonomy_id != current.taxonomy_id:
-        return Refusal("The new revision uses another taxonomy, so work cannot move.")
+        return Refusal(gettext("The new revision uses another taxonomy, so work cannot move."))
     return None
 
 
@@ -553,13 +599,16 @@ class MoveTarget:
     key_spans: dict
 
 
-# Why a piece of work is not carried over (UnplacedWork.reason).
-CHANGED = "its words were changed or removed in the new revision"
-NOT_FOUND = "its words are not in the new revision exactly once with the same words around them"
-TAKEN = "the same words already carry this highlight"
-QUESTION_GONE = "its question was removed or changed kind in the new revision"
-KEY_GONE = "its key span was removed in the new revision"
-ORPHANED = "saved while the class was being moved"
+# Why a piece of work is not carried over (UnplacedWork.reason): stored in English, and
+# translated when shown (`{% translate item.reason %}` in work/_unplaced_items.html).
+CHANGED = gettext_noop("its words were changed or removed in the new revision")
+NOT_FOUND = gettext_noop(
+    "its words are not in the new revision exactly once with the same words around them"
+)
+TAKEN = gettext_noop("the same words already carry this highlight")
+QUESTION_GONE = gettext_noop("its question was removed or changed kind in the new revision")
+KEY_GONE = gettext_noop("its key span was removed in the new revision")
+ORPHANED = gettext_noop("saved while the class was being moved")
 
 
 def _agrees(old: str, new: str, *, before: bool) -> bool:
@@ -896,7 +945,11 @@ def orphaned_work(assignments=None) -> list[Unplaced]:
 
 # Work a move cannot carry over, as the teacher reads it ---------------------------------
 
-KIND_LABELS = {"highlight": "Highlight", "answer": "Answer", "review": "Your review"}
+KIND_LABELS = {
+    "highlight": gettext_lazy("Highlight"),
+    "answer": gettext_lazy("Answer"),
+    "review": gettext_lazy("Your review"),
+}
 KIND_ORDER = {"highlight": 0, "answer": 1, "review": 2}
 
 
@@ -911,14 +964,19 @@ class WorkItem:
     passage: int | None = None
     quote: str = ""
     prompt: str = ""
-    techniques: list[str] = field(default_factory=list)
+    techniques: list[str] = field(default_factory=list)  # names as stored (a dry run is cached)
     text: str = ""
     score: int | None = None
     start: int = 0  # where a highlight was, to list them in text order
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS[self.kind]
+        return str(KIND_LABELS[self.kind])
+
+    @property
+    def technique_names(self) -> list[str]:
+        """The techniques' names in the reader's language, when the page is drawn."""
+        return [catalogue_text(name) for name in self.techniques]
 
 
 def _planned_item(item: Unplaced) -> WorkItem:
@@ -1143,13 +1201,13 @@ def _by_submission[Row: (Highlight, Answer, Review, UnplacedWork)](
     return grouped
 
 
-OPERATOR = "The team that runs Lens (manage.py)"
+OPERATOR = gettext_noop("The team that runs Lens (manage.py)")
 
 
 def who(user: User | None) -> str:
     """A person as the audit log and exports name them: "Alice Teacher (alice)"."""
     if user is None:
-        return OPERATOR
+        return gettext(OPERATOR)
     return f"{user.display_name or user.username} ({user.username})"
 
 

@@ -26,6 +26,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Model
 from django.db.models.functions import Least
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from core.models import Classroom, User
 from core.refusals import Refusal
@@ -62,10 +63,14 @@ logger = logging.getLogger(__name__)
 
 
 def _duplicate(quote: str, technique: Technique) -> Refusal:
-    return Refusal(f"You have already highlighted “{quote}” as {technique.name}.", status=409)
+    return Refusal(
+        gettext("You have already highlighted “%(quote)s” as %(technique)s.")
+        % {"quote": quote, "technique": technique.display_name},
+        status=409,
+    )
 
 
-MOVED = (
+MOVED = gettext_noop(
     "Your teacher has just moved this class to a new version of the lesson. "
     "Reload the page: your work is there."
 )
@@ -97,14 +102,14 @@ def _lock_for_work(assignment_id: int) -> int:
         cursor.execute(_assignment_sql(sql), [assignment_id])
         row = cursor.fetchone()
     if row is None:
-        raise Refusal("This lesson is no longer assigned to your class.", status=404)
+        raise Refusal(gettext("This lesson is no longer assigned to your class."), status=404)
     return row[0]
 
 
 def _check_current(lesson_id: int, *written_on: int) -> None:
     """Refuse (409) a write on a revision the class has just been moved from."""
     if any(lesson != lesson_id for lesson in written_on):
-        raise Refusal(MOVED, status=409)
+        raise Refusal(gettext(MOVED), status=409)
 
 
 def _lock_submission(submission: Submission) -> None:
@@ -134,7 +139,9 @@ def _lock_submission(submission: Submission) -> None:
             # the other write's row before that write is rolled back: then try again)
             locked = rows.first()
     if locked is None:
-        raise Refusal("Your work could not be saved just now. Please try again.", status=409)
+        raise Refusal(
+            gettext("Your work could not be saved just now. Please try again."), status=409
+        )
     for column in Submission._meta.concrete_fields:
         setattr(submission, column.attname, getattr(locked, column.attname))
     submission._state.adding = False
@@ -223,11 +230,6 @@ def highlight_create(
         with _writing(submission) as lesson_id:
             submission.check_open()
             _check_current(lesson_id, segment.lesson_id)
-            duplicate = submission.highlights.filter(
-                segment=segment, technique=technique, start=anchor.start, end=anchor.end
-            ).exists()
-            if duplicate:
-                raise _duplicate(anchor.quote, technique)
             highlight = Highlight.objects.create(
                 submission=submission,
                 segment=segment,
@@ -241,35 +243,28 @@ def highlight_create(
             )
             signals.highlights_changed.send(Highlight, submission_ids=[submission.pk])
             return highlight
-    except IntegrityError as error:  # a double submit that raced the check above
+    except IntegrityError as error:  # the same words with the same technique (a double
+        # submit too): `highlight_unique` says so, with no query to ask first
         raise _duplicate(anchor.quote, technique) from error
 
 
 def highlight_update(*, highlight: Highlight, technique: Technique, note: str) -> Highlight:
     """Change a highlight's technique and note (its words stay)."""
-    with _writing(highlight.submission) as lesson_id:
-        highlight.submission.check_open()
-        _check_current(lesson_id, highlight.segment.lesson_id)
-        clash = (
-            Highlight.objects.filter(
-                submission=highlight.submission_id,
-                segment=highlight.segment_id,
-                technique=technique,
-                start=highlight.start,
-                end=highlight.end,
+    try:
+        with _writing(highlight.submission) as lesson_id:
+            highlight.submission.check_open()
+            _check_current(lesson_id, highlight.segment.lesson_id)
+            changed = Highlight.objects.filter(pk=highlight.pk).update(
+                technique=technique, note=note, updated_at=timezone.now()
             )
-            .exclude(pk=highlight.pk)
-            .exists()
-        )
-        if clash:
-            raise _duplicate(highlight.quote, technique)
-        changed = Highlight.objects.filter(pk=highlight.pk).update(
-            technique=technique, note=note, updated_at=timezone.now()
-        )
-        if not changed:  # removed in another tab
-            raise Refusal("That highlight is no longer there: it was removed.", status=404)
-        if technique.pk != highlight.technique_id:  # a note alone changes no figure
-            signals.highlights_changed.send(Highlight, submission_ids=[highlight.submission_id])
+            if not changed:  # removed in another tab
+                raise Refusal(
+                    gettext("That highlight is no longer there: it was removed."), status=404
+                )
+            if technique.pk != highlight.technique_id:  # a note alone changes no figure
+                signals.highlights_changed.send(Highlight, submission_ids=[highlight.submission_id])
+    except IntegrityError as error:  # these words have this technique already
+        raise _duplicate(highlight.quote, technique) from error
     highlight.technique, highlight.note = technique, note
     return highlight
 
@@ -697,10 +692,10 @@ def audit_record(
     )
 
 
-NOT_ALL_YOURS = (
-    "{name} is also in a class (or has work in a class) that you do not answer for, so you "
+NOT_ALL_YOURS = gettext_noop(
+    "%(name)s is also in a class (or has work in a class) that you do not answer for, so you "
     "cannot delete their account: their teacher there still has their work. You can remove "
-    "{name} from your class instead; {who} can delete the account."
+    "%(name)s from your class instead; %(who)s can delete the account."
 )
 
 
@@ -719,15 +714,17 @@ def student_delete(*, student: User, by: User | None, classroom: Classroom | Non
     summary written in the audit log."""
     locked = User.objects.select_for_update().filter(pk=student.pk, role=User.Role.STUDENT)
     if not list(locked.values_list("pk", flat=True)):
-        raise Refusal("This student's data has been deleted already.", status=404)
+        raise Refusal(gettext("This student's data has been deleted already."), status=404)
     plan = deletion_plan(student, care=classes_in_care_of(by) if by is not None else None)
     if by is not None and not plan.allowed:
         who_can = (
-            "the team that runs Lens"
+            gettext("the team that runs Lens")
             if by.administers_school
-            else "your school's admin (if the other classes are your school's)"
+            else gettext("your school's admin (if the other classes are your school's)")
         )
-        raise Refusal(NOT_ALL_YOURS.format(name=student.display_name, who=who_can), status=403)
+        raise Refusal(
+            gettext(NOT_ALL_YOURS) % {"name": student.display_name, "who": who_can}, status=403
+        )
     summary = (
         f"Deleted student no. {student.pk}: the account and all their work "
         f"({plan.submissions} lesson{'s' if plan.submissions != 1 else ''} started, "

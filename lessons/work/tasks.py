@@ -13,6 +13,8 @@ from django.db import transaction
 from django.http import Http404
 from django.tasks import task
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from core import jobs
 from core.models import User
@@ -23,8 +25,9 @@ from . import selectors, services
 from .access import get_assignment_for_teacher
 from .models import Assignment, AuditEvent, RevisionMove
 
-PLANNING = "Working out where each student's work goes"
-MOVING = "Moving the class's work"
+# Steps of the job's page, translated when reported (in the language of the request).
+PLANNING = gettext_noop("Working out where each student's work goes")
+MOVING = gettext_noop("Moving the class's work")
 
 
 def _assignment(owner: User, params: dict) -> tuple[Assignment, Lesson]:
@@ -32,28 +35,42 @@ def _assignment(owner: User, params: dict) -> tuple[Assignment, Lesson]:
     try:
         assignment = get_assignment_for_teacher(owner, params["assignment"])
     except Http404:
-        raise Refusal("This class is no longer yours to move.", status=404) from None
+        raise Refusal(_("This class is no longer yours to move."), status=404) from None
     to = Lesson.objects.filter(pk=params["to"]).first()
     if to is None:
-        raise Refusal("That revision does not exist any more.", status=404)
+        raise Refusal(_("That revision does not exist any more."), status=404)
     return assignment, to
 
 
 def moved_message(assignment: Assignment, move: RevisionMove) -> str:
     outcome = selectors.move_outcome(move)
     placed, answers, reviews = outcome.placed, outcome.answers, outcome.reviews
-    message = (
-        f"{assignment.classroom.name} is now on revision {move.to_lesson.revision}. "
-        f"{placed} highlight{'s' if placed != 1 else ''} re-anchored; "
-        f"{answers} answer{'s' if answers != 1 else ''} and "
-        f"{reviews} review{'s' if reviews != 1 else ''} followed their questions."
-    )
-    if outcome.unplaced:
-        message += (
-            f" {outcome.unplaced} piece{'s' if outcome.unplaced != 1 else ''} of work could "
-            "not be placed: listed on the revision page."
+    parts = [
+        _("%(class)s is now on revision %(revision)s.")
+        % {"class": assignment.classroom.name, "revision": move.to_lesson.revision},
+        ngettext("%(count)s highlight re-anchored;", "%(count)s highlights re-anchored;", placed)
+        % {"count": placed},
+        ngettext(
+            "%(count)s answer and %(reviews)s followed their questions.",
+            "%(count)s answers and %(reviews)s followed their questions.",
+            answers,
         )
-    return message
+        % {
+            "count": answers,
+            "reviews": ngettext("%(count)s review", "%(count)s reviews", reviews)
+            % {"count": reviews},
+        },
+    ]
+    if outcome.unplaced:
+        parts.append(
+            ngettext(
+                "%(count)s piece of work could not be placed: listed on the revision page.",
+                "%(count)s pieces of work could not be placed: listed on the revision page.",
+                outcome.unplaced,
+            )
+            % {"count": outcome.unplaced}
+        )
+    return " ".join(parts)
 
 
 def _plan(progress: jobs.Progress) -> None:
@@ -61,14 +78,14 @@ def _plan(progress: jobs.Progress) -> None:
     assignment, to = _assignment(owner, progress.job.params)
     version = selectors.work_version(assignment)
     prepared = selectors.prepare_move(
-        assignment, to, report=lambda done, total: progress.step(PLANNING, done, total)
+        assignment, to, report=lambda done, total: progress.step(_(PLANNING), done, total)
     )
     services.plan_cache_store(prepared=prepared, version=version)
     progress.finish(
-        f"Lens has worked out what moving {assignment.classroom.name} to revision "
-        f"{to.revision} would do.",
+        _("Lens has worked out what moving %(class)s to revision %(revision)s would do.")
+        % {"class": assignment.classroom.name, "revision": to.revision},
         url=reverse("work:assignment_revision", args=[assignment.pk]) + "#dry-run-heading",
-        label="See what moving would do",
+        label=_("See what moving would do"),
     )
 
 
@@ -76,9 +93,9 @@ def _move(progress: jobs.Progress) -> None:
     owner = progress.job.owner
     assignment, to = _assignment(owner, progress.job.params)
     prepared = selectors.prepare_move(
-        assignment, to, report=lambda done, total: progress.step(PLANNING, done, total)
+        assignment, to, report=lambda done, total: progress.step(_(PLANNING), done, total)
     )
-    progress.step(MOVING)  # one transaction: done when it commits
+    progress.step(_(MOVING))  # one transaction: done when it commits
     with transaction.atomic():
         move = services.assignment_move(assignment=assignment, to=to, by=owner, prepared=prepared)
         services.audit_record(
@@ -94,7 +111,7 @@ def _move(progress: jobs.Progress) -> None:
         progress.finish(
             moved_message(assignment, move),
             url=reverse("work:assignment_revision", args=[assignment.pk]),
-            label="See the class's revision page",
+            label=_("See the class's revision page"),
         )
 
 

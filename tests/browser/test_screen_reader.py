@@ -125,7 +125,8 @@ def test_the_exercise_reads_each_highlight_as_an_annotation_of_the_words(page, w
         END_MARK,
         "Highlight end:",
         "Doubt",
-        " will fail. The traitors always fail.",
+        " will fail. ",  # the text is drawn in pieces (a clause or more), read on as one
+        "The traitors always fail.",
     ]
     assert_labels_stand_apart(passage, ["Loaded language", "Exaggeration / minimisation", "Doubt"])
     # Then the list of the student's highlights, with the reason they gave.

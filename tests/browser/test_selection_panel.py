@@ -99,7 +99,7 @@ def _assert_next_to_the_selection(page: Page, panel) -> None:
 def _assert_whole_page(page: Page) -> None:
     """The page is still itself: its header, its styles, its heading."""
     expect(page.locator("header.site-header")).to_be_visible()
-    expect(page.locator("head link[rel=stylesheet]")).to_have_count(1)
+    expect(page.locator('head link[rel=stylesheet][href*="css/lens"]')).to_have_count(1)
     background = page.evaluate(
         "getComputedStyle(document.querySelector('.site-header')).backgroundColor"
     )

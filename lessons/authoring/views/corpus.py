@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 
 from core import jobs
 from core.models import Job
@@ -57,7 +58,7 @@ def author_import_corpus(request: AuthenticatedRequest) -> HttpResponse:
             task=tasks.import_corpus_article,
             owner=request.user,
             kind=Job.Kind.CORPUS,
-            title=f"Importing the corpus article {article.name}",
+            title=gettext("Importing the corpus article %(file)s") % {"file": article.name},
             params={
                 "article_name": article.name,
                 "labels_name": labels.name,
@@ -80,7 +81,13 @@ def author_import_corpus(request: AuthenticatedRequest) -> HttpResponse:
     count = KeySpan.objects.filter(segment__lesson=lesson).count()
     return done(
         request,
-        f"“{lesson.title}” is your draft, with {count} key spans from the labels. "
-        "Write an explanation for each before you publish it.",
+        ngettext(
+            "“%(title)s” is your draft, with %(count)s key span from the labels. Write an "
+            "explanation for it before you publish it.",
+            "“%(title)s” is your draft, with %(count)s key spans from the labels. Write an "
+            "explanation for each before you publish it.",
+            count,
+        )
+        % {"title": lesson.title, "count": count},
         redirect_to=reverse("authoring:author_lesson", args=[lesson.pk]),
     )

@@ -17,6 +17,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from core import jobs
@@ -97,8 +98,14 @@ def author_new(request: AuthenticatedRequest) -> HttpResponse:
     count = lesson.segments.count()
     return done(
         request,
-        f"“{lesson.title}” is a draft with {count} passage{'s' if count != 1 else ''}. "
-        "Check where the passages start and end, then add prompts and the answer key.",
+        ngettext(
+            "“%(title)s” is a draft with %(count)s passage. Check where the passages start and "
+            "end, then add prompts and the answer key.",
+            "“%(title)s” is a draft with %(count)s passages. Check where the passages start and "
+            "end, then add prompts and the answer key.",
+            count,
+        )
+        % {"title": lesson.title, "count": count},
         redirect_to=reverse("authoring:author_lesson", args=[lesson.pk]),
     )
 
@@ -139,7 +146,7 @@ def author_import(request: AuthenticatedRequest) -> HttpResponse:
             task=tasks.import_lessons,
             owner=request.user,
             kind=Job.Kind.IMPORT,
-            title=f"Importing {upload.name}",
+            title=gettext("Importing %(file)s") % {"file": upload.name},
             params={"name": upload.name},
             payload=b"".join(upload.chunks()),
         )
@@ -152,7 +159,12 @@ def author_import(request: AuthenticatedRequest) -> HttpResponse:
         redirect_to = reverse("authoring:author_home")
     return done(
         request,
-        f"Imported as your draft{'s' if len(lessons) > 1 else ''}: {titles}.",
+        ngettext(
+            "Imported as your draft: %(titles)s.",
+            "Imported as your drafts: %(titles)s.",
+            len(lessons),
+        )
+        % {"titles": titles},
         redirect_to=redirect_to,
     )
 
@@ -240,8 +252,11 @@ def author_segment_split(request: AuthenticatedRequest, pk: int, position: int) 
         )
         return (
             second,
-            f"Passage {position} was split: its paragraphs from "
-            f"{data['paragraph'] + 1} on are now passage {second.position}.",
+            gettext(
+                "Passage %(position)s was split: its paragraphs from %(paragraph)s on are now "
+                "passage %(new)s."
+            )
+            % {"position": position, "paragraph": data["paragraph"] + 1, "new": second.position},
             "heading",
         )
 
@@ -255,7 +270,11 @@ def author_segment_merge(request: AuthenticatedRequest, pk: int, position: int) 
     def merge(lesson: Lesson) -> tuple[Segment, str, str]:
         data = _valid(PassageForm(request.POST))
         segment = services.segment_merge(lesson=lesson, position=position, uid=data["uid"])
-        return segment, f"Passages {position} and {position + 1} are now one passage.", "heading"
+        message = gettext("Passages %(position)s and %(next)s are now one passage.") % {
+            "position": position,
+            "next": position + 1,
+        }
+        return segment, message, "heading"
 
     return _reshape(request, pk, merge)
 
@@ -273,8 +292,20 @@ def author_segment_move(request: AuthenticatedRequest, pk: int, position: int) -
         count = lesson.segments.count()
         at_edge = segment.position == (1 if direction == "up" else count)
         control = {"up": "down", "down": "up"}[direction] if at_edge else direction
-        title = f"“{segment.title}”" if segment.title else f"Passage {position}"
-        return segment, f"{title} moved {direction}: it is now passage {segment.position}.", control
+        if direction == "up":
+            message = (
+                gettext("“%(title)s” moved up: it is now passage %(new)s.")
+                if segment.title
+                else gettext("Passage %(position)s moved up: it is now passage %(new)s.")
+            )
+        else:
+            message = (
+                gettext("“%(title)s” moved down: it is now passage %(new)s.")
+                if segment.title
+                else gettext("Passage %(position)s moved down: it is now passage %(new)s.")
+            )
+        values = {"title": segment.title, "position": position, "new": segment.position}
+        return segment, message % values, control
 
     return _reshape(request, pk, move)
 
@@ -297,7 +328,7 @@ def author_segment_delete(request: AuthenticatedRequest, pk: int, position: int)
     services.segment_delete(lesson=lesson, position=position, uid=uid)
     return done(
         request,
-        f"Passage {position} was deleted.",
+        gettext("Passage %(position)s was deleted.") % {"position": position},
         redirect_to=reverse("authoring:author_lesson", args=[lesson.pk]),
     )
 
@@ -321,7 +352,7 @@ def author_segment_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
     return done(
         request,
-        f"Passage {segment.position} was added.",
+        gettext("Passage %(position)s was added.") % {"position": segment.position},
         redirect_to=reverse("authoring:author_segment", args=[lesson.pk, segment.position]),
     )
 
@@ -392,7 +423,7 @@ def author_meta(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     )
     return done(
         request,
-        "The details are saved.",
+        gettext("The details are saved."),
         redirect_to=reverse("authoring:author_lesson", args=[lesson.pk]),
     )
 
@@ -403,13 +434,13 @@ def author_preview(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The sanitised rendering of the posted Markdown, as a fragment: field `markdown`, or
     the field that `?field=NAME` names (a live preview posts a form field as it is named in
     its form). 400 with a message when it is too long."""
-    get_draft_for_author(request.user, pk)
+    lesson = get_draft_for_author(request.user, pk)
     form = PreviewForm(request.POST, name=request.GET.get("field") or "markdown")
     html, error = form.preview()
     return render(
         request,
         "authoring/meta.html#preview",
-        {"preview_html": html, "preview_error": error},
+        {"lesson": lesson, "preview_html": html, "preview_error": error},
         status=400 if error else 200,
     )
 
@@ -420,15 +451,17 @@ def author_preview(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def author_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     lesson = get_draft_for_author(request.user, pk)
     if not may_publish(request.user):
-        raise Refusal(NOT_APPROVED + " Publishing waits for the approval too.", status=403)
+        raise Refusal(
+            f"{NOT_APPROVED} {gettext('Publishing waits for the approval too.')}", status=403
+        )
     lesson = library_services.lesson_publish(lesson=lesson)
     if lesson.revision > 1:
-        notice = (
-            f"Revision {lesson.revision} is published. Classes that have an earlier revision "
-            "stay on it until their teacher moves them."
-        )
+        notice = gettext(
+            "Revision %(revision)s is published. Classes that have an earlier revision stay on "
+            "it until their teacher moves them."
+        ) % {"revision": lesson.revision}
     else:
-        notice = "The lesson is published: every teacher can now find and assign it."
+        notice = gettext("The lesson is published: every teacher can now find and assign it.")
     return done(request, notice, redirect_to=reverse("library:lesson_detail", args=[lesson.slug]))
 
 
@@ -442,7 +475,7 @@ def author_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     services.lesson_delete(lesson=lesson)
     return done(
         request,
-        f"The draft “{lesson.title}” was deleted.",
+        gettext("The draft “%(title)s” was deleted.") % {"title": lesson.title},
         redirect_to=reverse("authoring:author_home"),
     )
 
@@ -471,7 +504,7 @@ def author_export_zip(request: AuthenticatedRequest) -> HttpResponse:
     require_teacher(request.user)
     form = ExportForm(request.GET)
     if form.has_error("lesson", "invalid"):
-        raise Http404("Those are not lessons.")
+        raise Http404(gettext("Those are not lessons."))
     if not form.is_valid():
         return _home(request, error=" ".join(map(str, form.errors["lesson"])), status=400)
     ids = form.cleaned_data["lesson"]
@@ -482,7 +515,7 @@ def author_export_zip(request: AuthenticatedRequest) -> HttpResponse:
         .order_by("slug", "revision")
     )
     if len(lessons) != len(ids):
-        raise Http404("Some of those lessons are not yours to export, or do not exist.")
+        raise Http404(gettext("Some of those lessons are not yours to export, or do not exist."))
     names = bundles.file_names([lesson.slug for lesson in lessons])
     files = [
         bundles.LessonFile(name, dump_lesson(library_services.lesson_to_data(lesson)))
@@ -516,8 +549,8 @@ def lesson_edit(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     draft = library_services.lesson_edit_draft(lesson=lesson, by=request.user)
     message = ""
     if draft.pk != lesson.pk:
-        message = (
-            f"You are editing revision {draft.revision}, a draft. Revision {lesson.revision} "
-            "stays as it is for the classes that have it until you publish this one."
-        )
+        message = gettext(
+            "You are editing revision %(revision)s, a draft. Revision %(previous)s stays as it is "
+            "for the classes that have it until you publish this one."
+        ) % {"revision": draft.revision, "previous": lesson.revision}
     return done(request, message, redirect_to=reverse("authoring:author_lesson", args=[draft.pk]))

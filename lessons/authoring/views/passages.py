@@ -18,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import SwapMethod, reswap, retarget
 
@@ -32,8 +33,12 @@ from ..access import get_draft_for_author, get_lesson_for_author
 from ..forms import KeySpanEditForm, KeySpanForm, PromptForm, PromptMoveForm, SegmentForm
 
 TEMPLATE = "authoring/segment.html"
-MISSING_KEY = "That key span is not in this passage: it may have been removed already."
-MISSING_PROMPT = "That prompt is not in this passage: it may have been removed already."
+MISSING_KEY = gettext_noop(
+    "That key span is not in this passage: it may have been removed already."
+)
+MISSING_PROMPT = gettext_noop(
+    "That prompt is not in this passage: it may have been removed already."
+)
 PANEL = "selection-form"  # the selection panel's form: HX-Trigger names it
 PANEL_IDS = "panel-%s"  # its fields' ids, apart from those of the form below the text
 
@@ -50,7 +55,7 @@ def _placed(response: HttpResponse, target: str, swap: SwapMethod = "outerHTML")
 def _passage_of(lesson: Lesson, position: int) -> tuple[Lesson, Segment]:
     segment = lesson.segments.filter(position=position).first()
     if segment is None:
-        raise Http404("This lesson has no such passage.")
+        raise Http404(gettext("This lesson has no such passage."))
     segment.lesson = lesson
     return lesson, segment
 
@@ -297,20 +302,24 @@ def segment_edit(request: AuthenticatedRequest, pk: int, position: int) -> HttpR
     )
     response = done(
         request,
-        f"Passage {segment.position} is saved.",
+        gettext("Passage %(position)s is saved.") % {"position": segment.position},
         redirect_to=reverse("authoring:author_segment", args=[lesson.pk, segment.position]),
     )
-    if saved.moved == 1:
-        messages.info(request, "1 key span moved with its words in the changed text.")
-    elif saved.moved:
+    if saved.moved:
         messages.info(
-            request, f"{saved.moved} key spans moved with their words in the changed text."
+            request,
+            ngettext(
+                "%(count)s key span moved with its words in the changed text.",
+                "%(count)s key spans moved with their words in the changed text.",
+                saved.moved,
+            )
+            % {"count": saved.moved},
         )
     if saved.removed:
         removed = "; ".join(
-            f"“{item.key.quote}” ({item.key.technique.name})" for item in saved.removed
+            f"“{item.key.quote}” ({item.key.technique.display_name})" for item in saved.removed
         )
-        messages.warning(request, f"Removed from the key: {removed}.")
+        messages.warning(request, gettext("Removed from the key: %(keys)s.") % {"keys": removed})
     return response
 
 
@@ -320,7 +329,7 @@ def segment_edit(request: AuthenticatedRequest, pk: int, position: int) -> HttpR
 def _key_span(segment: Segment, key_pk: int) -> KeySpan:
     key = segment.key_spans.select_related("technique").filter(pk=key_pk).first()
     if key is None:
-        raise Refusal(MISSING_KEY, status=404)
+        raise Refusal(gettext(MISSING_KEY), status=404)
     key.segment = segment
     return key
 
@@ -345,7 +354,10 @@ def key_add(request: AuthenticatedRequest, pk: int, position: int) -> HttpRespon
         anchor=anchor,
         explanation=data["explanation"],
     )
-    message = f"Added “{key.quote}” to the key as {key.technique.name}."
+    message = gettext("Added “%(quote)s” to the key as %(technique)s.") % {
+        "quote": key.quote,
+        "technique": key.technique.display_name,
+    }
     return _workspace_done(request, lesson, segment, message, "key")
 
 
@@ -359,14 +371,18 @@ def key_edit(request: AuthenticatedRequest, pk: int, position: int, key_pk: int)
         request.POST, techniques=lesson.taxonomy.techniques.all(), prefix=f"k{key.pk}"
     )
     if not form.is_valid():
-        message = f"“{key.quote}” is not changed: {_errors(form)}"
+        message = gettext("“%(quote)s” is not changed: %(errors)s") % {
+            "quote": key.quote,
+            "errors": _errors(form),
+        }
         return _page(request, lesson, segment, bound=form, error=message, status=400)
     services.key_span_update(
         key_span=key,
         technique=form.cleaned_data["technique"],
         explanation=form.cleaned_data["explanation"],
     )
-    return _workspace_done(request, lesson, segment, f"Changed the key span “{key.quote}”.", "key")
+    message = gettext("Changed the key span “%(quote)s”.") % {"quote": key.quote}
+    return _workspace_done(request, lesson, segment, message, "key")
 
 
 @login_required
@@ -376,7 +392,10 @@ def key_delete(request: AuthenticatedRequest, pk: int, position: int, key_pk: in
     lesson, segment = _passage(request, pk, position)
     key = _key_span(segment, key_pk)
     services.key_span_delete(key_span=key)
-    message = f"Removed “{key.quote}” ({key.technique.name}) from the key."
+    message = gettext("Removed “%(quote)s” (%(technique)s) from the key.") % {
+        "quote": key.quote,
+        "technique": key.technique.display_name,
+    }
     return _workspace_done(request, lesson, segment, message, "key")
 
 
@@ -386,7 +405,7 @@ def key_delete(request: AuthenticatedRequest, pk: int, position: int, key_pk: in
 def _prompt(segment: Segment, prompt_pk: int) -> Prompt:
     prompt = segment.prompts.filter(pk=prompt_pk).first()
     if prompt is None:
-        raise Refusal(MISSING_PROMPT, status=404)
+        raise Refusal(gettext(MISSING_PROMPT), status=404)
     prompt.segment = segment
     return prompt
 
@@ -400,7 +419,8 @@ def prompt_add(request: AuthenticatedRequest, pk: int, position: int) -> HttpRes
     if not form.is_valid():
         return _page(request, lesson, segment, prompt_form=form, status=400)
     prompt = services.prompt_create(segment=segment, **form.cleaned_data)
-    return _workspace_done(request, lesson, segment, f"Added prompt {prompt.position}.", "prompts")
+    message = gettext("Added prompt %(number)s.") % {"number": prompt.position}
+    return _workspace_done(request, lesson, segment, message, "prompts")
 
 
 @login_required
@@ -413,12 +433,14 @@ def prompt_edit(
     prompt = _prompt(segment, prompt_pk)
     form = PromptForm(request.POST, prefix=f"p{prompt.pk}")
     if not form.is_valid():
-        message = f"Prompt {prompt.position} is not changed: {_errors(form)}"
+        message = gettext("Prompt %(number)s is not changed: %(errors)s") % {
+            "number": prompt.position,
+            "errors": _errors(form),
+        }
         return _page(request, lesson, segment, bound=form, error=message, status=400)
     services.prompt_update(prompt=prompt, **form.cleaned_data)
-    return _workspace_done(
-        request, lesson, segment, f"Changed prompt {prompt.position}.", "prompts"
-    )
+    message = gettext("Changed prompt %(number)s.") % {"number": prompt.position}
+    return _workspace_done(request, lesson, segment, message, "prompts")
 
 
 @login_required
@@ -430,9 +452,8 @@ def prompt_delete(
     lesson, segment = _passage(request, pk, position)
     prompt = _prompt(segment, prompt_pk)
     services.prompt_delete(prompt=prompt)
-    return _workspace_done(
-        request, lesson, segment, f"Deleted the prompt “{prompt.text}”.", "prompts"
-    )
+    message = gettext("Deleted the prompt “%(text)s”.") % {"text": prompt.text}
+    return _workspace_done(request, lesson, segment, message, "prompts")
 
 
 @login_required
@@ -448,5 +469,9 @@ def prompt_move(
         return _page(request, lesson, segment, error=_errors(form), status=400)
     new = services.prompt_move(prompt=prompt, direction=form.cleaned_data["direction"])
     count = segment.prompts.count()
-    message = f"Moved the prompt “{prompt.text}” to {new} of {count}."
+    message = gettext("Moved the prompt “%(text)s” to %(new)s of %(count)s.") % {
+        "text": prompt.text,
+        "new": new,
+        "count": count,
+    }
     return _workspace_done(request, lesson, segment, message, "prompts")

@@ -13,16 +13,18 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy
 
 from core.models import User
 from lessons.library.models import KeySpan, Segment, Technique
 from lessons.work.models import Answer, Assignment, Highlight, Submission
-from lessons.work.progress import PassageState, passage_state
+from lessons.work.progress import PassageState, PassageTask, passage_state
 from lessons.work.selectors import task_of, with_answered_segments, with_tasks
 
 from .. import figures as student_figures
@@ -258,21 +260,27 @@ class StudentRow:
 
 
 def _states(
-    work: ClassWork, student: User, submission: Submission | None, per_segment: Mapping[int, int]
+    work: ClassWork,
+    student: User,
+    submission: Submission | None,
+    per_segment: Mapping[int, int],
+    passages: Sequence[tuple[int, int, PassageTask]],
 ) -> list[PassageState]:
     """The student's state in each passage (`lessons.work.progress`): done only when every
-    prompt is answered, from the highlights and answers already loaded."""
+    prompt is answered, from the highlights and answers already loaded. `passages`: each
+    passage's id, position and what it asks, worked out once for all the students."""
     if submission is None:
-        return [PassageState.NOT_OPENED] * len(work.segments)
+        return [PassageState.NOT_OPENED] * len(passages)
     answered = work.answered.get(student.pk, {})
+    reached = submission.reached
     return [
         passage_state(
-            task_of(s),
-            opened=s.position <= submission.reached,
-            highlights=per_segment.get(s.pk, 0),
-            answered=answered.get(s.pk, 0),
+            task,
+            opened=position <= reached,
+            highlights=per_segment.get(pk, 0),
+            answered=answered.get(pk, 0),
         )
-        for s in work.segments
+        for pk, position, task in passages
     ]
 
 
@@ -282,6 +290,7 @@ def student_rows(
     """A row per enrolled student (or per one of `students`), from their figures (load the
     class `with_figures`); without `cells`, no state per passage (the students export)."""
     has_key = bool(work.keys)
+    passages = [(s.pk, s.position, task_of(s)) for s in work.segments] if cells else []
     rows = []
     for student in work.students if students is None else students:
         submission = work.submissions.get(student.pk)
@@ -289,15 +298,15 @@ def student_rows(
         per_segment = (
             {int(pk): n for pk, n in figures.per_passage.items()} if figures is not None else {}
         )
-        statuses = _states(work, student, submission, per_segment) if cells else []
+        statuses = _states(work, student, submission, per_segment, passages) if cells else []
         scored = figures if has_key else None
         rows.append(
             StudentRow(
                 student=student,
                 submission=submission,
                 cells=[
-                    (status, per_segment.get(s.pk, 0))
-                    for status, s in zip(statuses, work.segments, strict=False)
+                    (status, per_segment.get(pk, 0))
+                    for status, (pk, _, _) in zip(statuses, passages, strict=False)
                 ],
                 done=statuses.count(PassageState.DONE),
                 highlight_count=figures.highlight_count if figures is not None else 0,
@@ -322,7 +331,13 @@ def heat_level(k: int, n: int) -> int:
 
 # The line under the words of each heat level (static/css/lens.css), so that the levels
 # differ by more than their colour; the legend names it.
-HEAT_LINES = {1: "dotted", 2: "dashed", 3: "thin", 4: "thicker", 5: "thickest"}
+HEAT_LINES = {
+    1: gettext_lazy("dotted line"),
+    2: gettext_lazy("dashed line"),
+    3: gettext_lazy("thin line"),
+    4: gettext_lazy("thicker line"),
+    5: gettext_lazy("thickest line"),
+}
 
 
 @dataclass
@@ -333,7 +348,7 @@ class LegendEntry:
 
     @property
     def line(self) -> str:
-        return HEAT_LINES[self.level]
+        return str(HEAT_LINES[self.level])
 
 
 def heat_legend(n: int) -> list[LegendEntry]:
@@ -371,31 +386,47 @@ class SegmentHeat:
     highlighters: int  # students with a highlight here
 
 
-def _paragraphs(text: str, runs: list[tuple[int, int, int]], n: int) -> list[list[HeatPiece]]:
-    """The segment's plain text as paragraphs (split at line feeds), each cut where the heat
-    level of the runs of `scoring.coverage_by_owner` (k students of n) changes."""
-    paragraphs: list[list[HeatPiece]] = []
-    i = 0
+@lru_cache(maxsize=1024)  # by the text itself: a passage's lines are the same every request
+def _lines(text: str) -> tuple[tuple[int, int], ...]:
+    """Where each line of the text starts and ends (split at line feeds), blank lines left
+    out."""
+    lines = []
     position = 0
     for line in text.split("\n"):
         start, end = position, position + len(line)
         position = end + 1
-        while i < len(runs) and runs[i][1] <= start:
+        if line.strip():
+            lines.append((start, end))
+    return tuple(lines)
+
+
+def _paragraphs(text: str, runs: list[tuple[int, int, int]], n: int) -> list[list[HeatPiece]]:
+    """The segment's plain text as paragraphs (split at line feeds), each cut where the heat
+    level of the runs of `scoring.coverage_by_owner` (k students of n) changes: neighbouring
+    runs at one level are one piece, its text sliced once."""
+    levels = [heat_level(k, n) for _, _, k in runs]
+    paragraphs: list[list[HeatPiece]] = []
+    count = len(runs)
+    i = 0
+    for start, end in _lines(text):
+        while i < count and runs[i][1] <= start:
             i += 1
-        if not line.strip():
-            continue
         pieces: list[HeatPiece] = []
         j = i
-        while j < len(runs) and runs[j][0] < end:
+        level = most = -1
+        first = last = start
+        while j < count and runs[j][0] < end:
             a, b, k = runs[j]
-            piece = HeatPiece(text[max(a, start) : min(b, end)], heat_level(k, n), k)
-            if pieces and pieces[-1].level == piece.level:
-                last = pieces[-1]
-                piece = HeatPiece(last.text + piece.text, last.level, max(last.students, k))
-                pieces[-1] = piece
+            if levels[j] == level:
+                most = max(most, k)
             else:
-                pieces.append(piece)
+                if level >= 0:
+                    pieces.append(HeatPiece(text[first:last], level, most))
+                level, most, first = levels[j], k, max(a, start)
+            last = min(b, end)
             j += 1
+        if level >= 0:
+            pieces.append(HeatPiece(text[first:last], level, most))
         paragraphs.append(pieces)
     return paragraphs
 

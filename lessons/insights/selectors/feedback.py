@@ -4,6 +4,8 @@ spans they missed, their scores in plain words, and the teacher's comments."""
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from django.utils.translation import gettext, gettext_lazy, pgettext
+
 from lessons.library.models import KeySpan, Prompt, Segment
 from lessons.library.rendering import Mark, annotate
 from lessons.work.models import Answer, Highlight, Review, Submission
@@ -19,10 +21,10 @@ from .. import scoring
 from .spans import span_of
 
 VERDICT_TEXT = {
-    scoring.Verdict.CORRECT: "Correct",
-    scoring.Verdict.PARTIAL: "Partly overlapping",
-    scoring.Verdict.WRONG_TECHNIQUE: "Right words, another technique",
-    scoring.Verdict.NOT_IN_KEY: "Not in the key",
+    scoring.Verdict.CORRECT: gettext_lazy("Correct"),
+    scoring.Verdict.PARTIAL: gettext_lazy("Partly overlapping"),
+    scoring.Verdict.WRONG_TECHNIQUE: gettext_lazy("Right words, another technique"),
+    scoring.Verdict.NOT_IN_KEY: gettext_lazy("Not in the key"),
 }
 
 
@@ -102,11 +104,12 @@ def build_feedback(submission: Submission, *, include_drafts: bool = False) -> F
         segment_key_spans = [key_spans[k.pk] for k in segment_keys]
         marks = []
         items = []
+        highlight_kind = pgettext("a mark in the text", "Highlight")
         for highlight in mine.get(segment.pk, []):
             span = student_spans[highlight.pk]
             verdict = scoring.classify(span, segment_key_spans)
             correct += verdict == scoring.Verdict.CORRECT
-            text = VERDICT_TEXT[verdict]
+            text = str(VERDICT_TEXT[verdict])
             items.append(
                 HighlightFeedback(
                     highlight=highlight,
@@ -119,16 +122,20 @@ def build_feedback(submission: Submission, *, include_drafts: bool = False) -> F
                 Mark(
                     highlight.start,
                     highlight.end,
-                    f"{highlight.technique.name}: {text.lower()}",
+                    gettext("%(technique)s: %(verdict)s")
+                    % {"technique": highlight.technique.display_name, "verdict": text.lower()},
                     ident=f"highlight-{highlight.pk}",
                     classes=(f"hl-{verdict.value}",),
-                    technique=highlight.technique.name,
+                    kind=highlight_kind,
+                    technique=highlight.technique.display_name,
                 )
             )
         missed = [k for k in segment_keys if key_spans[k.pk] not in found | other]
+        missed_label, key_kind = gettext("Missed: %(technique)s"), gettext("Key span")
         marks += [
-            Mark(k.start, k.end, f"Missed: {k.technique.name}", ident=f"key-{k.pk}",
-                 classes=("hl-missed",), kind="Key span", technique=k.technique.name)
+            Mark(k.start, k.end, missed_label % {"technique": k.technique.display_name},
+                 ident=f"key-{k.pk}", classes=("hl-missed",), kind=key_kind,
+                 technique=k.technique.display_name)
             for k in missed
         ]  # fmt: skip
         result.append(

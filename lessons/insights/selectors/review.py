@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils.text import Truncator
+from django.utils.translation import gettext
 
 from core.models import User
 from lessons.library.models import KeySpan, Prompt, Segment
@@ -43,7 +44,7 @@ def enrolled_submission(assignment: Assignment, submission_pk: int) -> Submissio
     submissions = enrolled_submissions(assignment).select_related("student")
     submission = submissions.filter(pk=submission_pk).first()
     if submission is None:
-        raise Http404("That work is not by a student of this class on this lesson.")
+        raise Http404(gettext("That work is not by a student of this class on this lesson."))
     return submission
 
 
@@ -143,8 +144,9 @@ def _roster(assignment: Assignment, *, blind: bool, annotate: dict | None = None
         return [Seat(name, username, work) for (_, name, username), work in seats]
     started = sorted(((s, w) for s, w in seats if w), key=lambda seat: seat[1].pk)
     waiting = sorted((seat for seat in seats if not seat[1]), key=lambda seat: seat[0][0])
+    label = gettext("Student %(number)s")
     return [
-        Seat(f"Student {number}", "", work)
+        Seat(label % {"number": number}, "", work)
         for number, (_, work) in enumerate(started + waiting, start=1)
     ]
 
@@ -206,7 +208,7 @@ def prompt_review(
     time (the first for a number that is no page, the last for one beyond them); how many
     answered, and how many are reviewed, in the whole class."""
     prompts = lesson_prompts(assignment)
-    found = find(prompts, prompt_pk, "This lesson has no such question to review.")
+    found = find(prompts, prompt_pk, gettext("This lesson has no such question to review."))
     prompt = found.item
     choose = prompt.kind == Prompt.Kind.CHOOSE
     answers = Answer.objects.filter(prompt=prompt, submission=OuterRef("pk"))
@@ -289,7 +291,7 @@ class KeyReview:
 def key_review(assignment: Assignment, key_pk: int, *, blind: bool) -> KeyReview:
     """What every student highlighted on one span of the answer key, with the review of each."""
     keys = lesson_keys(assignment)
-    found = find(keys, key_pk, "This lesson's key has no such span.")
+    found = find(keys, key_pk, gettext("This lesson's key has no such span."))
     key = found.item
     seats = _roster(assignment, blind=blind)
     overlapping = Highlight.objects.filter(
@@ -326,10 +328,10 @@ def key_review(assignment: Assignment, key_pk: int, *, blind: bool) -> KeyReview
     mark = Mark(
         key.start,
         key.end,
-        f"Key: {key.technique.name}",
+        gettext("Key: %(technique)s") % {"technique": key.technique.display_name},
         ident=f"key-{key.pk}",
-        kind="Key span",
-        technique=key.technique.name,
+        kind=gettext("Key span"),
+        technique=key.technique.display_name,
     )
     return KeyReview(
         key=key,
@@ -417,7 +419,8 @@ def review_queue(assignment: Assignment, *, blind: bool, page: int | str | None 
     ):
         submissions.append(Work(pk, submitted_at, extended or assignment.due_at))
         names[pk], students_of[pk] = name, student
-    labels = {s.pk: f"Student {n}" for n, s in enumerate(submissions, start=1)}
+    label = gettext("Student %(number)s")
+    labels = {s.pk: label % {"number": n} for n, s in enumerate(submissions, start=1)}
     submitted = {s.pk: s for s in submissions if s.is_submitted}
     chosen = Exists(Answer.techniques.through.objects.filter(answer=OuterRef("pk")))
     reviewed = Exists(

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from core import jobs
@@ -62,30 +63,50 @@ def _progress_pager(request: AuthenticatedRequest, progress: Progress) -> Pager:
         request.GET,
         progress.page,
         name="progress",
-        label="Pages of students",
+        label=gettext("Pages of students"),
         fragment="#progress-heading",
         target=PROGRESS_TABLE,
     )
 
 
-def _exported(request: AuthenticatedRequest, assignment: Assignment, what: str) -> None:
+# Each export's record in the audit log, and the title of its job when the worker makes it.
+_EXPORT_TEXTS = {
+    "students": (
+        gettext_lazy("Downloaded every student's progress and scores of “%(lesson)s” (CSV)"),
+        gettext_lazy("Exporting every student's progress and scores of %(class)s (CSV)"),
+    ),
+    "answers": (
+        gettext_lazy(
+            "Downloaded every student's answers and the teacher's reviews of “%(lesson)s” (CSV)"
+        ),
+        gettext_lazy(
+            "Exporting every student's answers and the teacher's reviews of %(class)s (CSV)"
+        ),
+    ),
+    "highlights": (
+        gettext_lazy("Downloaded every student's highlights of “%(lesson)s” (CSV)"),
+        gettext_lazy("Exporting every student's highlights of %(class)s (CSV)"),
+    ),
+}
+
+
+def _exported(request: AuthenticatedRequest, assignment: Assignment, kind: str) -> None:
     """The class's export, in the audit log: one event for the whole class."""
     services.audit_record(
         actor=request.user,
         action=AuditEvent.Action.EXPORTED,
         classroom_id=assignment.classroom_id,
         obj=assignment,
-        detail=f"Downloaded {what} of “{assignment.lesson.title}” (CSV)",
+        detail=str(_EXPORT_TEXTS[kind][0]) % {"lesson": assignment.lesson.title},
     )
 
 
 def _download(
     request: AuthenticatedRequest,
     pk: int,
-    what: str,
     make: Callable[[Assignment], HttpResponse],
     *,
-    kind: str = "",
+    kind: str,
 ) -> HttpResponse:
     """A class export: `make` writes the CSV of the assignment, and the download goes in the
     audit log. Only a POST (the dashboard's download buttons) downloads, since recording it is
@@ -96,19 +117,19 @@ def _download(
     assignment = get_assignment_for_teacher(request.user, pk)
     if request.method != "POST":
         return redirect("insights:dashboard", assignment.pk)
-    if kind and csv_export.export_rows(assignment, kind) > settings.BACKGROUND_EXPORT_ROWS:
+    if csv_export.export_rows(assignment, kind) > settings.BACKGROUND_EXPORT_ROWS:
         job = jobs.job_start(
             task=tasks.export_csv,
             owner=request.user,
             kind=Job.Kind.EXPORT,
-            title=f"Exporting {what} of {assignment.classroom.name} (CSV)",
+            title=str(_EXPORT_TEXTS[kind][1]) % {"class": assignment.classroom.name},
             subject=f"assignment:{assignment.pk}",
             params={"assignment": assignment.pk, "export": kind},
         )
-        _exported(request, assignment, what)
+        _exported(request, assignment, kind)
         return redirect("core:job", job.pk)
     response = make(assignment)
-    _exported(request, assignment, what)
+    _exported(request, assignment, kind)
     return response
 
 
@@ -118,7 +139,6 @@ def export_students(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _download(
         request,
         pk,
-        "every student's progress and scores",
         kind="students",
         make=lambda assignment: csv_export.students_csv(csv_export.students_work(assignment)),
     )
@@ -130,7 +150,6 @@ def export_answers(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _download(
         request,
         pk,
-        "every student's answers and the teacher's reviews",
         kind="answers",
         make=lambda assignment: csv_export.answers_csv(load_class(assignment)),
     )
@@ -142,7 +161,6 @@ def export_highlights(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _download(
         request,
         pk,
-        "every student's highlights",
         kind="highlights",
         make=lambda assignment: csv_export.highlights_csv(
             load_class(assignment, highlight_columns=csv_export.HIGHLIGHT_COLUMNS)

@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext
 
 from core.access import may_see_answer_key
 from core.models import User
@@ -73,7 +74,8 @@ def student_work(request: AuthenticatedRequest, pk: int, student_pk: int) -> Htt
         student_id=student.pk,
         classroom_id=assignment.classroom_id,
         obj=submission or assignment,
-        detail=f"Opened the student's work on “{assignment.lesson.title}”",
+        detail=gettext("Opened the student's work on “%(lesson)s”")
+        % {"lesson": assignment.lesson.title},
     )
     review_form = ReviewForm(
         initial={

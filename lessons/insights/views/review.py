@@ -11,6 +11,7 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from core.refusals import Refusal
@@ -139,7 +140,7 @@ def _prompt_page(
                 query,
                 page.page,
                 name="students",
-                label="Pages of students",
+                label=gettext("Pages of students"),
                 fragment="#cards",
             ),
             **_blind_links(path, query, blind),
@@ -198,7 +199,7 @@ def _queue_page(
             query,
             queue.page,
             name="queue",
-            label="Pages of students with answers to review",
+            label=gettext("Pages of students with answers to review"),
             fragment="#passages-heading",
         ),
         **_blind_links(path, query, blind),
@@ -220,14 +221,14 @@ def queue(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _queue_page(request, assignment, blind=_is_blind(request.GET))
 
 
-def _viewed(request: AuthenticatedRequest, assignment: Assignment, what: str) -> None:
+def _viewed(request: AuthenticatedRequest, assignment: Assignment, detail: str) -> None:
     """A review page read, in the audit log: one event for the whole class's work shown."""
     services.audit_record(
         actor=request.user,
         action=AuditEvent.Action.VIEWED,
         classroom_id=assignment.classroom_id,
         obj=assignment,
-        detail=f"Read {what} on “{assignment.lesson.title}” to review them",
+        detail=detail,
     )
 
 
@@ -242,7 +243,12 @@ def by_prompt(request: AuthenticatedRequest, pk: int, prompt_pk: int) -> HttpRes
         blind=_is_blind(request.GET),
         next_url=request.get_full_path(),
     )
-    _viewed(request, assignment, f"every student's answer to question {prompt_pk}")
+    _viewed(
+        request,
+        assignment,
+        gettext("Read every student's answer to question %(prompt)s on “%(lesson)s” to review them")
+        % {"prompt": prompt_pk, "lesson": assignment.lesson.title},
+    )
     return response
 
 
@@ -257,7 +263,14 @@ def by_key_span(request: AuthenticatedRequest, pk: int, key_pk: int) -> HttpResp
         blind=_is_blind(request.GET),
         next_url=request.get_full_path(),
     )
-    _viewed(request, assignment, f"every student's highlights at key span {key_pk}")
+    _viewed(
+        request,
+        assignment,
+        gettext(
+            "Read every student's highlights at key span %(key)s on “%(lesson)s” to review them"
+        )
+        % {"key": key_pk, "lesson": assignment.lesson.title},
+    )
     return response
 
 
@@ -307,10 +320,10 @@ def _posted(request: AuthenticatedRequest, pk: int, submission_pk: int) -> _Post
     data = form.cleaned_data
     prompt = key = None
     if data.get("prompt"):
-        message = "That question is not part of this lesson."
+        message = gettext("That question is not part of this lesson.")
         prompt = find(lesson_prompts(assignment), data["prompt"], message).item
     if data.get("key_span"):
-        message = "That key span is not part of this lesson."
+        message = gettext("That key span is not part of this lesson.")
         key = find(lesson_keys(assignment), data["key_span"], message).item
     if prompt:
         fallback = reverse("insights:review_prompt", args=[assignment.pk, prompt.pk])
@@ -374,7 +387,7 @@ def save(request: AuthenticatedRequest, pk: int, submission_pk: int) -> HttpResp
     """Save the teacher's review of one answer, one key span, or (no target) the whole work."""
     posted = _posted(request, pk, submission_pk)
     if not posted.form.is_valid():
-        raise Refusal("Your review was not saved. Correct it and save again.")
+        raise Refusal(gettext("Your review was not saved. Correct it and save again."))
     data = posted.form.cleaned_data
     review = services.review_save(
         submission=posted.submission,
@@ -385,18 +398,26 @@ def save(request: AuthenticatedRequest, pk: int, submission_pk: int) -> HttpResp
         key_span=posted.key,
         reviewed=data["reviewed"],
     )
-    on = "the whole work"
+    title = posted.assignment.lesson.title
     if posted.prompt:
-        on = f"the answer to question {posted.prompt.pk}"
+        detail = gettext("Saved a review of the answer to question %(prompt)s on “%(lesson)s”") % {
+            "prompt": posted.prompt.pk,
+            "lesson": title,
+        }
     elif posted.key:
-        on = f"the work at key span {posted.key.pk}"
+        detail = gettext("Saved a review of the work at key span %(key)s on “%(lesson)s”") % {
+            "key": posted.key.pk,
+            "lesson": title,
+        }
+    else:
+        detail = gettext("Saved a review of the whole work on “%(lesson)s”") % {"lesson": title}
     services.audit_record(
         actor=request.user,
         action=AuditEvent.Action.CHANGED,
         student_id=posted.submission.student_id,
         classroom_id=posted.assignment.classroom_id,
         obj=review,
-        detail=f"Saved a review of {on} on “{posted.assignment.lesson.title}”",
+        detail=detail,
     )
 
     def fragment() -> HttpResponse:
@@ -410,7 +431,7 @@ def save(request: AuthenticatedRequest, pk: int, submission_pk: int) -> HttpResp
 
     return done(
         request,
-        "Review saved.",
+        gettext("Review saved."),
         redirect_to=f"{posted.next_url}#submission-{posted.submission.pk}",
         fragment=fragment,
     )

@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.models import User
@@ -32,7 +33,7 @@ def assignment_settings(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             accept_late=form.cleaned_data["accept_late"],
             feedback_release=form.cleaned_data["feedback_release"],
         )
-        messages.success(request, "Settings saved.")
+        messages.success(request, _("Settings saved."))
         return redirect("work:assignment_settings", assignment.pk)
     rows = [
         (
@@ -57,9 +58,9 @@ def assignment_settings(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def feedback_release(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_teacher(request.user, pk)
     if services.feedback_release(assignment=assignment):
-        messages.success(request, "Feedback is released: students who handed in can see it.")
+        messages.success(request, _("Feedback is released: students who handed in can see it."))
     else:
-        messages.info(request, "Feedback was already released.")
+        messages.info(request, _("Feedback was already released."))
     return redirect("work:assignment_settings", assignment.pk)
 
 
@@ -70,7 +71,9 @@ def extend(request: AuthenticatedRequest, pk: int, student_pk: int) -> HttpRespo
     student = get_object_or_404(User, pk=student_pk, enrollments__classroom=assignment.classroom_id)
     form = ExtensionForm(request.POST, prefix=f"student-{student.pk}")
     if not form.is_valid():
-        messages.error(request, f"That date could not be read for {student.display_name}.")
+        messages.error(
+            request, _("That date could not be read for %(name)s.") % {"name": student.display_name}
+        )
         return redirect("work:assignment_settings", assignment.pk)
     due_at = form.cleaned_data["due_at"]
     submission = services.submission_extend(assignment=assignment, student=student, due_at=due_at)
@@ -90,9 +93,14 @@ def extend(request: AuthenticatedRequest, pk: int, student_pk: int) -> HttpRespo
     if due_at:
         messages.success(
             request,
-            f"{student.display_name} now has until "
-            f"{date_format(timezone.localtime(due_at), 'j F Y, H:i')}.",
+            _("%(name)s now has until %(when)s.")
+            % {
+                "name": student.display_name,
+                "when": date_format(timezone.localtime(due_at), "DATETIME_FORMAT"),
+            },
         )
     else:
-        messages.success(request, f"{student.display_name} has the class's due date again.")
+        messages.success(
+            request, _("%(name)s has the class's due date again.") % {"name": student.display_name}
+        )
     return redirect("work:assignment_settings", assignment.pk)

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.access import (
@@ -89,7 +90,9 @@ def _assign_refused(request: AuthenticatedRequest, pk: int, *, refusal: Refusal)
 def classroom_assign(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     classroom = get_classroom_for_teacher(request.user, pk)
     if not may_assign(request.user):
-        raise Refusal(NOT_APPROVED + " Assigning lessons waits for the approval.", status=403)
+        raise Refusal(
+            f"{NOT_APPROVED} {_('Assigning lessons waits for the approval.')}", status=403
+        )
     form = AssignForm(request.POST, lessons=Lesson.objects.published())
     if not form.is_valid():
         return _classroom_for_teacher(request, classroom, assign_form=form, status=400)
@@ -101,7 +104,15 @@ def classroom_assign(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         feedback_release=form.cleaned_data["feedback_release"],
     )
     if created:
-        messages.success(request, f"“{assignment.lesson.title}” is assigned to {classroom.name}.")
+        messages.success(
+            request,
+            _("“%(title)s” is assigned to %(class)s.")
+            % {"title": assignment.lesson.title, "class": classroom.name},
+        )
     else:
-        messages.info(request, f"“{assignment.lesson.title}” was already assigned to this class.")
+        messages.info(
+            request,
+            _("“%(title)s” was already assigned to this class.")
+            % {"title": assignment.lesson.title},
+        )
     return redirect("work:classroom", classroom.pk)

@@ -21,9 +21,10 @@ for an error page.
 
 A highlight added, changed or removed with htmx answers with only what changed
 (`work/_highlights_changed.html`): the message, into the workspace's status, and out of band
-the passage's text with the highlights drawn in again and the one item of the list that
-changed. So a save costs the same whatever else the passage holds, but for the marks in its
-text. The page lists the highlights without a form for each: the form that changes one is
+the pieces of the passage's text its words are in, with the highlights on them drawn in again
+(the page draws the text in pieces, each with an id), and the one item of the list that
+changed. So a save costs the same whatever else the passage holds, but for the marks in those
+pieces. The page lists the highlights without a form for each: the form that changes one is
 asked for when wanted (GET on `highlight_edit`: the page with the form open, or with htmx the
 item with it), and the technique list is on the page once, in the form below the text (the
 panel's is copied from it by highlight.js)."""
@@ -31,17 +32,19 @@ panel's is copied from it by highlight.js)."""
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db.models import FilteredRelation, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import SwapMethod, reswap, retarget
 
 from core.refusals import Refusal
 from core.responses import AuthenticatedRequest, HtmxHttpRequest, done, refusals
 from lessons.library.forms import HighlightEditForm, HighlightForm, technique_choices
-from lessons.library.models import Segment
+from lessons.library.models import Segment, Technique
 
 from .. import selectors, services
 from ..access import get_assignment_for_student, get_highlight_for_student
@@ -61,22 +64,15 @@ def _placed(response: HttpResponse, target: str, swap: SwapMethod = "outerHTML")
     return reswap(retarget(response, target), swap)
 
 
-def _open(request: AuthenticatedRequest, pk: int) -> Assignment:
-    assignment = get_assignment_for_student(request.user, pk)
-    if not assignment.is_open():
-        raise Http404("This lesson is not open yet.")
-    return assignment
-
-
 def _open_assignment(
     request: AuthenticatedRequest, pk: int, *, started: bool = False
 ) -> tuple[Assignment, Submission]:
     """The assignment (open to this student) and the student's submission: unsaved when they
     have not started, unless `started` is asked for (then a student without one gets a 404)."""
-    assignment = _open(request, pk)
-    if started:
-        return assignment, get_object_or_404(assignment.submissions, student=request.user)
-    return assignment, selectors.submission_of(assignment, request.user)
+    assignment, submission, _segment, _chosen = _read(request, pk)
+    if started and submission.pk is None:
+        raise Http404
+    return assignment, submission
 
 
 def _open_passage(
@@ -84,12 +80,58 @@ def _open_passage(
 ) -> tuple[Assignment, Submission, Segment]:
     """The open assignment, the student's submission (unsaved when they have not started)
     and the passage asked for."""
-    assignment = _open(request, pk)
-    try:
-        segment = assignment.lesson.segments.get(position=position)
-    except Segment.DoesNotExist as error:
-        raise Http404("This lesson has no such passage.") from error
-    return assignment, selectors.submission_of(assignment, request.user), segment
+    assignment, submission, segment, _chosen = _read(request, pk, position=position)
+    assert segment is not None  # else a 404 already
+    return assignment, submission, segment
+
+
+def _read(
+    request: AuthenticatedRequest,
+    pk: int,
+    *,
+    position: int | None = None,
+    technique: str | None = None,
+) -> tuple[Assignment, Submission, Segment | None, Technique | None]:
+    """In one query, the assignment open to this student (as `get_assignment_for_student`
+    reads it) and the student's submission (unsaved when they have not started,
+    `selectors.submission_of`); the passage at `position` (404 without it); and, when
+    `technique` is the id of one of the lesson's techniques (as posted), that technique:
+    each joined to the assignment (LEFT JOIN, on the condition that picks the one row)."""
+    user = request.user
+    if not user.is_student:
+        raise Http404
+    joined = {"mine": FilteredRelation("submissions", condition=Q(submissions__student=user))}
+    if position is not None:
+        joined["passage"] = FilteredRelation(
+            "lesson__segments", condition=Q(lesson__segments__position=position)
+        )
+    # An id as posted; not a number no column holds, which the database would refuse.
+    if technique and technique.isascii() and technique.isdigit() and int(technique) < 2**31:
+        joined["chosen"] = FilteredRelation(
+            "lesson__taxonomy__techniques",
+            condition=Q(lesson__taxonomy__techniques__pk=int(technique)),
+        )
+    assignment = get_object_or_404(
+        Assignment.objects.for_student(user)
+        .annotate(**joined)
+        .select_related("lesson__taxonomy", "classroom", *joined),
+        pk=pk,
+    )
+    # Each joined row came as an attribute of the assignment: taken off it again.
+    submission, segment, chosen = (
+        assignment.__dict__.pop(name, None) for name in ("mine", "passage", "chosen")
+    )
+    if not assignment.is_open():
+        raise Http404(_("This lesson is not open yet."))
+    if position is not None and segment is None:
+        raise Http404(_("This lesson has no such passage."))
+    if segment is not None:
+        segment.lesson = assignment.lesson
+    if submission is None:
+        submission = Submission(assignment=assignment, student=user)
+    else:
+        submission.student = user
+    return assignment, submission, segment, chosen
 
 
 @login_required
@@ -283,13 +325,17 @@ def _highlights_done(
     *,
     added: Highlight | None = None,
     changed: Highlight | None = None,
-    removed: int | None = None,
+    removed: Highlight | None = None,
 ) -> HttpResponse:
     """After a highlight was added, changed or removed: for htmx, the message and only what
-    changed (the text, the one item); a message and the passage's page otherwise."""
+    changed (the pieces of the text its words are in, the one item); a message and the
+    passage's page otherwise."""
 
     def changes() -> HttpResponse:
-        text = selectors.marked_text(submission, segment)
+        touched = added or changed or removed
+        assert touched is not None
+        change: selectors.Change = "added" if added else "changed" if changed else "removed"
+        text = selectors.marked_text(submission, segment, touched, change)
         context = {
             "assignment": assignment,
             "segment": segment,
@@ -297,7 +343,7 @@ def _highlights_done(
             "notice": message,
             "text": text,
             "added": added,
-            "after": text.after(added.pk) if added is not None else None,
+            "after": text.after,
             "changed": changed,
             "removed": removed,
         }
@@ -312,13 +358,17 @@ def _highlights_done(
     )
 
 
-def _highlight_form(request: HtmxHttpRequest, assignment: Assignment) -> HighlightForm:
+def _highlight_form(
+    request: HtmxHttpRequest, assignment: Assignment, chosen: Technique | None = None
+) -> HighlightForm:
     """The posted highlight form, from below the text or from the selection panel (its
-    technique list is set only to show it again: `_choose_from`)."""
+    technique list is set only to show it again: `_choose_from`); `chosen`, the technique
+    posted, read already (`_read`)."""
     return HighlightForm(
         request.POST,
         techniques=assignment.lesson.taxonomy.techniques.all(),
         choices=(),
+        chosen=chosen,
         auto_id=PANEL_IDS if _from_panel(request) else "id_%s",
     )
 
@@ -379,9 +429,12 @@ def _item(
 @require_POST
 @refusals(_passage_refused, shows_message=True)
 def highlight_add(request: AuthenticatedRequest, pk: int, position: int) -> HttpResponse:
-    assignment, submission, segment = _open_passage(request, pk, position)
+    assignment, submission, segment, chosen = _read(
+        request, pk, position=position, technique=request.POST.get("technique")
+    )
+    assert segment is not None  # else a 404 already
     submission.check_open()
-    form = _highlight_form(request, assignment)
+    form = _highlight_form(request, assignment, chosen)
     anchor = form.anchor_in(segment.text) if form.is_valid() else None
     if anchor is None:  # the form says why, and for repeated words asks which are meant
         if _from_panel(request):
@@ -394,7 +447,10 @@ def highlight_add(request: AuthenticatedRequest, pk: int, position: int) -> Http
         anchor=anchor,
         note=form.cleaned_data["note"],
     )
-    message = f"Highlighted “{highlight.quote}” as {highlight.technique.name}."
+    message = _("Highlighted “%(quote)s” as %(technique)s.") % {
+        "quote": highlight.quote,
+        "technique": highlight.technique.display_name,
+    }
     return _highlights_done(request, assignment, submission, segment, message, added=highlight)
 
 
@@ -408,7 +464,7 @@ def highlight_edit(request: AuthenticatedRequest, pk: int, highlight_pk: int) ->
     highlight = get_highlight_for_student(submission, highlight_pk)
     if request.method == "GET":
         if highlight.segment.lesson_id != assignment.lesson_id:  # kept aside by a move
-            raise Http404("This highlight is not on the lesson's passages.")
+            raise Http404(_("This highlight is not on the lesson's passages."))
         if "cancel" not in request.GET:
             return _item(
                 request,
@@ -431,7 +487,7 @@ def highlight_edit(request: AuthenticatedRequest, pk: int, highlight_pk: int) ->
         technique=editor.cleaned_data["technique"],
         note=editor.cleaned_data["note"],
     )
-    message = f"Changed the highlight “{highlight.quote}”."
+    message = _("Changed the highlight “%(quote)s”.") % {"quote": highlight.quote}
     return _highlights_done(
         request, assignment, submission, highlight.segment, message, changed=highlight
     )
@@ -445,9 +501,9 @@ def highlight_delete(request: AuthenticatedRequest, pk: int, highlight_pk: int) 
     highlight = get_highlight_for_student(submission, highlight_pk)
     highlight.submission = submission
     services.highlight_delete(highlight=highlight)
-    message = f"Removed the highlight “{highlight.quote}”."
+    message = _("Removed the highlight “%(quote)s”.") % {"quote": highlight.quote}
     return _highlights_done(
-        request, assignment, submission, highlight.segment, message, removed=highlight_pk
+        request, assignment, submission, highlight.segment, message, removed=highlight
     )
 
 
@@ -490,7 +546,7 @@ def _after_saving(assignment: Assignment, segment: Segment, go: str) -> tuple[in
     if go == "review":
         return segment.position, reverse("work:submit", args=[assignment.pk]), ""
     url = _segment_url(assignment, segment, "prompts")
-    return segment.position, url, "Your answers are saved."
+    return segment.position, url, _("Your answers are saved.")
 
 
 @login_required
@@ -535,7 +591,7 @@ def submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         if services.submission_submit(submission=submission):
             return done(
                 request,
-                "Your work is handed in. Well done!",
+                _("Your work is handed in. Well done!"),
                 redirect_to=reverse("work:assignment", args=[assignment.pk]),
             )
         return render(

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from core.models import User
@@ -50,8 +51,8 @@ def lessons_previewable_by(user: User):
 def _back(user: User, lesson: Lesson) -> Preview:
     if lesson.created_by_id == user.pk and not lesson.is_published:
         url = reverse("authoring:author_lesson", args=[lesson.pk])
-        return Preview(url, "Back to editing the lesson")
-    return Preview(reverse("library:lesson_detail", args=[lesson.slug]), "Back to the lesson")
+        return Preview(url, _("Back to editing the lesson"))
+    return Preview(reverse("library:lesson_detail", args=[lesson.slug]), _("Back to the lesson"))
 
 
 @login_required
@@ -64,7 +65,7 @@ def preview_segment(request: AuthenticatedRequest, pk: int, position: int) -> Ht
     segments = selectors.passages_of(lesson)
     segment = lesson.segments.filter(position=position).first()
     if segment is None:
-        raise Http404("This lesson has no such passage.")
+        raise Http404(_("This lesson has no such passage."))
     nobody = Submission()  # unsaved: no highlights, no answers, and nothing is written
     return render(
         request,

@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.access import get_school_for_admin
@@ -122,7 +123,7 @@ def student_delete(request: AuthenticatedRequest, pk: int, student_pk: int) -> H
     services.student_delete(student=student, by=request.user, classroom=classroom)
     return done(
         request,
-        f"{name}'s account and all their work are deleted.",
+        _("%(name)s's account and all their work are deleted.") % {"name": name},
         redirect_to=_back(request.user, classroom),
     )
 

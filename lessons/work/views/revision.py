@@ -14,6 +14,7 @@ the student.
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import jobs
@@ -45,7 +46,11 @@ def _page(
 
 def _refused(request: AuthenticatedRequest, pk: int, *, refusal: Refusal) -> HttpResponse:
     assignment = get_assignment_for_teacher(request.user, pk)
-    return _page(request, assignment, refused=f"{refusal.message} Nothing was changed.")
+    return _page(
+        request,
+        assignment,
+        refused=_("%(refusal)s Nothing was changed.") % {"refusal": refusal.message},
+    )
 
 
 def _start(request: AuthenticatedRequest, assignment: Assignment, kind: str) -> HttpResponse:
@@ -66,10 +71,15 @@ def _start(request: AuthenticatedRequest, assignment: Assignment, kind: str) -> 
             owner=request.user,
             kind=kind,
             title=(
-                f"{'Moving' if moving else 'What moving would do:'} "
-                f"{assignment.classroom.name}{' to' if moving else ', to'} "
-                f"revision {to.revision} of “{assignment.lesson.title}”"
-            ),
+                _("Moving %(class)s to revision %(revision)s of “%(title)s”")
+                if moving
+                else _("What moving would do: %(class)s, to revision %(revision)s of “%(title)s”")
+            )
+            % {
+                "class": assignment.classroom.name,
+                "revision": to.revision,
+                "title": assignment.lesson.title,
+            },
             subject=subject,
             params={"assignment": assignment.pk, "to": to.pk},
         )
