@@ -105,7 +105,10 @@ def test_build_publish_assign_answer_then_edit_without_moving_the_students_words
     student_page.get_by_label("Who are “the traitors”?").fill("The enemies of the leader.")
     # The autosave first: on SQLite the live server's threads share the test database's one
     # connection, so two requests at once can clash there (not in production).
+    # Leaving the field saves it again (its change event): wait for that save too.
     expect(student_page.locator("#answers-status")).to_contain_text("Saved")
+    student_page.get_by_label("Who are “the traitors”?").blur()
+    expect(student_page.locator(".htmx-request")).to_have_count(0)
     student_page.get_by_role("button", name="Save and continue").click()
     expect(student_page.get_by_role("heading", level=1)).to_contain_text("Passage 2 of 2")
     highlight = Highlight.objects.get(submission__student=student)
