@@ -89,7 +89,12 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--spawn-rate", type=float, default=0, help="users started a second (default: all in 20 s)"
     )
-    parser.add_argument("--passages", type=int, default=3, help="passages before handing in")
+    parser.add_argument(
+        "--passages",
+        type=int,
+        default=1,
+        help="passages before handing in (one: every student gets to hand in within the minute)",
+    )
     parser.add_argument(
         "--login",
         action="store_true",
