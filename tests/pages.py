@@ -121,3 +121,31 @@ def page_urls(world) -> list[tuple[str, str]]:
                 kwargs[param] = values[param]
         urls.append((name, reverse(name, kwargs=kwargs)))
     return urls
+
+
+def forms_with_mistakes(world) -> list[tuple[str, str, dict[str, str]]]:
+    """Forms sent with a mistake in each, as (persona, url, data): each page shows its form
+    again with the mistake named (a 200 or a 400)."""
+    assignment = world.assignment
+    later, earlier = "2030-05-02T10:00", "2030-05-01T10:00"
+    return [
+        ("anonymous", reverse("core:join"), {"code": "NOPE00", "display_name": ""}),
+        ("anonymous", reverse("core:signup"), {"username": "", "email": "not an address"}),
+        ("anonymous", reverse("core:login"), {"username": "nobody", "password": "wrong"}),
+        ("anonymous", reverse("core:password_reset"), {"email": "not an address"}),
+        ("alice", reverse("core:classroom_new"), {"name": ""}),
+        (
+            "alice",
+            reverse("work:assignment_settings", args=[assignment.pk]),
+            {"opens_at": later, "due_at": earlier, "feedback_release": "on_submit"},
+        ),
+        ("alice", reverse("work:classroom_assign", args=[world.class_a.pk]), {"lesson": ""}),
+        ("alice", reverse("authoring:author_new"), {"title": ""}),
+        ("alice", reverse("authoring:author_meta", args=[world.draft.pk]), {"title": ""}),
+        (
+            "alice",
+            reverse("authoring:author_key_add", args=[world.draft.pk, 1]),
+            {"quote": "not in the passage"},
+        ),
+        ("ada", reverse("core:school_invite"), {"email": "not an address"}),
+    ]

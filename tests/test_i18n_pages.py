@@ -43,7 +43,7 @@ from core import jobs
 from core.models import Job, User
 from core.refusals import Refusal
 
-from .pages import add_work, page_urls
+from .pages import add_work, forms_with_mistakes, page_urls
 
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "es" / "LC_MESSAGES" / "django.po"
 PERSONAS = ("anonymous", "sam", "alice", "ada", "pat")
@@ -375,29 +375,7 @@ def test_no_form_sent_with_mistakes_answers_in_english(people):
     world = people
     finder = EnglishFinder(stored_data())
     clients = _clients(world)
-    assignment = world.assignment
-    later, earlier = "2030-05-02T10:00", "2030-05-01T10:00"
-    sent = [
-        ("anonymous", reverse("core:join"), {"code": "NOPE00", "display_name": ""}),
-        ("anonymous", reverse("core:signup"), {"username": "", "email": "not an address"}),
-        ("anonymous", reverse("core:login"), {"username": "nobody", "password": "wrong"}),
-        ("anonymous", reverse("core:password_reset"), {"email": "not an address"}),
-        ("alice", reverse("core:classroom_new"), {"name": ""}),
-        (
-            "alice",
-            reverse("work:assignment_settings", args=[assignment.pk]),
-            {"opens_at": later, "due_at": earlier, "feedback_release": "on_submit"},
-        ),
-        ("alice", reverse("work:classroom_assign", args=[world.class_a.pk]), {"lesson": ""}),
-        ("alice", reverse("authoring:author_new"), {"title": ""}),
-        ("alice", reverse("authoring:author_meta", args=[world.draft.pk]), {"title": ""}),
-        (
-            "alice",
-            reverse("authoring:author_key_add", args=[world.draft.pk, 1]),
-            {"quote": "not in the passage"},
-        ),
-        ("ada", reverse("core:school_invite"), {"email": "not an address"}),
-    ]
+    sent = forms_with_mistakes(world)
     problems: list[str] = []
     for persona, url, data in sent:
         response = clients[persona].post(url, data)

@@ -12,9 +12,8 @@ id of an element of the same page."""
 import pytest
 from bs4 import BeautifulSoup
 from django.test import Client
-from django.urls import reverse
 
-from .pages import add_work, page_urls
+from .pages import add_work, forms_with_mistakes, page_urls
 
 PERSONAS = ("anonymous", "sam", "alice", "ada")
 
@@ -123,29 +122,7 @@ def test_every_id_a_page_refers_to_is_in_the_page(people):
 def test_forms_sent_with_mistakes_refer_only_to_ids_in_the_page(people):
     world = people
     clients = _clients(world)
-    assignment = world.assignment
-    later, earlier = "2030-05-02T10:00", "2030-05-01T10:00"
-    sent = [
-        ("anonymous", reverse("core:join"), {"code": "NOPE00", "display_name": ""}),
-        ("anonymous", reverse("core:signup"), {"username": ""}),
-        ("anonymous", reverse("core:login"), {"username": "nobody", "password": "wrong"}),
-        ("anonymous", reverse("core:password_reset"), {"email": "not an address"}),
-        ("alice", reverse("core:classroom_new"), {"name": ""}),
-        (
-            "alice",
-            reverse("work:assignment_settings", args=[assignment.pk]),
-            {"opens_at": later, "due_at": earlier, "feedback_release": "on_submit"},
-        ),
-        ("alice", reverse("work:classroom_assign", args=[world.class_a.pk]), {"lesson": ""}),
-        ("alice", reverse("authoring:author_new"), {"title": ""}),
-        ("alice", reverse("authoring:author_meta", args=[world.draft.pk]), {"title": ""}),
-        (
-            "alice",
-            reverse("authoring:author_key_add", args=[world.draft.pk, 1]),
-            {"quote": "not in the passage"},
-        ),
-        ("ada", reverse("core:school_invite"), {"email": "not an address"}),
-    ]
+    sent = forms_with_mistakes(world)
     problems: list[str] = []
     refused = []
     for persona, url, data in sent:

@@ -59,19 +59,7 @@ def _import_corpus(progress: jobs.Progress) -> None:
 
     def then(lessons: list[Lesson]) -> None:
         [lesson] = lessons
-        count = KeySpan.objects.filter(segment__lesson=lesson).count()
-        _finish(
-            progress,
-            lessons,
-            ngettext(
-                "“%(title)s” is your draft, with %(count)s key span from the labels. Write an "
-                "explanation for it before you publish it.",
-                "“%(title)s” is your draft, with %(count)s key spans from the labels. Write an "
-                "explanation for each before you publish it.",
-                count,
-            )
-            % {"title": lesson.title, "count": count},
-        )
+        _finish(progress, lessons, corpus_draft_made(lesson))
 
     try:
         services.corpus_article_import(
@@ -98,3 +86,16 @@ def import_lessons(job_id: str, attempt: int) -> None:
 def import_corpus_article(job_id: str, attempt: int) -> None:
     """A large corpus article and its labels (`Job.Kind.CORPUS`)."""
     jobs.run(job_id, attempt, _import_corpus)
+
+
+def corpus_draft_made(lesson: Lesson) -> str:
+    """What the author is told when a corpus article has become their draft (in the request or
+    in the worker)."""
+    count = KeySpan.objects.filter(segment__lesson=lesson).count()
+    return ngettext(
+        "“%(title)s” is your draft, with %(count)s key span from the labels. Write an "
+        "explanation for it before you publish it.",
+        "“%(title)s” is your draft, with %(count)s key spans from the labels. Write an "
+        "explanation for each before you publish it.",
+        count,
+    ) % {"title": lesson.title, "count": count}

@@ -9,13 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 
 from core import jobs
 from core.models import Job
 from core.refusals import Refusal
 from core.responses import AuthenticatedRequest, HtmxHttpRequest, done, refusals
-from lessons.library.models import KeySpan
 
 from .. import services, tasks
 from ..access import require_teacher
@@ -78,16 +77,8 @@ def author_import_corpus(request: AuthenticatedRequest) -> HttpResponse:
         author=data["author"],
         audience=data["audience"],
     )
-    count = KeySpan.objects.filter(segment__lesson=lesson).count()
     return done(
         request,
-        ngettext(
-            "“%(title)s” is your draft, with %(count)s key span from the labels. Write an "
-            "explanation for it before you publish it.",
-            "“%(title)s” is your draft, with %(count)s key spans from the labels. Write an "
-            "explanation for each before you publish it.",
-            count,
-        )
-        % {"title": lesson.title, "count": count},
+        tasks.corpus_draft_made(lesson),
         redirect_to=reverse("authoring:author_lesson", args=[lesson.pk]),
     )
