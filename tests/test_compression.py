@@ -151,6 +151,26 @@ def test_collectstatic_sends_lens_stylesheets_without_their_comments(collected, 
     assert len(sent) < len(source)
 
 
+def test_collectstatic_sends_lens_script_without_its_comment_lines(collected):
+    source = (Path(__file__).resolve().parent.parent / "static" / "js" / "highlight.js").read_text()
+    sent = (collected / _static_url("js/highlight.js").removeprefix("/static/")).read_text()
+    comments = [line for line in source.splitlines() if line.strip().startswith("//")]
+    code = [line for line in source.splitlines() if not line.strip().startswith("//")]
+
+    assert comments, "the script explains itself in comments"
+    assert sent.splitlines() == code  # every line of code, in order, and nothing else
+
+
+def test_a_script_with_a_template_literal_keeps_its_lines():
+    from lens.staticfiles import without_comment_lines
+
+    script = "const a = `one\n// not a comment\n`;\n// a comment\n"
+    assert without_comment_lines(script) == script
+    assert without_comment_lines("// a comment\nx();\n  // another\ny(); // kept\n") == (
+        "x();\ny(); // kept\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("accepts", "encoding"),
     [(BROWSER, "br"), ("gzip, deflate", "gzip"), ("", None)],

@@ -849,3 +849,19 @@ def test_every_problem_of_the_lesson_file_formats_is_in_the_catalogue():
     missing = {m for m in marked if not any(entries.get((None, m), {}).get("msgstr", [""]))}
     fuzzy = {m for m in marked if "fuzzy" in entries.get((None, m), {}).get("flags", set())}
     assert missing == set() and fuzzy == set(), (missing, fuzzy)
+
+
+def test_a_highlight_is_announced_in_spanish_inside_the_english_text(client, world):
+    """A screen reader reads the passage in its own language and the announcements of each
+    highlight (where it starts, where it ends, its technique) in the reader's: they are Lens's
+    words, marked with the language they are in."""
+    factories.make_highlight(world.assignment, world.sam, "glorious leader")
+    _spanish(client, world, "sam")
+    page = client.get(reverse("work:segment", args=[world.assignment.pk, 1]))
+    assert select(page.content, "#segment-text")[0]["lang"] == "en"
+    [start] = select(page.content, "#segment-text .hl-start")
+    [end] = select(page.content, "#segment-text .hl-end")
+    assert (start["lang"], end["lang"]) == ("es", "es"), (str(start), str(end))
+    assert start.get_text() == "Resaltado (inicio): Lenguaje cargado", str(start)
+    assert end.get_text() == "Resaltado (fin): Lenguaje cargado", str(end)
+    assert "glorious leader" in text(page.content, "#segment-text mark")

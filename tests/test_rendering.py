@@ -319,17 +319,17 @@ def test_marks_that_cross_are_closed_and_opened_again_where_one_ends():
     ]
     annotated = annotate(html, marks)
     assert annotated == (
-        '<p><span class="hl-start visually-hidden" data-anchor-ignore="">'
+        '<p><span class="hl-start visually-hidden" lang="en" data-anchor-ignore="">'
         "Highlight start: Loaded language</span>"
         '<mark class="hl hl-depth-1" data-marks="a">Our '
-        '<span class="hl-start visually-hidden" data-anchor-ignore="">'
+        '<span class="hl-start visually-hidden" lang="en" data-anchor-ignore="">'
         "Highlight start: Exaggeration</span>"
         '<mark class="hl hl-depth-2" data-marks="b">glorious</mark></mark>'
-        '<span class="hl-end" data-anchor-ignore="">'
+        '<span class="hl-end" lang="en" data-anchor-ignore="">'
         '<span class="visually-hidden">Highlight end: </span>'
         '<span class="hl-label">Loaded language</span></span>'
         '<mark class="hl hl-depth-1" data-marks="b"> leader</mark>'
-        '<span class="hl-end" data-anchor-ignore="">'
+        '<span class="hl-end" lang="en" data-anchor-ignore="">'
         '<span class="visually-hidden">Highlight end: </span>'
         '<span class="hl-label">Exaggeration</span></span>'
         " says so.</p>"
@@ -356,11 +356,11 @@ def test_an_announcement_names_what_is_marked_and_its_technique(html):
     mark = Mark(4, 19, "Missed: Loaded language", kind="Key span", technique="Loaded language")
     annotated = annotate(html, [mark])
     assert (
-        '<span class="hl-start visually-hidden" data-anchor-ignore="">'
+        '<span class="hl-start visually-hidden" lang="en" data-anchor-ignore="">'
         "Key span start: Loaded language</span>"
     ) in annotated
     assert (
-        '<span class="hl-end" data-anchor-ignore="">'
+        '<span class="hl-end" lang="en" data-anchor-ignore="">'
         '<span class="visually-hidden">Key span end: </span>'
         '<span class="hl-label">Missed: Loaded language</span></span>'
     ) in annotated
@@ -473,9 +473,12 @@ def test_a_line_break_stays_in_the_mark_around_it_and_after_the_end_of_one_befor
 
 
 def test_a_line_break_inside_a_bold_word_stays_inside_it_and_at_the_end_after_the_label():
-    start = '<span class="hl-start visually-hidden" data-anchor-ignore="">Highlight start: L</span>'
+    start = (
+        '<span class="hl-start visually-hidden" lang="en" data-anchor-ignore="">'
+        "Highlight start: L</span>"
+    )
     end = (
-        '<span class="hl-end" data-anchor-ignore=""><span class="visually-hidden">'
+        '<span class="hl-end" lang="en" data-anchor-ignore=""><span class="visually-hidden">'
         'Highlight end: </span><span class="hl-label">L</span></span>'
     )
     mark = '<mark class="hl hl-depth-1">'
@@ -489,7 +492,8 @@ def test_an_empty_element_stays_where_it_was():
     html = '<p>a<strong></strong>b <a href="x"></a>c</p>'
     annotated = annotate(html, [Mark(0, 2, "L", ident="m")])
     assert annotated.startswith(
-        '<p><span class="hl-start visually-hidden" data-anchor-ignore="">Highlight start: L</span>'
+        '<p><span class="hl-start visually-hidden" lang="en" data-anchor-ignore="">'
+        "Highlight start: L</span>"
         '<mark class="hl hl-depth-1" data-marks="m">a<strong></strong>b</mark>'
     )
     assert annotated.endswith(' <a href="x"></a>c</p>')

@@ -92,7 +92,7 @@ def problems(html: str) -> list[str]:
                 found.append(f"{name}={value!r} on <{tag}>")
             allowed = ALLOWED_ATTRIBUTES.get(tag, set()) | {"rel", "class", "data-marks"}
             if tag == "span":
-                allowed |= {"data-anchor-ignore"}
+                allowed |= {"data-anchor-ignore", "lang"}  # the announcements of a mark
             if name not in allowed:
                 found.append(f"attribute {name}= on <{tag}>")
     return found

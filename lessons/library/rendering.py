@@ -14,7 +14,7 @@ from itertools import pairwise
 
 import markdown
 import nh3
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import get_language, gettext, pgettext
 
 ALLOWED_TAGS = {
     "p", "br", "em", "strong", "b", "i", "u", "s", "sub", "sup", "code", "pre", "blockquote",
@@ -345,6 +345,8 @@ def _sync(stack: list[_Node | _Span], wanted: list[_Node | _Span], out: list[str
 
 
 def _announcement(kind: str, mark: Mark) -> str:
+    # Lens's words, in the reader's language, inside a text that may be in another one.
+    lang = escape(get_language() or "en")
     what = mark.kind or pgettext("a mark in the text", "Highlight")
     if kind == "start":
         words = gettext("%(kind)s start: %(technique)s") % {
@@ -352,11 +354,12 @@ def _announcement(kind: str, mark: Mark) -> str:
             "technique": mark.technique or mark.label,
         }
         return (
-            f'<span class="hl-start visually-hidden" data-anchor-ignore="">{escape(words)}</span>'
+            f'<span class="hl-start visually-hidden" lang="{lang}" data-anchor-ignore="">'
+            f"{escape(words)}</span>"
         )
     end = gettext("%(kind)s end:") % {"kind": what}
     return (
-        '<span class="hl-end" data-anchor-ignore="">'
+        f'<span class="hl-end" lang="{lang}" data-anchor-ignore="">'
         f'<span class="visually-hidden">{escape(end)} </span>'
         f'<span class="hl-label">{escape(mark.label)}</span></span>'
     )
