@@ -277,31 +277,16 @@ def add_arguments(parser) -> None:
     parser.add_argument("--seed", type=int, default=2017)
 
 
-def measure(args) -> list[benchlib.Table]:
-    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    kind, clean_up = benchlib.prepare_database(BENCH_DB)
-    try:
-        return [_run(kind, sizes, args.runs, args.seed)]
-    finally:
-        clean_up()
-
-
-def _run(kind: str, sizes: list[int], runs: int, seed: int) -> benchlib.Table:
-    import django
-
-    django.setup()
+def seed_lesson_and_teacher():
+    """After `django.setup()`: the database migrated, the test client allowed in over plain
+    HTTP, the seed lesson imported and an approved teacher to give it to (the set-up this
+    benchmark and `review.py` share)."""
     from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-    from django.urls import reverse
 
     from core.models import User
-    from lessons.insights.services import figures_rebuild
     from lessons.library.lessonfile import parse_lesson
     from lessons.library.services import lesson_import
-    from lessons.work.models import Submission
 
     settings.ALLOWED_HOSTS = ["testserver"]
     settings.SECURE_SSL_REDIRECT = False  # the test client speaks plain HTTP
@@ -315,6 +300,31 @@ def _run(kind: str, sizes: list[int], runs: int, seed: int) -> benchlib.Table:
         status=User.Status.APPROVED,  # approved teachers read their classes' dashboards
         email_verified=True,
     )
+    return lesson, teacher
+
+
+def measure(args) -> list[benchlib.Table]:
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    kind, clean_up = benchlib.prepare_database(BENCH_DB)
+    try:
+        return [_run(kind, sizes, args.runs, args.seed)]
+    finally:
+        clean_up()
+
+
+def _run(kind: str, sizes: list[int], runs: int, seed: int) -> benchlib.Table:
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from lessons.insights.services import figures_rebuild
+    from lessons.work.models import Submission
+
+    lesson, teacher = seed_lesson_and_teacher()
     rng = random.Random(seed)
     print(f"Database: {kind} ({connection.vendor} {connection.Database.__name__})")
     print(f"Django {django.get_version()}, Python {sys.version.split()[0]}, runs={runs}\n")

@@ -128,30 +128,14 @@ def _run(kind: str, sizes: list[int], runs: int, seed: int) -> benchlib.Table:
     import django
 
     django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    from core.models import User
-    from lessons.library.lessonfile import parse_lesson
     from lessons.library.models import Prompt
-    from lessons.library.services import lesson_import
 
-    settings.ALLOWED_HOSTS = ["testserver"]
-    settings.SECURE_SSL_REDIRECT = False  # the test client speaks plain HTTP
-    call_command("migrate", verbosity=0)
-    seed_file = dashboard.ROOT / "lessons/library/seed/solidarity-resolution-2017.md"
-    lesson = lesson_import(data=parse_lesson(seed_file.read_text("utf-8")))
-    teacher = User.objects.create(
-        username="bench-teacher",
-        display_name="Bench Teacher",
-        role=User.Role.TEACHER,
-        status=User.Status.APPROVED,
-        email_verified=True,
-    )
+    lesson, teacher = dashboard.seed_lesson_and_teacher()
     prompts = Prompt.objects.filter(segment__lesson=lesson).order_by(
         "segment__position", "position"
     )
