@@ -11,8 +11,9 @@ and `manage.py rebuild_figures` or the worker (`tasks.figures_rebuild`) stores t
 from django.db import models
 
 # The version of `lessons.insights.figures.figures_of`: change it when the figures it computes
-# change, and every row stored before is stale until it is rebuilt.
-FIGURES_VERSION = 1
+# change, and every row stored before is stale until it is rebuilt. 2: the figures are made of
+# parts (`parts`), kept up to date write by write.
+FIGURES_VERSION = 2
 
 
 class SubmissionFigures(models.Model):
@@ -48,6 +49,12 @@ class SubmissionFigures(models.Model):
         "technique only; confusion: [key technique id, chosen technique id, count] (0: none); "
         "coverage: passage id -> start, end, ... of what they highlighted, merged; "
         "per_passage: passage id -> highlights there (`lessons.insights.figures.Figures`).",
+    )
+    parts = models.JSONField(
+        default=list,
+        help_text="The figures stretch by stretch of text (`lessons.insights.figures.parts_of`): "
+        "a write computes anew the parts around its words and adds them up with the others. "
+        "Read by writes only, never by pages.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

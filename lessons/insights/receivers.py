@@ -13,10 +13,16 @@ from lessons.work.signals import class_moved, highlights_changed
 from . import services, tasks
 
 
-def on_highlights_changed(sender, *, submission_ids, **kwargs) -> None:
+def on_highlights_changed(sender, *, submission_ids, where=None, **kwargs) -> None:
     """A student's highlight was added, edited or deleted (or a repair set some aside): their
-    figures, computed again in the same transaction."""
-    services.figures_store(submission_ids=submission_ids)
+    figures, computed again in the same transaction; for one highlight, only around it."""
+    if where is not None and len(submission_ids) == 1:
+        segment_id, start, end = where
+        services.figures_update(
+            submission_id=submission_ids[0], segment_id=segment_id, start=start, end=end
+        )
+    else:
+        services.figures_store(submission_ids=submission_ids)
 
 
 def on_class_moved(sender, *, assignment_id, **kwargs) -> None:

@@ -32,6 +32,7 @@ from itertools import accumulate, groupby
 from operator import attrgetter
 
 __all__ = [
+    "Cover",
     "KeyIndex",
     "Scores",
     "Span",
@@ -41,7 +42,9 @@ __all__ = [
     "classify",
     "confusion",
     "coverage_by_owner",
+    "empty_scores",
     "found_key_spans",
+    "harmonic_mean",
     "merge_spans",
     "missed_key_spans",
     "other_technique_key_spans",
@@ -49,6 +52,7 @@ __all__ = [
     "per_technique",
     "score",
     "score_spans_only",
+    "union",
 ]
 
 
@@ -122,7 +126,7 @@ def merge_spans(spans: Iterable[Span], *, ignore_technique: bool = False) -> lis
     merged = [
         Span(group[0], start, end, group[1] if len(group) == 2 else "")
         for group, pairs in _group(spans, by_technique=not ignore_technique).items()
-        for start, end in _union(pairs)
+        for start, end in union(pairs)
     ]
     merged.sort(key=_POSITION)
     return merged
@@ -137,7 +141,7 @@ def _group(spans: Iterable[Span], *, by_technique: bool = True) -> dict[_Group, 
     return groups
 
 
-def _union(pairs: Iterable[_Pair]) -> list[_Pair]:
+def union(pairs: Iterable[_Pair]) -> list[_Pair]:
     """The characters the pairs cover, as sorted disjoint pairs; touching pairs stay apart."""
     union: list[_Pair] = []
     for start, end in sorted(pairs):
@@ -154,7 +158,7 @@ def _unique(spans: Iterable[Span]) -> list[Span]:
     return list(dict.fromkeys(spans))
 
 
-class _Cover:
+class Cover:
     """The characters covered by sorted disjoint pairs, for O(log n) intersections."""
 
     def __init__(self, disjoint: list[_Pair]) -> None:
@@ -175,13 +179,13 @@ class _Cover:
         return self._covered_below(end) - self._covered_below(start)
 
 
-def _f1(precision: float, recall: float) -> float:
+def harmonic_mean(precision: float, recall: float) -> float:
     """The harmonic mean of precision and recall, 0 when both are 0."""
     total = precision + recall
     return 2 * precision * recall / total if total else 0.0
 
 
-def _empty_scores(student_count: int, key_count: int) -> Scores | None:
+def empty_scores(student_count: int, key_count: int) -> Scores | None:
     """The scores of the reference scorer for empty sets, or None when both sets have spans.
 
     Where there is nothing to divide by the figure is 0: no student spans -> P = 0, no key
@@ -205,7 +209,7 @@ def _measure(student: dict[_Group, list[_Pair]], key: dict[_Group, list[_Pair]])
     """
     student_count = sum(map(len, student.values()))
     key_count = sum(map(len, key.values()))
-    empty = _empty_scores(student_count, key_count)
+    empty = empty_scores(student_count, key_count)
     if empty is not None:
         return empty
     precision_sum = recall_sum = 0.0
@@ -213,21 +217,21 @@ def _measure(student: dict[_Group, list[_Pair]], key: dict[_Group, list[_Pair]])
         key_pairs = key.get(group)
         if not key_pairs:
             continue
-        key_cover = _Cover(_union(key_pairs))
-        student_cover = _Cover(student_pairs)
+        key_cover = Cover(union(key_pairs))
+        student_cover = Cover(student_pairs)
         for start, end in student_pairs:
             precision_sum += key_cover.intersection(start, end) / (end - start)
         for start, end in key_pairs:
             recall_sum += student_cover.intersection(start, end) / (end - start)
     precision = precision_sum / student_count
     recall = recall_sum / key_count
-    return Scores(precision, recall, _f1(precision, recall), student_count, key_count)
+    return Scores(precision, recall, harmonic_mean(precision, recall), student_count, key_count)
 
 
 def _merged_groups(spans: Iterable[Span], *, by_technique: bool) -> dict[_Group, list[_Pair]]:
     """The spans merged (see `merge_spans`), as sorted disjoint pairs per group."""
     return {
-        group: _union(pairs) for group, pairs in _group(spans, by_technique=by_technique).items()
+        group: union(pairs) for group, pairs in _group(spans, by_technique=by_technique).items()
     }
 
 
@@ -246,7 +250,7 @@ def score(student: Iterable[Span], key: Iterable[Span]) -> Scores:
       overlapping spans of one technique become one span, so nobody earns credit twice for
       the same words; |S| and |T| count the merged spans. P, R and F1 stay in [0, 1].
     - Empty sets as the reference scorer: no student spans -> P = 0 (nothing to divide by),
-      no key spans -> R = 0, F1 = 1 only when both are empty (see `_empty_scores`).
+      no key spans -> R = 0, F1 = 1 only when both are empty (see `empty_scores`).
     """
     return _measure(
         _merged_groups(student, by_technique=True), _merged_groups(key, by_technique=True)
@@ -289,7 +293,7 @@ def per_technique(student: Iterable[Span], key: Iterable[Span]) -> dict[str, Sco
 def found_key_spans(student: Iterable[Span], key: Iterable[Span]) -> list[Span]:
     """The key spans that some student span of the same technique overlaps, in key order."""
     covers = {
-        group: _Cover(pairs) for group, pairs in _merged_groups(student, by_technique=True).items()
+        group: Cover(pairs) for group, pairs in _merged_groups(student, by_technique=True).items()
     }
     return [
         t
@@ -305,7 +309,7 @@ def other_technique_key_spans(student: Iterable[Span], key: Iterable[Span]) -> l
     key = _unique(key)
     found = set(found_key_spans(student, key))
     covers = {
-        group: _Cover(pairs) for group, pairs in _merged_groups(student, by_technique=False).items()
+        group: Cover(pairs) for group, pairs in _merged_groups(student, by_technique=False).items()
     }
     return [
         t
@@ -451,7 +455,7 @@ def confusion(
                     best, best_common = t, common
             counts[(best.technique if best else "", s.technique)] += 1
         union = {
-            group: _Cover(pairs)
+            group: Cover(pairs)
             for group, pairs in _merged_groups(merged, by_technique=False).items()
         }
         for t in key:
@@ -470,7 +474,9 @@ def _rescaled(part: Scores, part_count: int, count: int) -> Scores:
     if count == 0 or part_count == count:
         return part
     recall = part.recall * part_count / count
-    return Scores(part.precision, recall, _f1(part.precision, recall), part.student_count, count)
+    return Scores(
+        part.precision, recall, harmonic_mean(part.precision, recall), part.student_count, count
+    )
 
 
 class KeyIndex:

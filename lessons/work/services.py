@@ -241,7 +241,9 @@ def highlight_create(
                 suffix=anchor.suffix,
                 note=note,
             )
-            signals.highlights_changed.send(Highlight, submission_ids=[submission.pk])
+            signals.highlights_changed.send(
+                Highlight, submission_ids=[submission.pk], where=_where(highlight)
+            )
             return highlight
     except IntegrityError as error:  # the same words with the same technique (a double
         # submit too): `highlight_unique` says so, with no query to ask first
@@ -262,7 +264,9 @@ def highlight_update(*, highlight: Highlight, technique: Technique, note: str) -
                     gettext("That highlight is no longer there: it was removed."), status=404
                 )
             if technique.pk != highlight.technique_id:  # a note alone changes no figure
-                signals.highlights_changed.send(Highlight, submission_ids=[highlight.submission_id])
+                signals.highlights_changed.send(
+                    Highlight, submission_ids=[highlight.submission_id], where=_where(highlight)
+                )
     except IntegrityError as error:  # these words have this technique already
         raise _duplicate(highlight.quote, technique) from error
     highlight.technique, highlight.note = technique, note
@@ -274,7 +278,14 @@ def highlight_delete(*, highlight: Highlight) -> None:
         highlight.submission.check_open()
         _check_current(lesson_id, highlight.segment.lesson_id)
         if Highlight.objects.filter(pk=highlight.pk).delete()[0]:
-            signals.highlights_changed.send(Highlight, submission_ids=[highlight.submission_id])
+            signals.highlights_changed.send(
+                Highlight, submission_ids=[highlight.submission_id], where=_where(highlight)
+            )
+
+
+def _where(highlight: Highlight) -> tuple[int, int, int]:
+    """Where a highlight is, as `signals.highlights_changed` says it: passage, start, end."""
+    return (highlight.segment_id, highlight.start, highlight.end)
 
 
 def _answer_create(submission: Submission, prompt: Prompt, text: str = "") -> Answer:

@@ -6,7 +6,9 @@ their `AppConfig.ready()`: `lessons.insights` keeps each submission's figures by
 from django.dispatch import Signal
 
 # Some submissions' highlights changed (one added, edited or deleted, or some set aside as
-# work a move could not place). Arguments: `submission_ids`.
+# work a move could not place). Arguments: `submission_ids`; and for one highlight of one
+# submission, `where` it is: (passage id, start, end), so that only what is around it need be
+# computed again.
 highlights_changed = Signal()
 
 # A class moved to another revision: its highlights moved to the new passages, and its
