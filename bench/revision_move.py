@@ -8,11 +8,17 @@ prompt answered), then the author's second revision, made with the editor's own 
 make: a sentence
 added before the text of passages 2 to 6, a word changed in passage 7, passage 9 split in two
 at its last comma, the last clause of passage 10 deleted, a prompt's wording changed, and one
-prompt removed. It times the dry run (`plan_move`, what the teacher's
-page shows before moving) and the move itself (`assignment_move`, rolled back after each run),
-beside the fetch of all the class's work, and prints how many highlights were re-anchored and
-how many were kept as unplaced work (and checks, once, outside the timings, that every
-moved highlight's quote is the text at its new offsets).
+prompt removed. It times the dry run (`plan_move`, what the worker
+works out when the teacher asks what moving would do) and the move itself (`assignment_move`,
+rolled back after each run), beside the fetch of all the class's work, and prints how many
+highlights were re-anchored and how many were kept as unplaced work (and checks, once,
+outside the timings, that every moved highlight's quote is the text at its new offsets).
+
+Then (table `revision-page-*`) the teacher's revision page, as a GET finds it once the worker
+has worked out the dry run (the plan kept in the cache, `services.plan_cache_store`, and the
+page checking that the class's work has not changed since), beside the same class's
+dashboard, each through django.test.Client with the teacher logged in (median of --runs
+after one warm-up); the target: the revision page no slower than the dashboard.
 
 Databases as in bench/dashboard.py: a temporary SQLite file, or with a postgres://
 DATABASE_URL a separate `lens_bench` database created and dropped on that server. bench/run runs
@@ -75,20 +81,27 @@ def _median_ms(function, runs: int) -> float:
     return statistics.median(times)
 
 
-def _run(kind: str, sizes: list[int], runs: int, seed: int) -> benchlib.Table:
+def _run(kind: str, sizes: list[int], runs: int, seed: int) -> list[benchlib.Table]:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import connection, reset_queries, transaction
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
 
     from core.models import User
+    from lessons.insights.services import figures_rebuild
     from lessons.library.lessonfile import parse_lesson
     from lessons.library.services import lesson_import
     from lessons.work import selectors as work_selectors
     from lessons.work import services as work_services
     from lessons.work.models import Answer, Highlight, Submission
 
+    settings.ALLOWED_HOSTS = ["testserver"]
+    settings.SECURE_SSL_REDIRECT = False  # the test client speaks plain HTTP
     call_command("migrate", verbosity=0)
     seed_file = dashboard.ROOT / "lessons/library/seed/solidarity-resolution-2017.md"
     teacher = User.objects.create(
@@ -144,7 +157,62 @@ def _run(kind: str, sizes: list[int], runs: int, seed: int) -> benchlib.Table:
         move(check=True)
         all_ms, dry_ms, move_ms = (_median_ms(f, runs) for f in (all_rows, dry_run, move))
         table.add(size, highlight_count, answer_count, placed, unplaced, all_ms, dry_ms, move_ms)
-    return table
+
+    pages = benchlib.Table(
+        f"revision-page-{kind.lower()}",
+        [
+            "students",
+            "queries",
+            benchlib.Column("revision page ms", 1),
+            "dashboard queries",
+            benchlib.Column("dashboard ms", 1),
+            benchlib.Column("revision page / dashboard", 2),
+        ],
+    )
+    pages.notes.append(
+        "The revision page as a GET finds it once the worker has worked out the dry run (the "
+        "plan in the cache, the class's work unchanged since), and the dashboard of the same "
+        "class, with its figures stored; median of "
+        f"{runs} runs after one warm-up each. Target: the revision page no slower than the "
+        "dashboard (a ratio of 1 or less)."
+    )
+    client = Client()
+    client.force_login(teacher)
+
+    def timed_get(url: str) -> tuple[float, int]:
+        def get():
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            return response
+
+        get()  # warm-up: caches, connections, compiled templates
+        reset_queries()  # as each request does (request_started): the capture counts from 0
+        with CaptureQueriesContext(connection) as queries:
+            get()
+        count = len(queries)  # before the next request empties the log
+        return _median_ms(get, runs), count
+
+    for size, assignment, _, _ in classes:
+        figures_rebuild(assignment_id=assignment.pk)  # as the writes keep them
+        version = work_selectors.work_version(assignment)
+        prepared = work_selectors.prepare_move(assignment, newer)
+        work_services.plan_cache_store(prepared=prepared, version=version)
+        revision_url = reverse("work:assignment_revision", args=[assignment.pk])
+        page = client.get(revision_url).content.decode()
+        assert 'id="dry-run-heading"' in page, "the cached dry run is not on the page"
+        revision_ms, revision_queries = timed_get(revision_url)
+        dashboard_ms, dashboard_queries = timed_get(
+            reverse("insights:dashboard", args=[assignment.pk])
+        )
+        pages.add(
+            size,
+            revision_queries,
+            revision_ms,
+            dashboard_queries,
+            dashboard_ms,
+            revision_ms / dashboard_ms,
+        )
+    return [table, pages]
 
 
 def add_arguments(parser) -> None:
@@ -157,7 +225,7 @@ def measure(args) -> list[benchlib.Table]:
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     kind, clean_up = benchlib.prepare_database(dashboard.BENCH_DB)
     try:
-        return [_run(kind, sizes, args.runs, args.seed)]
+        return _run(kind, sizes, args.runs, args.seed)
     finally:
         clean_up()
 

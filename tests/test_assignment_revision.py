@@ -28,6 +28,7 @@ from lessons.work.models import (
     Submission,
     UnplacedWork,
 )
+from lessons.work.views import revision as revision_views
 
 from . import factories
 from .conftest import PERSONAS
@@ -779,13 +780,36 @@ def test_the_page_shows_the_dry_run_and_the_list_before_moving(client, story):
     assert "10 highlights from 2 students will be re-anchored" in page
     assert "2 answers and 2 reviews follow their questions" in page
     assert "these 7 pieces of work cannot be placed and will be kept in a list below" in page
-    assert "<h4>Sam Student</h4>" in page and "<h4>Tom Student</h4>" in page
+    assert_in_fragment(page, "#unplaced-heading", "What cannot be placed, by student (2 students)")
+    assert "<h5>Sam Student</h5>" in page and "<h5>Tom Student</h5>" in page
     assert "<strong>Highlight</strong> in passage 2 on <q>Cold War</q> — Loaded language" in page
     assert f"Why: {CHANGED}." in page
     assert "to <q>When did the Cold War begin?</q>" in page
     assert f'<input type="hidden" name="to" value="{story.new.pk}">' in page
     assert "Move this class to revision 2</button>" in page
     assert "dry-run-age" not in page  # made from the work as it is
+
+
+def test_the_work_that_cannot_be_placed_is_listed_a_page_of_students_at_a_time(
+    client, story, monkeypatch
+):
+    monkeypatch.setattr(revision_views, "STUDENTS_PER_PAGE", 1)  # two students: two pages
+    client.force_login(story.alice)
+    _dry_run(client, story.assignment, story.new)
+
+    first = client.get(_url(story.assignment)).content.decode()
+    second = client.get(_url(story.assignment) + "?page=2").content.decode()
+    past_the_end = client.get(_url(story.assignment) + "?page=9").content.decode()
+    not_a_number = client.get(_url(story.assignment) + "?page=x%00").content.decode()
+
+    assert "<h5>Sam Student</h5>" in first and "Tom Student" not in first, first
+    assert "<h5>Tom Student</h5>" in second and "Sam Student" not in second, second
+    assert_in_fragment(first, "#unplaced-heading", "(2 students)")
+    assert_in_fragment(first, "#unplaced-next", "Next")
+    assert 'href="?page=2#unplaced-heading"' in first.replace(_url(story.assignment), "")
+    assert_in_fragment(second, "#unplaced-previous", "Previous")
+    assert "<h5>Tom Student</h5>" in past_the_end  # the last page
+    assert "<h5>Sam Student</h5>" in not_a_number  # the first
 
 
 def test_a_get_of_the_revision_page_never_works_out_the_move(client, story, monkeypatch):

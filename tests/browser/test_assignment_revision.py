@@ -43,7 +43,7 @@ def test_the_teacher_moves_the_class_and_the_student_sees_the_same_words(page):
     expect(dry_run).to_contain_text("10 highlights from 2 students will be re-anchored")
     expect(dry_run).to_contain_text("2 answers and 2 reviews follow their questions")
     expect(dry_run).to_contain_text("these 7 pieces of work cannot be placed")
-    expect(page.get_by_role("heading", name="Sam K.", level=4)).to_be_visible()
+    expect(page.get_by_role("heading", name="Sam K.", level=5)).to_be_visible()
     expect(
         page.get_by_text("Why: its words were changed or removed in the new revision.").first
     ).to_be_visible()

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from core import jobs
 from core.models import Job
+from core.paging import Pager, pager
 from core.responses import AuthenticatedRequest
 from lessons.work import services
 from lessons.work.access import get_assignment_for_student
@@ -29,7 +30,6 @@ from ..selectors.dashboard import (
     dashboard_work,
     load_class,
 )
-from .paging import Pager, pager
 
 
 @login_required

@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from core.paging import pager
 from core.refusals import Refusal
 from core.responses import AuthenticatedRequest, HtmxHttpRequest, done, refusals
 from lessons.library.models import KeySpan, Prompt
@@ -36,7 +37,6 @@ from ..selectors.review import (
     review_queue,
     reviewed_count,
 )
-from .paging import pager
 
 type Bound = tuple[int, ReviewForm]  # a posted form that was refused, by submission id
 

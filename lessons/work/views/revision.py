@@ -12,6 +12,7 @@ the student.
 """
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core import jobs
 from core.models import Job
+from core.paging import Pager, pager
 from core.refusals import Refusal
 from core.responses import AuthenticatedRequest, refusals
 
@@ -27,21 +29,49 @@ from ..access import get_assignment_for_teacher
 from ..forms import MoveForm, form_refusal
 from ..models import MAX_SCORE, Assignment
 
+STUDENTS_PER_PAGE = 10  # in each list of work by student (each with all its pieces)
+
 
 def _page(
     request: AuthenticatedRequest, assignment: Assignment, *, refused: str = ""
 ) -> HttpResponse:
+    overview = selectors.revision_overview(assignment, request.user)
     return render(
         request,
         "work/assignment_revision.html",
         {
             "assignment": assignment,
             "lesson": assignment.lesson,
-            "overview": selectors.revision_overview(assignment, request.user),
+            "overview": overview,
+            # The work a move would leave aside, and the work earlier moves left aside, by
+            # student: a page of students each, as the class's other lists
+            "unplaced": _students(
+                request,
+                overview.summary.unplaced if overview.summary else [],
+                param="page",
+                name="unplaced",
+                label=_("Pages of the work that cannot be placed"),
+                fragment="#unplaced-heading",
+            ),
+            "kept": _students(
+                request,
+                overview.kept,
+                param="kept",
+                name="kept",
+                label=_("Pages of the work that could not be carried over"),
+                fragment="#kept-heading",
+            ),
             "refused": refused,
             "max_score": MAX_SCORE,
         },
     )
+
+
+def _students(request: AuthenticatedRequest, groups: list, *, param: str, **labels) -> Pager:
+    """One page of a list of work by student (`?page=`, `?kept=`; a page past the end, or not
+    a number, shows the last or the first)."""
+    page = Paginator(groups, STUDENTS_PER_PAGE).get_page(request.GET.get(param))
+    return pager(request.path, request.GET, page, param=param, **labels)
 
 
 def _refused(request: AuthenticatedRequest, pk: int, *, refusal: Refusal) -> HttpResponse:

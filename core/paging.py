@@ -1,6 +1,7 @@
 """Page links for the pages that show a class a page of students at a time (the dashboard's
-progress table, review by question): Django's Paginator, and a navigation that works as
-plain links and, given an htmx target, swaps only that target."""
+progress table, review by question, the work a move cannot place on the revision page):
+Django's Paginator, and a navigation (`core/_pager.html`) that works as plain links and,
+given an htmx target, swaps only that target."""
 
 from dataclasses import dataclass
 
@@ -44,11 +45,11 @@ class Pager:
         return self.page.paginator.count
 
 
-def page_url(path: str, query: QueryDict, number: int) -> str:
-    """The address `path` with `?page=number`, the other parameters of `query` kept
-    (`blind=1`)."""
+def page_url(path: str, query: QueryDict, number: int, param: str = "page") -> str:
+    """The address `path` with `?page=number` (`param`: a page with two lists pages each
+    by its own parameter), the other parameters of `query` kept (`blind=1`)."""
     query = query.copy()
-    query["page"] = str(number)
+    query[param] = str(number)
     return f"{path}?{query.urlencode()}"
 
 
@@ -61,6 +62,7 @@ def pager(
     label: str,
     fragment: str = "",
     target: str = "",
+    param: str = "page",
 ) -> Pager:
     """The links to the pages around `page` of the page at `path` with `query` (the page
     shown: for a form posted from it and shown again, the page it was posted from)."""
@@ -72,14 +74,14 @@ def pager(
     for number in shown:
         if links and links[-1] is not None and number > links[-1].number + 1:
             links.append(None)
-        links.append(PageLink(number, page_url(path, query, number), number == page.number))
+        links.append(PageLink(number, page_url(path, query, number, param), number == page.number))
     return Pager(
         page=page,
         name=name,
         label=label,
         links=links,
-        previous=page_url(path, query, page.number - 1) if page.has_previous() else "",
-        following=page_url(path, query, page.number + 1) if page.has_next() else "",
+        previous=page_url(path, query, page.number - 1, param) if page.has_previous() else "",
+        following=page_url(path, query, page.number + 1, param) if page.has_next() else "",
         fragment=fragment,
         target=target,
     )
