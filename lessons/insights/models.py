@@ -31,13 +31,13 @@ class SubmissionFigures(models.Model):
     )
     version = models.PositiveSmallIntegerField(default=FIGURES_VERSION)
     highlight_count = models.PositiveIntegerField(default=0)
-    # `scoring.Scores` of the student's highlights against the key (`KeyIndex.score`)...
+    # `scoring.Scores` of the student's highlights against the key (as `scoring.score`)...
     precision = models.FloatField(default=0)
     recall = models.FloatField(default=0)
     f1 = models.FloatField(default=0)
     student_count = models.PositiveIntegerField(default=0, help_text="|S|, after merging.")
     key_count = models.PositiveIntegerField(default=0, help_text="|T|, after merging.")
-    # ... and counting only where the techniques are (`KeyIndex.score_spans_only`).
+    # ... and counting only where the techniques are (as `scoring.score_spans_only`).
     spans_precision = models.FloatField(default=0)
     spans_recall = models.FloatField(default=0)
     spans_f1 = models.FloatField(default=0)
