@@ -411,3 +411,51 @@ def test_logs_are_json_unless_debug_or_log_format_says_text(env, expected):
     result = _settings(env, code)
 
     assert result.stdout.strip() == expected, result.stderr
+
+
+# The database: SQLite (the default) writes ahead, and a transaction takes the write lock as it
+# begins (docs/deployment.md, "SQLite").
+
+SQLITE_AT_WORK = """
+import sqlite3
+from django.db import connection, transaction
+
+with connection.cursor() as cursor:
+    pragmas = ("journal_mode", "synchronous", "busy_timeout")
+    print(*(cursor.execute(f"PRAGMA {name}").fetchone()[0] for name in pragmas))
+with transaction.atomic():  # nothing written yet
+    other = sqlite3.connect(connection.settings_dict["NAME"], timeout=0)
+    try:
+        other.execute("CREATE TABLE elsewhere (a)")
+        print("another connection wrote")
+    except sqlite3.OperationalError as error:
+        print(error)
+"""
+
+
+def test_a_sqlite_database_writes_ahead_and_a_transaction_holds_the_write_lock(tmp_path):
+    """Through Django's connection, as Lens opens it: WAL mode, synchronous=NORMAL (1), a busy
+    timeout of 20 s, and the write lock taken when a transaction begins (IMMEDIATE), so that
+    another writer waits for it rather than one of them failing halfway."""
+    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    database = tmp_path / "lens.sqlite3"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", SQLITE_AT_WORK],
+        cwd=ROOT,
+        env={**clean, "DATABASE_URL": f"sqlite:///{database}"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[-3:] == ["wal 1 20000", "database is locked", ""]
+
+
+def test_postgresql_gets_none_of_sqlites_options():
+    url = "postgres://lens:secret@db.internal:5432/lens"
+    code = "print(s.DATABASES['default']['ENGINE'], s.DATABASES['default'].get('OPTIONS', {}))"
+
+    result = _settings({"DATABASE_URL": url}, code)
+
+    assert result.stdout.strip() == "django.db.backends.postgresql {}", result.stderr

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from core.models import Classroom, School, User
 
-from .models import Assignment, Highlight, Submission
+from .models import Assignment
 
 
 def get_assignment_for_student(user: User, pk: int) -> Assignment:
@@ -29,10 +29,6 @@ def get_assignment_for_teacher(user: User, pk: int) -> Assignment:
         ),
         pk=pk,
     )
-
-
-def get_highlight_for_student(submission: Submission, pk: int) -> Highlight:
-    return get_object_or_404(submission.highlights.select_related("segment", "technique"), pk=pk)
 
 
 # Students' data: export, deletion, the audit log ---------------------------------------

@@ -50,7 +50,9 @@ from .selectors import (
     CachedPlan,
     PreparedMove,
     Unplaced,
+    columns_of,
     deletion_plan,
+    model_from_row,
     orphaned_work,
     plan_cache_key,
     plan_move,
@@ -126,7 +128,7 @@ def _lock_submission(submission: Submission) -> None:
     rows = Submission.objects.select_for_update().filter(
         assignment_id=submission.assignment_id, student_id=submission.student_id
     )
-    locked = None if submission.pk is None else rows.get()
+    locked = None if submission.pk is None else _locked(submission.pk)
     for _ in range(3):
         if locked is not None:
             break
@@ -145,6 +147,22 @@ def _lock_submission(submission: Submission) -> None:
     for column in Submission._meta.concrete_fields:
         setattr(submission, column.attname, getattr(locked, column.attname))
     submission._state.adding = False
+
+
+def _locked(pk: int) -> Submission:
+    """The submission `pk`, locked (`FOR UPDATE`, as `select_for_update` asks; SQLite has no
+    such clause), read as it is now: in SQL written here, as `_lock_for_work`'s is (Django
+    took 0.3 ms of CPU to build the query, in every write)."""
+    sql = f'SELECT {columns_of(Submission, "s")} FROM "work_submission" s WHERE s."id" = %s'
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk])
+        row = cursor.fetchone()
+    locked = None if row is None else model_from_row(Submission, row)
+    if locked is None:  # deleted (the student's data, by their teacher)
+        raise Submission.DoesNotExist
+    return locked
 
 
 @contextmanager

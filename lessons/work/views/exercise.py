@@ -32,9 +32,8 @@ panel's is copied from it by highlight.js)."""
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import FilteredRelation, Q
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,7 +46,7 @@ from lessons.library.forms import HighlightEditForm, HighlightForm, technique_ch
 from lessons.library.models import Segment, Technique
 
 from .. import selectors, services
-from ..access import get_assignment_for_student, get_highlight_for_student
+from ..access import get_assignment_for_student
 from ..forms import AnswersForm, form_refusal
 from ..models import Assignment, Highlight, Submission
 
@@ -69,7 +68,7 @@ def _open_assignment(
 ) -> tuple[Assignment, Submission]:
     """The assignment (open to this student) and the student's submission: unsaved when they
     have not started, unless `started` is asked for (then a student without one gets a 404)."""
-    assignment, submission, _segment, _chosen = _read(request, pk)
+    assignment, submission, _exercise = _read(request, pk)
     if started and submission.pk is None:
         raise Http404
     return assignment, submission
@@ -80,9 +79,19 @@ def _open_passage(
 ) -> tuple[Assignment, Submission, Segment]:
     """The open assignment, the student's submission (unsaved when they have not started)
     and the passage asked for."""
-    assignment, submission, segment, _chosen = _read(request, pk, position=position)
-    assert segment is not None  # else a 404 already
-    return assignment, submission, segment
+    assignment, submission, read = _read(request, pk, position=position)
+    assert read.segment is not None  # else a 404 already
+    return assignment, submission, read.segment
+
+
+def _open_highlight(
+    request: AuthenticatedRequest, pk: int, highlight_pk: int
+) -> tuple[Assignment, Submission, Highlight]:
+    """The open assignment, the student's submission and their highlight asked for (404 for
+    anyone else's, or one removed), with its passage and technique."""
+    assignment, submission, read = _read(request, pk, highlight=highlight_pk)
+    assert read.highlight is not None  # else a 404 already
+    return assignment, submission, read.highlight
 
 
 def _read(
@@ -91,47 +100,31 @@ def _read(
     *,
     position: int | None = None,
     technique: str | None = None,
-) -> tuple[Assignment, Submission, Segment | None, Technique | None]:
-    """In one query, the assignment open to this student (as `get_assignment_for_student`
-    reads it) and the student's submission (unsaved when they have not started,
-    `selectors.submission_of`); the passage at `position` (404 without it); and, when
-    `technique` is the id of one of the lesson's techniques (as posted), that technique:
-    each joined to the assignment (LEFT JOIN, on the condition that picks the one row)."""
+    highlight: int | None = None,
+) -> tuple[Assignment, Submission, selectors.Exercise]:
+    """In one query (`selectors.exercise_of`), the assignment open to this student and the
+    student's submission (unsaved when they have not started, `selectors.submission_of`);
+    the passage at `position` and the highlight `highlight` (404 without them); and, when
+    `technique` is the id of one of the lesson's techniques (as posted), that technique."""
     user = request.user
     if not user.is_student:
         raise Http404
-    joined = {"mine": FilteredRelation("submissions", condition=Q(submissions__student=user))}
-    if position is not None:
-        joined["passage"] = FilteredRelation(
-            "lesson__segments", condition=Q(lesson__segments__position=position)
-        )
-    # An id as posted; not a number no column holds, which the database would refuse.
-    if technique and technique.isascii() and technique.isdigit() and int(technique) < 2**31:
-        joined["chosen"] = FilteredRelation(
-            "lesson__taxonomy__techniques",
-            condition=Q(lesson__taxonomy__techniques__pk=int(technique)),
-        )
-    assignment = get_object_or_404(
-        Assignment.objects.for_student(user)
-        .annotate(**joined)
-        .select_related("lesson__taxonomy", "classroom", *joined),
-        pk=pk,
-    )
-    # Each joined row came as an attribute of the assignment: taken off it again.
-    submission, segment, chosen = (
-        assignment.__dict__.pop(name, None) for name in ("mine", "passage", "chosen")
-    )
+    chosen = None
+    # An id as posted: digits, no more than a column holds (19).
+    if technique and technique.isascii() and technique.isdigit() and len(technique) < 20:
+        chosen = int(technique)
+    read = selectors.exercise_of(user, pk, position=position, technique=chosen, highlight=highlight)
+    if read is None:
+        raise Http404
+    assignment = read.assignment
     if not assignment.is_open():
         raise Http404(_("This lesson is not open yet."))
-    if position is not None and segment is None:
+    if position is not None and read.segment is None:
         raise Http404(_("This lesson has no such passage."))
-    if segment is not None:
-        segment.lesson = assignment.lesson
-    if submission is None:
-        submission = Submission(assignment=assignment, student=user)
-    else:
-        submission.student = user
-    return assignment, submission, segment, chosen
+    if highlight is not None and read.highlight is None:
+        raise Http404
+    submission = read.submission or Submission(assignment=assignment, student=user)
+    return assignment, submission, read
 
 
 @login_required
@@ -429,12 +422,13 @@ def _item(
 @require_POST
 @refusals(_passage_refused, shows_message=True)
 def highlight_add(request: AuthenticatedRequest, pk: int, position: int) -> HttpResponse:
-    assignment, submission, segment, chosen = _read(
+    assignment, submission, read = _read(
         request, pk, position=position, technique=request.POST.get("technique")
     )
+    segment = read.segment
     assert segment is not None  # else a 404 already
     submission.check_open()
-    form = _highlight_form(request, assignment, chosen)
+    form = _highlight_form(request, assignment, read.technique)
     anchor = form.anchor_in(segment.text) if form.is_valid() else None
     if anchor is None:  # the form says why, and for repeated words asks which are meant
         if _from_panel(request):
@@ -460,8 +454,7 @@ def highlight_add(request: AuthenticatedRequest, pk: int, position: int) -> Http
 def highlight_edit(request: AuthenticatedRequest, pk: int, highlight_pk: int) -> HttpResponse:
     """GET: the form that changes the highlight, open (reading it changes nothing);
     `?cancel`: the highlight without it. POST: change its technique and note."""
-    assignment, submission = _open_assignment(request, pk, started=True)
-    highlight = get_highlight_for_student(submission, highlight_pk)
+    assignment, submission, highlight = _open_highlight(request, pk, highlight_pk)
     if request.method == "GET":
         if highlight.segment.lesson_id != assignment.lesson_id:  # kept aside by a move
             raise Http404(_("This highlight is not on the lesson's passages."))
@@ -481,7 +474,6 @@ def highlight_edit(request: AuthenticatedRequest, pk: int, highlight_pk: int) ->
     editor = _editor(request, assignment, highlight)
     if not editor.is_valid():
         return _item(request, assignment, submission, highlight, editor=editor, status=400)
-    highlight.submission = submission
     services.highlight_update(
         highlight=highlight,
         technique=editor.cleaned_data["technique"],
@@ -497,9 +489,7 @@ def highlight_edit(request: AuthenticatedRequest, pk: int, highlight_pk: int) ->
 @require_POST
 @refusals(_highlight_refused, shows_message=True)
 def highlight_delete(request: AuthenticatedRequest, pk: int, highlight_pk: int) -> HttpResponse:
-    assignment, submission = _open_assignment(request, pk, started=True)
-    highlight = get_highlight_for_student(submission, highlight_pk)
-    highlight.submission = submission
+    assignment, submission, highlight = _open_highlight(request, pk, highlight_pk)
     services.highlight_delete(highlight=highlight)
     message = _("Removed the highlight “%(quote)s”.") % {"quote": highlight.quote}
     return _highlights_done(
