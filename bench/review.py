@@ -93,11 +93,11 @@ def _raw_fetches(assignment, text_prompt, choose_prompt):
         )
         first = [row[0] for row in submissions[: review.STUDENTS_PER_PAGE]]
         list(Answer.objects.filter(prompt=prompt, submission__in=first).values())
-        if prompt.kind == "choose":
+        if prompt.kind == "choose":  # the techniques chosen, with their names
             list(
                 Answer.techniques.through.objects.filter(
                     answer__prompt=prompt, answer__submission__in=first
-                ).values()
+                ).values("answer_id", "technique_id", "technique__name")
             )
         list(Review.objects.filter(prompt=prompt, submission__in=first).values())
 
