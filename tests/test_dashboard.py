@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +29,7 @@ from lessons.work.models import Assignment
 
 from . import factories
 from .conftest import PERSONAS
-from .html import select, text
+from .html import fragment, select, text
 
 TEACHER_PAGES = ("dashboard", "export_students", "export_answers", "export_highlights")
 
@@ -256,7 +255,7 @@ def test_the_heat_legend_names_the_line_of_each_level_not_only_its_colour(client
     assert len(set(lines.values())) == HEAT_LEVELS  # every level its own line
 
 
-def test_the_heat_map_keeps_paragraphs_and_escapes_the_text(world):
+def test_the_heat_map_keeps_paragraphs_and_escapes_the_text(client, world):
     lesson = factories.make_lesson(
         factories.SMALL_LESSON.format(title="Escapes", slug="escapes").replace(
             "Everyone 𝒜gree𝓈 with us. Join them!",
@@ -265,9 +264,10 @@ def test_the_heat_map_keeps_paragraphs_and_escapes_the_text(world):
     )
     assignment = factories.make_assignment(world.class_a, lesson)
     factories.make_highlight(assignment, world.sam, "Join & them", "Slogans", position=2)
+    client.force_login(world.alice)
 
-    board = build_dashboard(dashboard_work(assignment))
-    html = render_to_string("insights/_heatmap.html#heat_text", {"item": board.heat.segments[1]})
+    page = client.get(reverse("insights:dashboard", args=[assignment.pk])).content.decode()
+    html = fragment(page, '[aria-labelledby="heat-passage-2"] .heat-text')
 
     assert "<script>" not in html
     assert html.count("<p>") == 2

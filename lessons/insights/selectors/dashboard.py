@@ -79,7 +79,8 @@ class ClassWork:
 
 
 # Each submission's stored figures, read with it (`_stored`): "figures_f1" for its f1...
-_FIGURES = {f"figures_{name}": F(f"figures__{name}") for name in student_figures.COLUMNS}
+_AS_READ = {name: f"figures_{name}" for name in student_figures.COLUMNS}
+_FIGURES = {read: F(f"figures__{name}") for name, read in _AS_READ.items()}
 _FIGURES |= {"figures_lesson": F("figures__lesson"), "figures_version": F("figures__version")}
 
 
@@ -92,9 +93,7 @@ def _stored(submission: Submission, assignment: Assignment) -> Figures | None:
         FIGURES_VERSION,
     ):
         return None
-    return student_figures.from_columns(
-        {name: values[f"figures_{name}"] for name in student_figures.COLUMNS}
-    )
+    return student_figures.from_columns({name: values[read] for name, read in _AS_READ.items()})
 
 
 def _answered(ids: str | None) -> dict[int, int]:
@@ -196,7 +195,7 @@ def load_class(
     spans = {
         student_id: [span_of(row, codes) for row in rows] for student_id, rows in highlights.items()
     }
-    if with_figures:
+    if with_figures and len(stored) < len(submissions):  # the key, only for those not stored
         key = student_figures.Key(
             ((k.pk, span) for k, span in zip(keys, key_spans, strict=True)),
             {code: pk for pk, code in codes.items()},
@@ -487,6 +486,10 @@ def _phrases(
     students = [0] * len(stretches)
     length = len(text)
     for flat in owners.values():
+        if len(flat) == 2:  # most students highlighted one stretch of a passage: no set
+            if flat[0] < length and flat[0] < flat[1]:
+                students[bisect_right(starts, max(flat[0], 0)) - 1] += 1
+            continue
         mine = {
             bisect_right(starts, max(flat[i], 0)) - 1
             for i in range(0, len(flat), 2)

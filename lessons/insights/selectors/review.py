@@ -3,7 +3,7 @@
 review. Each page in a fixed number of queries, whatever the class size."""
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
 
@@ -15,7 +15,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 
 from core.models import User
-from lessons.library.models import KeySpan, Prompt, Segment
+from lessons.library.models import KeySpan, Prompt, Segment, catalogue_text
 from lessons.library.rendering import Mark, annotate
 from lessons.work.models import Answer, Assignment, Highlight, Review, Submission
 
@@ -184,6 +184,7 @@ class PromptCard:
     review: Review | None = None
     answer: Answer | None = None
     answered: bool = False  # an answer that says something (not emptied again)
+    chosen: list[str] = field(default_factory=list)  # the techniques' names, as pages show them
 
 
 @dataclass(frozen=True)
@@ -227,9 +228,22 @@ def prompt_review(
     shown = Paginator(seats, STUDENTS_PER_PAGE).get_page(page)
     on_page = [seat.submission.pk for seat in shown.object_list if seat.submission]
     answers_here = Answer.objects.filter(prompt=prompt, submission__in=on_page)
-    if choose:
-        answers_here = answers_here.prefetch_related("techniques")
     by_submission = {a.submission_id: a for a in answers_here}
+    # The names of the techniques chosen, in Technique's order, read beside the answers in
+    # one query: prefetched onto the answers, the whole techniques were read and a queryset
+    # made for each answer, and another by the template to list them, a millisecond of a page
+    # of 20 (bench/review.py).
+    chosen: dict[int, list[str]] = {}
+    if choose:
+        rows = (
+            Answer.techniques.through.objects.filter(
+                answer__prompt=prompt, answer__submission__in=on_page
+            )
+            .order_by("technique__taxonomy_id", "technique__position")
+            .values_list("answer_id", "technique__name")
+        )
+        for answer_id, name in rows:
+            chosen.setdefault(answer_id, []).append(catalogue_text(name))
     reviews = {
         r.submission_id: r for r in Review.objects.filter(submission__in=on_page, prompt=prompt)
     }
@@ -240,7 +254,8 @@ def prompt_review(
             continue
         pk = seat.submission.pk
         answer = by_submission.get(pk)
-        cards.append(PromptCard(seat, reviews.get(pk), answer, seat.submission.said))
+        names = chosen.get(answer.pk, []) if answer else []
+        cards.append(PromptCard(seat, reviews.get(pk), answer, seat.submission.said, names))
     started = [seat.submission for seat in seats if seat.submission]
     return PromptReview(
         prompt=prompt,

@@ -26,7 +26,6 @@ from ..forms import ReviewForm
 from ..selectors.review import (
     KeyCard,
     PromptCard,
-    Work,
     enrolled_submission,
     find,
     key_review,
@@ -45,22 +44,30 @@ def _is_blind(query: QueryDict) -> bool:
     return query.get("blind") == "1"
 
 
-def _form(
-    submission: Submission | Work, review: Review | None, *, target: dict, next_url: str
-) -> ReviewForm:
+def _initial(review: Review | None, *, target: dict, next_url: str) -> dict:
+    """What a review form shows before it is sent: its target, the page to come back to, and
+    the stored review, if any."""
     initial = {**target, "next": next_url}
     if review is not None:
         initial |= {"comment": review.comment, "score": review.score}
         initial["reviewed"] = review.is_reviewed
+    return initial
+
+
+def _form(
+    submission: Submission, review: Review | None, *, target: dict, next_url: str
+) -> ReviewForm:
+    initial = _initial(review, target=target, next_url=next_url)
     return ReviewForm(initial=initial, auto_id=f"review-{submission.pk}-%s")
 
 
 def _with_forms[Card: (PromptCard, KeyCard)](
     cards: list[Card], *, target: dict, next_url: str, bound: Bound | None
-) -> list[tuple[Card, ReviewForm | None]]:
+) -> list[tuple[Card, ReviewForm | dict | None]]:
     """Each card with its review form (none for a student who has not started); the refused
-    form, as posted, on its card."""
-    pairs: list[tuple[Card, ReviewForm | None]] = []
+    form, as posted, on its card. A form not sent is its initial values, which the
+    `review_form` tag writes without a ReviewForm made for each card."""
+    pairs: list[tuple[Card, ReviewForm | dict | None]] = []
     for card in cards:
         submission = card.seat.submission
         if submission is None:
@@ -68,8 +75,8 @@ def _with_forms[Card: (PromptCard, KeyCard)](
         elif bound and bound[0] == submission.pk:
             pairs.append((card, bound[1]))
         else:
-            form = _form(submission, card.review, target=target, next_url=next_url)
-            pairs.append((card, form))
+            initial = _initial(card.review, target=target, next_url=next_url)
+            pairs.append((card, initial))
     return pairs
 
 
