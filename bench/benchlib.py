@@ -211,6 +211,8 @@ def prepare_database(name: str) -> tuple[str, Callable[[], Any]]:
     if url.startswith(("postgres://", "postgresql://")):
         import psycopg
 
+        name = name.lower()  # as PostgreSQL folds the unquoted name of CREATE DATABASE
+
         config = dj_database_url.parse(url)
         admin = {
             "host": config["HOST"] or None,
