@@ -372,6 +372,33 @@ def test_rebuild_figures_stores_what_is_missing_and_a_dry_run_changes_nothing(wo
     assert "0 of 2 submissions have no fresh figures" in out.getvalue()
 
 
+def test_a_key_edited_between_two_publications_is_read_anew(world):
+    """A published revision's key is read once per process; unpublished (once no class has
+    it), edited and published again, the figures of its next class are against the new key."""
+    teacher = factories.make_teacher("Pat Publisher")
+    lesson = factories.make_lesson()
+    first = factories.make_assignment(factories.make_classroom(teacher, "Before"), lesson)
+    kim = factories.make_student("Kim", first.classroom)
+    factories.make_highlight(first, kim, "always", "Doubt")  # no key span there yet
+    assert SubmissionFigures.objects.get(submission__student=kim).detail["found"] == []
+    first.delete()
+    library.lesson_unpublish(lesson=lesson)
+    segment = lesson.segments.get(position=1)
+    added = authoring.key_span_create(
+        segment=segment,
+        technique=lesson.taxonomy.techniques.get(code="Doubt"),
+        anchor=locate(segment.text, "always"),
+        explanation="A claim with no room for doubt.",
+    )
+    library.lesson_publish(lesson=lesson)
+
+    second = factories.make_assignment(factories.make_classroom(teacher, "After"), lesson)
+    lee = factories.make_student("Lee", second.classroom)
+    factories.make_highlight(second, lee, "always", "Doubt")
+
+    assert SubmissionFigures.objects.get(submission__student=lee).detail["found"] == [added.pk]
+
+
 def test_a_refused_write_changes_no_figures(world):
     a = world.assignment
     factories.make_highlight(a, world.sam, "glorious leader")

@@ -122,7 +122,7 @@ def figures_update(*, submission_id: int, segment_id: int, start: int, end: int)
             "assignment__lesson_id",
             "assignment__lesson__taxonomy_id",
             "assignment__lesson__is_published",
-            "assignment__lesson__created_at",
+            "assignment__lesson__updated_at",
             "figures__lesson_id",
             "figures__version",
             "figures__parts",
@@ -131,9 +131,9 @@ def figures_update(*, submission_id: int, segment_id: int, start: int, end: int)
     )
     if row is None:
         return
-    lesson, taxonomy, published, created_at, stored_lesson, version, parts = row
+    lesson, taxonomy, published, changed_at, stored_lesson, version, parts = row
     if published:
-        items, key_ids = _published_key(lesson, created_at, taxonomy)
+        items, key_ids = _published_key(lesson, changed_at, taxonomy)
     else:
         items, key_ids = _key(lesson, taxonomy)
     reader = _Spans()
@@ -178,10 +178,12 @@ def _key(lesson: int, taxonomy: int) -> tuple[list[tuple[int, scoring.Span]], di
 
 
 @lru_cache(maxsize=64)
-def _published_key(lesson: int, created_at, taxonomy: int):
-    """`_key` of a published revision, which is never changed (`library.models.Lesson`): read
-    once per process. Looked up by the revision's id and the time it was made, so a database
-    that gives a new revision the id of one rolled back (SQLite does) reads the new one."""
+def _published_key(lesson: int, changed_at, taxonomy: int):
+    """`_key` of a published revision, which is never changed while it is published
+    (`library.models.Lesson`): read once per process. Looked up by the revision's id and the
+    time it last changed, so that a revision unpublished, edited and published again (which
+    saves it: `library.services.lesson_unpublish`, `lesson_publish`), or one that a database
+    gave the id of one rolled back (SQLite does), is read anew."""
     return _key(lesson, taxonomy)
 
 
