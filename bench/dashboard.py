@@ -279,8 +279,9 @@ def add_arguments(parser) -> None:
 
 def seed_lesson_and_teacher():
     """After `django.setup()`: the database migrated, the test client allowed in over plain
-    HTTP, the seed lesson imported and an approved teacher to give it to (the set-up this
-    benchmark and `review.py` share)."""
+    HTTP, an approved teacher and the seed lesson, imported as theirs (so that they may edit
+    it into a new revision), to give to their classes (the set-up this benchmark,
+    `review.py` and `revision_move.py` share)."""
     from django.conf import settings
     from django.core.management import call_command
 
@@ -291,8 +292,6 @@ def seed_lesson_and_teacher():
     settings.ALLOWED_HOSTS = ["testserver"]
     settings.SECURE_SSL_REDIRECT = False  # the test client speaks plain HTTP
     call_command("migrate", verbosity=0)
-    seed_file = ROOT / "lessons/library/seed/solidarity-resolution-2017.md"
-    lesson = lesson_import(data=parse_lesson(seed_file.read_text("utf-8")))
     teacher = User.objects.create(
         username="bench-teacher",
         display_name="Bench Teacher",
@@ -300,6 +299,8 @@ def seed_lesson_and_teacher():
         status=User.Status.APPROVED,  # approved teachers read their classes' dashboards
         email_verified=True,
     )
+    seed_file = ROOT / "lessons/library/seed/solidarity-resolution-2017.md"
+    lesson = lesson_import(data=parse_lesson(seed_file.read_text("utf-8")), created_by=teacher)
     return lesson, teacher
 
 

@@ -85,33 +85,17 @@ def _run(kind: str, sizes: list[int], runs: int, seed: int) -> list[benchlib.Tab
     import django
 
     django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection, reset_queries, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    from core.models import User
     from lessons.insights.services import figures_rebuild
-    from lessons.library.lessonfile import parse_lesson
-    from lessons.library.services import lesson_import
     from lessons.work import selectors as work_selectors
     from lessons.work import services as work_services
     from lessons.work.models import Answer, Highlight, Submission
 
-    settings.ALLOWED_HOSTS = ["testserver"]
-    settings.SECURE_SSL_REDIRECT = False  # the test client speaks plain HTTP
-    call_command("migrate", verbosity=0)
-    seed_file = dashboard.ROOT / "lessons/library/seed/solidarity-resolution-2017.md"
-    teacher = User.objects.create(
-        username="bench-teacher",
-        display_name="Bench Teacher",
-        role=User.Role.TEACHER,
-        status=User.Status.APPROVED,  # approved teachers read their classes' dashboards
-        email_verified=True,
-    )
-    lesson = lesson_import(data=parse_lesson(seed_file.read_text("utf-8")), created_by=teacher)
+    lesson, teacher = dashboard.seed_lesson_and_teacher()
     rng = random.Random(seed)
     classes = [(size, *dashboard._build_class(size, lesson, teacher, rng)) for size in sizes]
     newer = _revise(lesson, teacher)
