@@ -180,8 +180,8 @@ def _save(client, world, technique):
 
 
 def _begin(client, world, technique):
-    """Sam has begun: a first highlight saved (which also stores their figures for the first
-    time, a query more, once) and removed."""
+    """Sam has begun: a first highlight saved and removed (the first save in a process also
+    reads the revision's key, a query more, once: `insights.services._published_key`)."""
     lesson_services.submission_for(assignment=world.assignment, student=world.sam)
     _save(client, world, technique)
     Highlight.objects.filter(quote="always fail").delete()
@@ -266,10 +266,11 @@ def test_the_passage_page_runs_the_same_queries_with_30_highlights_as_with_1(cli
 # student's work and the technique posted (one query, in SQL written for it: as a Django query
 # it took 1.1 ms of CPU to build, lessons/work/selectors.py, `exercise_of`); in its
 # transaction, the class's work and the submission locked, the highlight stored, and the
-# student's figures read and stored (lessons/insights/services.py, four queries); then the
-# marked text that answers (one query: `marked_text`, the highlights on the pieces of the text
-# drawn again, the count and the item after the new one). Seventeen before issue 12's work,
-# fifteen with Django's queries for the reads.
+# student's figures read and stored (lessons/insights/services.py, `figures_update`: three
+# queries, and a fourth the first time a process meets the revision, to read its key); then
+# the marked text that answers (one query: `marked_text`, the highlights on the pieces of the
+# text drawn again, the count and the item after the new one). Seventeen before issue 12's
+# work, fifteen with Django's queries for the reads.
 SAVE_QUERIES = 13
 
 
